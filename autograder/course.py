@@ -1,0 +1,121 @@
+"""``course.yaml``: the one source of truth for exercises, checks, points and limits.
+
+Everything else (the grader, the stub builder, reports, releases) reads these
+objects; none of them restates a point value or a time limit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+SUITES_DIR = PACKAGE_DIR / "suites"
+VISIBILITIES = ("public", "hidden")
+
+
+class CourseError(Exception):
+    """course.yaml is missing or inconsistent; the message says where."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str          # the pytest function is test_<name>
+    points: float
+    visibility: str    # public: students run it themselves; hidden: only the instructor's grader
+    timeout: float     # seconds for this check, student code included
+    summary: str       # one line, shown in exercise READMEs and reports
+
+    @property
+    def test_function(self) -> str:
+        return f"test_{self.name}"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    files: tuple[str, ...]
+    time_limit: float   # seconds for all of the exercise's checks together
+    memory_mb: int
+    output_kb: int
+    checks: dict[str, Check]
+
+    @property
+    def module(self) -> str:
+        """The student module the probes import (the first file, without .py)."""
+        return Path(self.files[0]).stem
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.checks.values())
+
+    @property
+    def suite_dir(self) -> Path:
+        return SUITES_DIR / self.id
+
+    def checks_with(self, visibility: str | None) -> list[Check]:
+        return [c for c in self.checks.values() if visibility in (None, c.visibility)]
+
+
+@dataclass(frozen=True)
+class Course:
+    title: str
+    root: Path
+    exercises: dict[str, Exercise]
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_score for e in self.exercises.values())
+
+    def select(self, ids: list[str] | None) -> list[Exercise]:
+        if not ids:
+            return list(self.exercises.values())
+        unknown = [i for i in ids if i not in self.exercises]
+        if unknown:
+            raise CourseError(f"unknown exercise {', '.join(unknown)}; known: {', '.join(self.exercises)}")
+        return [self.exercises[i] for i in ids]
+
+
+def _need(mapping: dict, key: str, where: str):
+    if key not in mapping:
+        raise CourseError(f"course.yaml: {where} needs '{key}'")
+    return mapping[key]
+
+
+def load_course(path: Path | None = None) -> Course:
+    path = Path(path or KIT_ROOT / "course.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise CourseError(f"no course file at {path}") from None
+    except yaml.YAMLError as exc:
+        raise CourseError(f"course.yaml is not valid YAML: {exc}") from None
+    defaults = raw.get("defaults", {})
+    exercises = {}
+    for ex_id, spec in _need(raw, "exercises", "the top level").items():
+        where = f"exercise {ex_id}"
+        checks = {}
+        for name, c in _need(spec, "checks", where).items():
+            vis = c.get("visibility", "hidden")
+            if vis not in VISIBILITIES:
+                raise CourseError(f"course.yaml: check {ex_id}/{name}: visibility must be public or hidden")
+            checks[name] = Check(
+                name=name,
+                points=float(_need(c, "points", f"check {ex_id}/{name}")),
+                visibility=vis,
+                timeout=float(c.get("timeout", defaults.get("check_timeout", 30))),
+                summary=c.get("summary", ""),
+            )
+        exercises[ex_id] = Exercise(
+            id=ex_id,
+            title=_need(spec, "title", where),
+            files=tuple(_need(spec, "files", where)),
+            time_limit=float(spec.get("time_limit", defaults.get("exercise_time_limit", 300))),
+            memory_mb=int(spec.get("memory_mb", defaults.get("memory_mb", 2048))),
+            output_kb=int(spec.get("output_kb", defaults.get("output_kb", 2048))),
+            checks=checks,
+        )
+    return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises)

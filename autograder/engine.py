@@ -1,0 +1,175 @@
+"""Grade one submission: run the pytest grader suites and collect one result per check.
+
+The suites (``autograder/suites/<exercise>/test_*.py``) hold one test function
+per check, ``test_<name>``; ``course.yaml`` gives each its points, visibility
+and time limit. This module runs pytest in-process with a plugin that
+
+- keeps only the checks asked for (exercise, visibility, names),
+- gives each check a deadline (its own timeout, capped by what is left of the
+  exercise's time budget),
+- hands the suites a ``student`` fixture: the exercise's sandboxed student
+  process (``sandbox.client``), started once and restarted after a crash,
+- turns each outcome into a ``CheckResult`` with a message in words.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+from .checking import CheckFailed
+from .course import SUITES_DIR, Course, Exercise, load_course
+from .results import CheckResult, ExerciseResult, SubmissionResult
+from .sandbox.client import Limits, StudentFailure, StudentProcess, StudentTimeout, paths_to_hide
+from .submission import Submission
+
+PLUGIN_KEY = pytest.StashKey["GradingPlugin"]()
+INTERNAL_ERROR = "the grader hit an internal error in this check (not your fault; tell your instructor)"
+
+
+class StudentHandle:
+    """What a check sees as ``student``: call probes within the check's deadline."""
+
+    def __init__(self, plugin: "GradingPlugin", exercise: Exercise):
+        self._plugin, self._exercise = plugin, exercise
+
+    def call(self, probe: str, **args):
+        remaining = self._plugin.deadline - time.monotonic()
+        if remaining <= 0:
+            raise StudentTimeout("the time for this check ran out")
+        return self._plugin.process_for(self._exercise).call(probe, timeout=remaining, **args)
+
+    @property
+    def source(self) -> str | None:
+        """The student's main file as text, read by the grader (for static checks)."""
+        return self._plugin.submission.source(self._exercise)
+
+
+class GradingPlugin:
+    def __init__(self, course: Course, exercises: list[Exercise], submission: Submission,
+                 visibility: str | None, check_names: list[str] | None, hide: list[str]):
+        self.course, self.submission = course, submission
+        self.exercises = {e.id: e for e in exercises}
+        self.visibility, self.check_names, self.hide = visibility, check_names, hide
+        self.results: dict[tuple[str, str], CheckResult] = {}
+        self.spent = {e.id: 0.0 for e in exercises}
+        self.processes: dict[str, StudentProcess] = {}
+        self.deadline = 0.0
+
+    # -- which checks run
+
+    def selected(self, exercise: Exercise) -> list:
+        return [c for c in exercise.checks_with(self.visibility)
+                if not self.check_names or c.name in self.check_names]
+
+    def _locate(self, item) -> tuple[Exercise, object] | None:
+        exercise = self.exercises.get(Path(item.path).parent.name)
+        name = item.originalname[len("test_"):] if item.originalname.startswith("test_") else None
+        if exercise is None or name is None:
+            return None
+        check = next((c for c in self.selected(exercise) if c.name == name), None)
+        return (exercise, check) if check else None
+
+    def pytest_configure(self, config):
+        config.stash[PLUGIN_KEY] = self
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        keep, drop = [], []
+        for item in items:
+            (keep if self._locate(item) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+    # -- one check
+
+    def process_for(self, exercise: Exercise) -> StudentProcess:
+        if exercise.id not in self.processes:
+            self.processes[exercise.id] = StudentProcess(
+                module=exercise.module,
+                student_files=self.submission.files_for(exercise),
+                probes=exercise.suite_dir / "probes.py",
+                limits=Limits(memory_mb=exercise.memory_mb, output_kb=exercise.output_kb,
+                              cpu_seconds=int(exercise.time_limit) + 30),
+                hide=self.hide,
+            )
+        return self.processes[exercise.id]
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        exercise, check = self._locate(item)
+        started = time.monotonic()
+        left = exercise.time_limit - self.spent[exercise.id]
+        self.deadline = started + min(check.timeout, max(left, 0.0))
+        yield
+        self.spent[exercise.id] += time.monotonic() - started
+
+    def pytest_runtest_setup(self, item):
+        exercise, _ = self._locate(item)
+        if self.spent[exercise.id] >= exercise.time_limit:
+            raise StudentTimeout(f"the exercise's time budget ({exercise.time_limit:g} s) was used up "
+                                 "by earlier checks, so this one could not run")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        yield
+        if call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
+            return
+        exercise, check = self._locate(item)
+        status, output = classify(call.excinfo)
+        self.results[(exercise.id, check.name)] = CheckResult(
+            name=check.name, score=check.points if status == "passed" else 0.0,
+            max_score=check.points, status=status, output=output, visibility=check.visibility)
+
+    def pytest_sessionfinish(self, session):
+        for proc in self.processes.values():
+            proc.cleanup()
+
+    # -- the whole result
+
+    def result(self) -> SubmissionResult:
+        out = SubmissionResult(str(self.submission.path))
+        for exercise in self.exercises.values():
+            er = ExerciseResult(exercise.id, exercise.title)
+            for check in self.selected(exercise):
+                er.tests.append(self.results.get((exercise.id, check.name)) or CheckResult(
+                    name=check.name, score=0.0, max_score=check.points, status="error",
+                    output=f"{INTERNAL_ERROR}: test_{check.name} is missing from the grader suite",
+                    visibility=check.visibility))
+            out.exercises.append(er)
+        return out
+
+
+def classify(excinfo) -> tuple[str, str]:
+    """(status, message) for a check's outcome."""
+    if excinfo is None:
+        return "passed", "passed"
+    exc = excinfo.value
+    if isinstance(exc, StudentFailure):
+        return exc.status, exc.message
+    if isinstance(exc, (CheckFailed, AssertionError)):
+        return "failed", str(exc) or "the check's condition did not hold"
+    return "error", f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"
+
+
+def grade(submission_path: Path, course: Course | None = None, exercise_ids: list[str] | None = None,
+          visibility: str | None = None, check_names: list[str] | None = None,
+          extra_hidden: list[Path] = ()) -> SubmissionResult:
+    """Grade one submission folder (or notebook folder) and return its result."""
+    course = course or load_course()
+    exercises = course.select(exercise_ids)
+    submission = Submission(Path(submission_path), course)
+    hide = paths_to_hide(course.root, [*extra_hidden, submission.path.resolve().parent])
+    plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
+    suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
+    args = [*suite_dirs, "-c", str(SUITES_DIR / "pytest.ini"), "--rootdir", str(SUITES_DIR),
+            "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain"]
+    if suite_dirs:
+        # pytest's own progress output is of no use here: the table replaces it.
+        with contextlib.redirect_stdout(io.StringIO()):
+            pytest.main(args, plugins=[plugin])
+    return plugin.result()
+

@@ -1,0 +1,128 @@
+"""What grading produces: per check, per exercise, per submission; and its renderings.
+
+The JSON layout is the contract's; Gradescope's results.json and the terminal
+table are derived from the same objects.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+STATUSES = ("passed", "failed", "error", "timeout")
+
+
+@dataclass
+class CheckResult:
+    name: str
+    score: float
+    max_score: float
+    status: str          # one of STATUSES
+    output: str          # why, in words a student understands
+    visibility: str = "public"
+
+
+@dataclass
+class ExerciseResult:
+    id: str
+    title: str
+    tests: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tests)
+
+
+@dataclass
+class SubmissionResult:
+    submission: str
+    exercises: list[ExerciseResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_score for e in self.exercises)
+
+    def to_json(self) -> dict:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "exercises": [
+                {"id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score,
+                 "tests": [asdict(t) for t in e.tests]}
+                for e in self.exercises
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, submission: str = "") -> "SubmissionResult":
+        return cls(submission, [
+            ExerciseResult(e["id"], e.get("title", e["id"]), [CheckResult(**t) for t in e["tests"]])
+            for e in data["exercises"]
+        ])
+
+    def to_gradescope(self) -> dict:
+        """Gradescope's results.json: hidden checks are shown after grades are published."""
+        tests = []
+        for e in self.exercises:
+            for t in e.tests:
+                tests.append({
+                    "name": f"{e.id}: {t.name}",
+                    "score": t.score,
+                    "max_score": t.max_score,
+                    "status": "passed" if t.status == "passed" else "failed",
+                    "output": t.output,
+                    "visibility": "visible" if t.visibility == "public" else "after_published",
+                })
+        return {"score": self.score, "tests": tests, "visibility": "visible",
+                "stdout_visibility": "hidden"}
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON so a reader sees the old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_table(result: SubmissionResult, width: int = 100, full_messages: bool = True) -> str:
+    """A terminal table: points per exercise and per check, then why each check failed."""
+    lines = [f"Submission: {result.submission}", ""]
+    name_w = max([len(t.name) for e in result.exercises for t in e.tests] + [20])
+    for e in result.exercises:
+        lines.append(f"{e.id} — {e.title}: {e.score:g} / {e.max_score:g}")
+        for t in e.tests:
+            mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}[t.status]
+            vis = "" if t.visibility == "public" else "hidden"
+            first = t.output.splitlines()[0] if t.output else ""
+            msg = "" if t.status == "passed" else "  " + _clip(first, max(20, width - name_w - 30))
+            lines.append(f"  {t.name:<{name_w}} {t.score:>4g}/{t.max_score:<4g} {mark:<7} {vis:<6}{msg}")
+        lines.append("")
+    lines.append(f"Total: {result.score:g} / {result.max_score:g}")
+    if full_messages:
+        details = [(e.id, t) for e in result.exercises for t in e.tests
+                   if t.status != "passed" and "\n" in t.output]
+        if details:
+            lines += ["", "Details:"]
+            for ex_id, t in details:
+                lines.append(f"--- {ex_id}: {t.name}")
+                lines += ["    " + ln for ln in t.output.splitlines()]
+    return "\n".join(lines)

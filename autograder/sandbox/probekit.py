@@ -1,0 +1,40 @@
+"""Helpers for the probes that run inside the student process.
+
+Copied into every sandbox beside the exercise's ``probes.py``. Probes turn what
+the student's code returns into plain numpy arrays; they never judge it.
+"""
+import numpy as np
+import torch
+
+
+class ProbeError(Exception):
+    """The student's code returned something unusable; the message says what."""
+
+
+def tensor(array, requires_grad=False):
+    """A float64 leaf tensor built from an array the grader sent."""
+    t = torch.tensor(np.asarray(array), dtype=torch.float64)
+    return t.requires_grad_(requires_grad)
+
+
+def to_numpy(value, what):
+    """A plain float64 ndarray from whatever the student returned.
+
+    Tensor subclasses are stripped to plain tensors first, so methods they
+    override (``__eq__``, ``numpy``, ...) play no part in what is sent back.
+    """
+    if isinstance(value, torch.Tensor):
+        plain = torch.Tensor.as_subclass(value, torch.Tensor)
+        plain = torch.Tensor.detach(plain).to("cpu")
+        if plain.is_complex():
+            raise ProbeError(f"{what} is a complex tensor")
+        return np.array(torch.Tensor.numpy(plain.to(torch.float64).contiguous()), dtype=np.float64)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return np.array(value, dtype=np.float64)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return np.array(float(value))
+    raise ProbeError(f"{what} should be a torch tensor, but your code returned a {type(value).__name__}")
+
+
+def grad_or_none(t):
+    return None if t.grad is None else to_numpy(t.grad, "a gradient")

@@ -1,0 +1,79 @@
+"""The wire format between the grader and a student process: plain data only.
+
+A message is a nested structure of dicts (string keys), lists, str, int, float,
+bool, None and numpy arrays of numbers. It travels as one ``.npz`` archive: the
+structure as JSON (arrays replaced by ``{"__array__": i}``) plus the arrays.
+Decoding uses ``allow_pickle=False``, so nothing the student sends can carry
+behaviour into the grader: whatever they return arrives as numbers and text.
+
+This file is copied into the student's sandbox and imported there too, so it
+depends on numpy and the standard library only.
+"""
+import io
+import json
+import struct
+
+import numpy as np
+
+HEADER = struct.Struct("!Q")  # 8-byte big-endian payload length
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+_NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: no objects, no strings
+
+
+class WireError(Exception):
+    """The other side sent something that is not a valid message."""
+
+
+def _flatten(value, arrays):
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in _NUMERIC_KINDS:
+            raise WireError(f"array of dtype {value.dtype} is not plain numbers")
+        arrays.append(np.ascontiguousarray(value))
+        return {"__array__": len(arrays) - 1}
+    if isinstance(value, dict):
+        return {str(k): _flatten(v, arrays) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_flatten(v, arrays) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise WireError(f"cannot send a {type(value).__name__}")
+
+
+def _unflatten(value, arrays):
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            return arrays[value["__array__"]]
+        return {k: _unflatten(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unflatten(v, arrays) for v in value]
+    return value
+
+
+def encode(message) -> bytes:
+    arrays = []
+    skeleton = _flatten(message, arrays)
+    buf = io.BytesIO()
+    named = {f"a{i}": a for i, a in enumerate(arrays)}
+    named["__json__"] = np.frombuffer(json.dumps(skeleton).encode(), dtype=np.uint8)
+    np.savez(buf, **named)
+    return buf.getvalue()
+
+
+def decode(payload: bytes):
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+            skeleton = json.loads(npz["__json__"].tobytes().decode())
+            n = len(npz.files) - 1
+            arrays = [npz[f"a{i}"] for i in range(n)]
+    except Exception as exc:  # malformed archive, pickled object, bad JSON ...
+        raise WireError(f"unreadable message ({type(exc).__name__})") from None
+    for a in arrays:
+        if a.dtype.kind not in _NUMERIC_KINDS:
+            raise WireError(f"array of dtype {a.dtype} is not plain numbers")
+    return _unflatten(skeleton, arrays)
+
+
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload)) + payload

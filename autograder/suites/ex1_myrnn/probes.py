@@ -1,0 +1,114 @@
+"""Exercise 1 probes: run inside the student process (see sandbox/worker.py).
+
+Each ``probe_<name>(student, **args)`` builds the student's objects from the
+grader's inputs and returns plain arrays. No expected values live here: this
+file is visible to the student's code, and the verdicts are made elsewhere.
+"""
+import torch
+
+from probekit import ProbeError, grad_or_none, tensor, to_numpy
+
+# Names of torch's built-in RNN entry points called while student code ran.
+_builtin_calls = set()
+_KERNELS = ("rnn_tanh", "rnn_tanh_cell", "rnn_relu", "rnn_relu_cell")
+
+
+def install_guards():
+    """Trace torch's RNN kernels and modules, before the student's module is imported."""
+    def traced(owner, name, label):
+        original = getattr(owner, name, None)
+        if original is None:
+            return
+
+        def wrapper(*args, **kwargs):
+            _builtin_calls.add(label)
+            return original(*args, **kwargs)
+        try:
+            setattr(owner, name, wrapper)
+        except (AttributeError, TypeError):
+            pass
+
+    for owner, prefix in ((torch._VF, "torch._VF"), (torch, "torch")):
+        for name in _KERNELS:
+            traced(owner, name, f"{prefix}.{name}")
+    for cls in (torch.nn.RNN, torch.nn.RNNCell):
+        traced(cls, "forward", f"nn.{cls.__name__}")
+
+
+def _build(student, config, state=None):
+    model = student.MyRNN(**config)
+    if not isinstance(model, torch.nn.Module):
+        raise ProbeError("MyRNN must subclass torch.nn.Module")
+    model = model.double()
+    if state is not None:
+        model.load_state_dict({k: tensor(v) for k, v in state.items()})
+    return model
+
+
+def _unpack(result):
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise ProbeError(f"MyRNN.forward should return a pair (output, h_n), got {type(result).__name__}")
+    return result
+
+
+def probe_rnn_cell(student, x_t, h_prev, W_xh, W_hh, b):
+    h = student.rnn_cell(tensor(x_t), tensor(h_prev), tensor(W_xh), tensor(W_hh), tensor(b))
+    return to_numpy(h, "rnn_cell's result")
+
+
+def probe_parameters(student, config, seed=0):
+    """The parameters a fresh MyRNN(**config) creates: names, shapes and values."""
+    torch.manual_seed(seed)
+    model = student.MyRNN(**config)
+    if not isinstance(model, torch.nn.Module):
+        raise ProbeError("MyRNN must subclass torch.nn.Module")
+    return {"parameters": {n: to_numpy(p, n) for n, p in model.named_parameters()},
+            "state_dict": {n: to_numpy(p, n) for n, p in model.state_dict().items()}}
+
+
+def probe_run(student, config, x, h0=None, state=None, grad_output=None, grad_h_n=None):
+    """Forward (and backward, when upstream gradients are given) through MyRNN in float64."""
+    model = _build(student, config, state)
+    want_grads = grad_output is not None
+    xt = tensor(x, requires_grad=want_grads)
+    h0t = None if h0 is None else tensor(h0, requires_grad=want_grads)
+    _builtin_calls.clear()
+    output, h_n = _unpack(model(xt) if h0t is None else model(xt, h0t))
+    result = {"output": to_numpy(output, "output"), "h_n": to_numpy(h_n, "h_n")}
+    if want_grads and result["output"].shape == tensor(grad_output).shape \
+            and result["h_n"].shape == tensor(grad_h_n).shape:
+        loss = (output * tensor(grad_output)).sum() + (h_n * tensor(grad_h_n)).sum()
+        if not loss.requires_grad:
+            raise ProbeError("the outputs are not connected to the parameters by autograd "
+                             "(did you use .detach(), .data or torch.no_grad()?)")
+        loss.backward()
+        result["grads"] = {n: grad_or_none(p) for n, p in model.named_parameters()}
+        result["grad_x"] = grad_or_none(xt)
+        result["grad_h0"] = None if h0t is None else grad_or_none(h0t)
+    result["builtin_calls"] = sorted(_builtin_calls)
+    return result
+
+
+def probe_sentiment(student, sizes, x, state=None):
+    """Structure of SentimentRNN(*sizes) and, with ``state`` loaded, its logits and hidden states."""
+    model = student.SentimentRNN(*sizes)
+    rnn, fc = getattr(model, "rnn", None), getattr(model, "fc", None)
+    info = {
+        "rnn_is_myrnn": isinstance(rnn, student.MyRNN),
+        "rnn_batch_first": bool(getattr(rnn, "batch_first", False)),
+        "fc_is_linear": isinstance(fc, torch.nn.Linear),
+        "fc_shape": list(fc.weight.shape) if isinstance(fc, torch.nn.Linear) else [],
+        "n_parameters": sum(int(p.numel()) for p in model.parameters()),
+        "state_keys": sorted(model.state_dict()),
+    }
+    model = model.double()
+    if state is not None:
+        model.load_state_dict({k: tensor(v) for k, v in state.items()})
+    xt = tensor(x)
+    _builtin_calls.clear()
+    with torch.no_grad():
+        info["logits"] = to_numpy(model(xt), "SentimentRNN's logits")
+        if info["rnn_is_myrnn"]:
+            info["hidden_states"] = to_numpy(_unpack(rnn(xt))[0], "the RNN's output")
+    info["builtin_calls"] = sorted(_builtin_calls)
+    return info
