@@ -69,9 +69,9 @@ HINTS = [
     ("same dtype", "create new tensors with the input's dtype, e.g. x.new_zeros(...) "
                    "or torch.zeros(..., dtype=x.dtype); the grader runs your code in float64"),
     ("expected scalar type", "create new tensors with the input's dtype, e.g. x.new_zeros(...)"),
-    ("must match the size", "check the shapes: print x.shape and your weights' shapes"),
-    ("mat1 and mat2 shapes cannot be multiplied", "a weight is used with the wrong orientation; "
-                                                  "x_t (B, d) times W_ih.T (d, n) gives (B, n)"),
+    ("must match the size", "print the shapes of the tensors on that line; they must agree"),
+    ("shapes cannot be multiplied", "print the shapes of the tensors on that line: "
+                                    "(a, b) @ (b, c) needs the inner sizes to match"),
 ]
 
 

@@ -64,7 +64,10 @@ def describe_exception(exc, student_dir):
     elif student_frames:
         f = student_frames[-1]
         where = f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}"
-    short_tb = "".join(traceback.format_list(student_frames[-6:]))
+    # Name files as the student knows them (myrnn.py), not by the sandbox path.
+    short_tb = "".join(traceback.format_list([
+        traceback.FrameSummary(os.path.relpath(f.filename, student_dir), f.lineno, f.name, line=f.line)
+        for f in student_frames[-6:]]))
     message = str(exc)
     return {
         "kind": kind,

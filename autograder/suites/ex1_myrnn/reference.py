@@ -133,6 +133,7 @@ MISTAKES = {
     "time_reversed": "the sequence is processed backwards in time",
     "time_reversed_flipped": "the sequence is processed backwards in time",
     "detached": "the hidden state is detached between steps, so gradients do not flow back through time",
+    "detached_last_kept": "the hidden state is detached between steps, so gradients do not flow back through time",
 }
 
 
@@ -173,12 +174,13 @@ def run_rnn(case: Case, inputs: dict, mistake: str | None = None, grads: bool = 
                 prev = hs[k] if mistake == "no_carry" else h
                 h = act(src[t] @ w_ih.T + prev @ w_hh.T + b)
                 states.append(h)
-                if mistake == "detached":
+                if mistake in ("detached", "detached_last_kept"):
                     h = h.detach()
             layer_out = torch.stack(states)
             first_out = layer_out if k == 0 else first_out
             layer_in = layer_out
-            finals.append(states[-1])
+            # A detaching loop usually hands on its detached h as the final state too.
+            finals.append(states[-1] if mistake == "detached_last_kept" else h)
         output = first_out if mistake == "first_layer_output" else layer_in
         if mistake == "time_reversed_flipped":
             output = output.flip(0)
@@ -212,7 +214,7 @@ def diagnose(case: Case, inputs: dict, got: dict, grads: bool = False) -> list[s
     """Descriptions of the known mistakes that reproduce the student's numbers."""
     found = []
     for key, words in MISTAKES.items():
-        if key == "detached" and not grads:
+        if key.startswith("detached") and not grads:
             continue
         ref = run_rnn(case, inputs, key, grads=grads)
         if ref is not None and _matches(got, ref, grads) and words not in found:

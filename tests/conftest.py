@@ -1,0 +1,68 @@
+"""Helpers for the kit's own tests: grade through the real CLI, in a subprocess.
+
+Grading in a child process keeps each test's grader separate (a broken grader
+harms only its own test) and bounds it with a timeout.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+KIT = Path(__file__).resolve().parents[1]
+SOLUTIONS = KIT / "solutions"
+
+
+def run_cli(*args, timeout: float = 300, cwd: Path = KIT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def grade(submission: Path, *, exercise: str | None = None, checks=(), course: Path | None = None,
+          public: bool = False, timeout: float = 300) -> dict:
+    """Grade ``submission`` with ``python -m autograder grade`` and return its JSON."""
+    out = submission.parent / f"{submission.name}-result.json"
+    args = ["grade", submission, "--json", out]
+    if course:
+        args = ["--course", course, *args]
+    if exercise:
+        args += ["--exercise", exercise]
+    for c in checks:
+        args += ["--check", c]
+    if public:
+        args.append("--public")
+    proc = run_cli(*args, timeout=timeout)
+    assert proc.returncode == 0, f"grader exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    result = json.loads(out.read_text())
+    result["_stdout"] = proc.stdout
+    return result
+
+
+def checks_by_name(result: dict, exercise: str) -> dict[str, dict]:
+    ex = next(e for e in result["exercises"] if e["id"] == exercise)
+    return {t["name"]: t for t in ex["tests"]}
+
+
+def write_submission(root: Path, exercise: str, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / exercise / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fast_course(tmp_path_factory) -> Path:
+    """The real course.yaml with short time limits, for tests that must wait out a timeout."""
+    data = yaml.safe_load((KIT / "course.yaml").read_text())
+    for ex in data["exercises"].values():
+        ex["time_limit"] = 60
+        for check in ex["checks"].values():
+            check["timeout"] = 8
+    path = tmp_path_factory.mktemp("course") / "course.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

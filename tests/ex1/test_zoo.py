@@ -1,0 +1,117 @@
+"""Exercise 1: wrong implementations, each of which must lose points on the check meant to catch it.
+
+Each mutant is the reference solution with one plausible mistake put in
+(``authoring.mutate``: every replaced snippet must occur exactly once, so a
+mutant that no longer applies fails loudly). It is graded only on the checks
+it targets; those must fail, and where the grader knows the mistake, its
+message must name it.
+"""
+from dataclasses import dataclass, field
+
+import pytest
+
+from autograder.authoring import mutate
+
+from ..conftest import SOLUTIONS, checks_by_name, grade, write_submission
+
+SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+CELL = "return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)"
+STEP = "h = torch.tanh(torch.addmm(p_t, h, w_hh_t))"
+BIASES = '(getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}"))'
+
+
+@dataclass
+class Mutant:
+    id: str
+    replace: list
+    targets: list            # checks that must lose points
+    says: str = ""           # words the first target's message must contain
+    regions: dict = field(default_factory=dict)
+
+
+MUTANTS = [
+    Mutant("cell_transposed_w_hh", [(CELL, "return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh + b)")],
+           ["rnn_cell_values"], "W_hh is used transposed"),
+    Mutant("cell_missing_bias", [(CELL, "return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T)")],
+           ["rnn_cell_values", "worked_example_two_steps"], "the bias b is missing"),
+    Mutant("cell_relu", [(CELL, CELL.replace("torch.tanh", "torch.relu"))],
+           ["rnn_cell_values"], "ReLU is used instead of tanh"),
+    Mutant("cell_ignores_h_prev", [(CELL, "return torch.tanh(x_t @ W_xh.T + b)")],
+           ["rnn_cell_values", "worked_example_two_steps"], "h_prev is ignored"),
+    Mutant("transposed_w_hh", [('w_hh_t = getattr(self, f"weight_hh_l{k}").t()',
+                                'w_hh_t = getattr(self, f"weight_hh_l{k}")')],
+           ["matches_nn_rnn", "gradients"], "hidden-to-hidden weights are used transposed"),
+    Mutant("missing_bias_hh", [(BIASES, 'getattr(self, f"bias_ih_l{k}")')],
+           ["matches_nn_rnn", "gradients"], "bias_hh is never added"),
+    Mutant("doubled_bias", [(BIASES, '(2 * getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}"))')],
+           ["matches_nn_rnn"], "bias_ih is added twice"),
+    Mutant("sigmoid", [(STEP, STEP.replace("torch.tanh", "torch.sigmoid"))],
+           ["matches_nn_rnn", "worked_example_sentiment"], "sigmoid is used instead of tanh"),
+    Mutant("relu", [(STEP, STEP.replace("torch.tanh", "torch.relu"))],
+           ["matches_nn_rnn"], "ReLU is used instead of tanh"),
+    Mutant("state_not_carried", [(STEP, "h = torch.tanh(torch.addmm(p_t, h_0[k], w_hh_t))")],
+           ["matches_nn_rnn", "worked_example_two_steps"], "the hidden state is not carried"),
+    Mutant("h0_ignored", [("        if h_0 is None:\n", "        if True:\n")],
+           ["initial_state"], "h_0 passed to forward is ignored"),
+    Mutant("layers_not_stacked", [('projected = layer_input @ getattr(self, f"weight_ih_l{k}").t()',
+                                   'projected = x @ getattr(self, f"weight_ih_l{k}").t()')],
+           ["stacked_layers"]),
+    Mutant("h_n_last_layer_only", [("output, h_n = layer_input, torch.stack(finals)",
+                                    "output, h_n = layer_input, torch.stack(finals[-1:])")],
+           ["stacked_layers"], "h_n has shape"),
+    Mutant("batch_first_ignored", [("        elif self.batch_first:\n            x = x.transpose(0, 1)\n", ""),
+                                   ("        if self.batch_first:\n            output = output.transpose(0, 1)\n",
+                                    "")],
+           ["batch_first"], "batch_first is ignored"),
+    Mutant("time_reversed", [("for p_t in projected.unbind(0):", "for p_t in reversed(projected.unbind(0)):")],
+           ["matches_nn_rnn"], "processed backwards in time"),
+    Mutant("state_detached", [("                states.append(h)\n",
+                               "                states.append(h)\n                h = h.detach()\n")],
+           ["gradients"], "detached between steps"),
+    Mutant("init_normal", [("uniform_(-bound, bound)", "normal_(0, 0.01)")], ["initialisation"]),
+    Mutant("init_bound_from_input_size", [("bound = 1.0 / math.sqrt(hidden_size)",
+                                           "bound = 1.0 / math.sqrt(input_size)")],
+           ["initialisation"], "values reach"),
+    Mutant("single_bias_parameter", [(
+        'shapes.update({f"bias_ih_l{k}": (hidden_size,), f"bias_hh_l{k}": (hidden_size,)})',
+        'shapes.update({f"bias_l{k}": (hidden_size,)})'),
+        (BIASES, 'getattr(self, f"bias_l{k}")')],
+        ["parameter_names_and_counts", "state_dict_round_trip"], "missing: bias_hh_l0, bias_ih_l0"),
+    Mutant("float32_initial_state", [("h_0 = x.new_zeros(self.num_layers, batch, self.hidden_size)",
+                                      "h_0 = torch.zeros(self.num_layers, batch, self.hidden_size)")],
+           ["matches_nn_rnn"], "dtype"),
+    Mutant("calls_torch_vf", [], ["no_builtin_rnn", "matches_nn_rnn"], "torch._VF.rnn_tanh",
+           regions={"MyRNN.forward": """
+               h = x.new_zeros(self.num_layers, x.shape[0 if self.batch_first else 1], self.hidden_size) \\
+                   if h_0 is None else h_0
+               return torch._VF.rnn_tanh(x, h, list(self.parameters()), self.bias, self.num_layers,
+                                         0.0, self.training, False, self.batch_first)
+           """}),
+    Mutant("sentiment_first_step", [("_, h_n = self.rnn(x)\n        return self.fc(h_n[-1])",
+                                     "out, _ = self.rnn(x)\n        return self.fc(out[:, 0])")],
+           ["sentiment_rnn", "worked_example_sentiment"], "the first time step's hidden state"),
+    Mutant("sentiment_not_batch_first", [("self.rnn = MyRNN(input_size, hidden_size, batch_first=True)",
+                                          "self.rnn = MyRNN(input_size, hidden_size)")],
+           ["sentiment_rnn"], "batch_first=True"),
+]
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
+def test_mutant_loses_points_on_its_target(mutant, tmp_path):
+    source = mutate(SOLUTION, replace=mutant.replace, regions=mutant.regions)
+    sub = write_submission(tmp_path / mutant.id, "ex1_myrnn", {"myrnn.py": source})
+    checks = checks_by_name(grade(sub, exercise="ex1_myrnn", checks=mutant.targets), "ex1_myrnn")
+    for name in mutant.targets:
+        assert checks[name]["score"] == 0, f"{mutant.id} kept the points of {name}"
+        assert checks[name]["output"].strip(), f"{name} failed without a message"
+        assert "internal error" not in checks[name]["output"]
+    first = checks[mutant.targets[0]]["output"]
+    assert mutant.says in first, f"{mutant.id}: expected {mutant.says!r} in:\n{first}"
+
+
+def test_the_zoo_covers_every_mistake_the_issue_names():
+    covered = {m.id for m in MUTANTS}
+    for required in ("transposed_w_hh", "missing_bias_hh", "doubled_bias", "relu", "sigmoid", "state_not_carried",
+                     "h0_ignored", "layers_not_stacked", "batch_first_ignored", "time_reversed", "state_detached"):
+        assert required in covered
+    assert len(MUTANTS) >= 15
