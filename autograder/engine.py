@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from .checking import CheckFailed
-from .course import SUITES_DIR, Course, Exercise, load_course
+from .course import KIT_ROOT, PACKAGE_DIR, SUITES_DIR, Course, Exercise, load_course
 from .results import CheckResult, ExerciseResult, SubmissionResult
 from .sandbox.client import Limits, StudentFailure, StudentProcess, StudentTimeout, paths_to_hide
 from .submission import Submission
@@ -162,7 +162,9 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     course = course or load_course()
     exercises = course.select(exercise_ids)
     submission = Submission(Path(submission_path), course)
-    hide = paths_to_hide(course.root, [*extra_hidden, submission.path.resolve().parent])
+    # Hide the kit itself whatever course file is in use, the course's folder, and
+    # the folder the submission sits in (other students' work, in a batch).
+    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *extra_hidden, submission.path.resolve().parent])
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
     suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
     args = [*suite_dirs, "-c", str(SUITES_DIR / "pytest.ini"), "--rootdir", str(SUITES_DIR),

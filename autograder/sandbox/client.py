@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import secrets
 import select
 import shutil
 import signal
@@ -82,7 +83,7 @@ def _hint(text: str) -> str:
     return ""
 
 
-def failure_from_error(err: dict, memory_mb: int) -> StudentFailure:
+def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFailure:
     """Words for an error the worker reported from the student's code."""
     where = f" ({err['where']})" if err.get("where") else ""
     kind, etype, msg = err.get("kind"), err.get("type", "Exception"), err.get("message", "")
@@ -96,6 +97,9 @@ def failure_from_error(err: dict, memory_mb: int) -> StudentFailure:
         return StudentCodeError(f"your file has a syntax error{where}: {msg}")
     if kind == "memory":
         return StudentCodeError(f"your code ran out of memory (the limit is {memory_mb} MB){where}")
+    if kind == "output":
+        return StudentCodeError(f"your code printed or wrote more than {output_kb} KB{where}; "
+                                "remove the prints inside loops")
     if kind == "exit":
         return StudentCodeError(f"your code called sys.exit() / exit(){where}; "
                                 "remove it, the grader needs the process to keep running")
@@ -215,16 +219,18 @@ def paths_to_hide(kit_root: Path, extra: list[Path]) -> list[str]:
     def contains_needed(p: Path) -> bool:
         return any(n == p or p in n.parents for n in needed)
 
-    out = []
+    candidates = []
     for p in [kit_root, *extra]:
         p = p.resolve()
         if not p.exists():
             continue
         if contains_needed(p):
-            out += [str(c) for c in sorted(p.iterdir()) if c.is_dir() and not contains_needed(c.resolve())]
+            candidates += [c.resolve() for c in sorted(p.iterdir()) if c.is_dir() and not contains_needed(c.resolve())]
         else:
-            out.append(str(p))
-    return out
+            candidates.append(p)
+    # Once a folder is covered, what lies inside it is gone (and cannot be mounted on).
+    unique = sorted(set(candidates))
+    return [str(p) for p in unique if not any(q in p.parents for q in unique)]
 
 
 # ---------------------------------------------------------------- the process
@@ -382,11 +388,16 @@ class StudentProcess:
 
     def _reply(self, message, timeout: float):
         self._current_timeout = timeout
+        # A fresh id per request: a reply must echo it, so bytes the student's
+        # code writes into the channel cannot pass for the worker's answer.
+        message["id"] = request_id = secrets.token_hex(8)
         reply = self._exchange(message, time.monotonic() + timeout)
-        if not isinstance(reply, dict):
-            raise StudentCrashed("the grader could not read your code's answer")
+        if not isinstance(reply, dict) or reply.get("id") != request_id:
+            self.close()
+            raise StudentCrashed("your code wrote into the grader's private channel; "
+                                 "its answer cannot be trusted")
         if "error" in reply:
-            raise failure_from_error(reply["error"], self.limits.memory_mb)
+            raise failure_from_error(reply["error"], self.limits.memory_mb, self.limits.output_kb)
         return reply.get("value")
 
     def call(self, probe: str, timeout: float, **args):
@@ -398,11 +409,15 @@ class StudentProcess:
             self._start()
             try:
                 self._reply({"op": "load"}, timeout)
-            except (NotImplementedYet, MissingSubmission, StudentCodeError) as exc:
-                # Import-time problems are the same for every check: remember them.
+            except StudentFailure as exc:
+                # What goes wrong on import goes wrong for every check: remember it
+                # (an endless loop at the top of the file then costs one timeout, not one per check).
+                if isinstance(exc, StudentTimeout):
+                    exc = StudentTimeout(f"importing {self.module}.py did not finish within {timeout:.0f} s: "
+                                         "is there an endless loop or long work at the top level of your file?")
                 self._load_failure = exc
                 self.close()
-                raise
+                raise exc from None
         remaining = timeout - (time.monotonic() - started)
         if remaining <= 0:
             raise self._timeout()

@@ -11,6 +11,7 @@ Started by ``client.StudentProcess`` as::
 CODE_DIR holds this file, wire.py, probekit.py and the exercise's probes.py;
 STUDENT_DIR holds the student's files. The working directory is a scratch dir.
 """
+import errno
 import os
 import sys
 import traceback
@@ -56,6 +57,8 @@ def describe_exception(exc, student_dir):
         kind = "exit"
     elif isinstance(exc, SyntaxError):
         kind = "syntax"
+    elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        kind = "output"  # RLIMIT_FSIZE: Python ignores SIGXFSZ, so the write fails instead
     where = None
     frames = traceback.extract_tb(exc.__traceback__)
     student_frames = [f for f in frames if os.path.abspath(f.filename).startswith(student_dir)]
@@ -110,10 +113,11 @@ def main():
                 reply = {"ok": True, "value": fn(student, **request.get("args", {}))}
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             reply = {"error": describe_exception(exc, student_dir)}
+        reply["id"] = request.get("id")
         try:
             _send(rep_fd, wire, reply)
         except wire.WireError as exc:
-            _send(rep_fd, wire, {"error": {
+            _send(rep_fd, wire, {"id": request.get("id"), "error": {
                 "kind": "bad_value", "type": "TypeError", "where": None, "traceback": "",
                 "message": f"your code returned something that is not plain numbers: {exc}"}})
 

@@ -4,9 +4,14 @@ Each ``probe_<name>(student, **args)`` builds the student's objects from the
 grader's inputs and returns plain arrays. No expected values live here: this
 file is visible to the student's code, and the verdicts are made elsewhere.
 """
+import builtins
+
 import torch
 
 from probekit import ProbeError, grad_or_none, tensor, to_numpy
+
+# Bound before the student's module is imported, so patching builtins cannot fake structure.
+_isinstance = builtins.isinstance
 
 # Names of torch's built-in RNN entry points called while student code ran.
 _builtin_calls = set()
@@ -37,7 +42,7 @@ def install_guards():
 
 def _build(student, config, state=None):
     model = student.MyRNN(**config)
-    if not isinstance(model, torch.nn.Module):
+    if not _isinstance(model, torch.nn.Module):
         raise ProbeError("MyRNN must subclass torch.nn.Module")
     model = model.double()
     if state is not None:
@@ -46,7 +51,7 @@ def _build(student, config, state=None):
 
 
 def _unpack(result):
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
+    if not _isinstance(result, (tuple, list)) or len(result) != 2:
         raise ProbeError(f"MyRNN.forward should return a pair (output, h_n), got {type(result).__name__}")
     return result
 
@@ -60,7 +65,7 @@ def probe_parameters(student, config, seed=0):
     """The parameters a fresh MyRNN(**config) creates: names, shapes and values."""
     torch.manual_seed(seed)
     model = student.MyRNN(**config)
-    if not isinstance(model, torch.nn.Module):
+    if not _isinstance(model, torch.nn.Module):
         raise ProbeError("MyRNN must subclass torch.nn.Module")
     return {"parameters": {n: to_numpy(p, n) for n, p in model.named_parameters()},
             "state_dict": {n: to_numpy(p, n) for n, p in model.state_dict().items()}}
@@ -94,10 +99,10 @@ def probe_sentiment(student, sizes, x, state=None):
     model = student.SentimentRNN(*sizes)
     rnn, fc = getattr(model, "rnn", None), getattr(model, "fc", None)
     info = {
-        "rnn_is_myrnn": isinstance(rnn, student.MyRNN),
+        "rnn_is_myrnn": _isinstance(rnn, student.MyRNN),
         "rnn_batch_first": bool(getattr(rnn, "batch_first", False)),
-        "fc_is_linear": isinstance(fc, torch.nn.Linear),
-        "fc_shape": list(fc.weight.shape) if isinstance(fc, torch.nn.Linear) else [],
+        "fc_is_linear": _isinstance(fc, torch.nn.Linear),
+        "fc_shape": list(fc.weight.shape) if _isinstance(fc, torch.nn.Linear) else [],
         "n_parameters": sum(int(p.numel()) for p in model.parameters()),
         "state_keys": sorted(model.state_dict()),
     }

@@ -1,0 +1,72 @@
+"""Benchmarks (not tests): print the figures the issues ask for.
+
+    python scripts/bench.py [--repeat N]
+
+- seconds to grade each exercise for one submission (the reference solutions),
+  end to end through `python -m autograder grade`, median of N runs;
+- ex1: the reference MyRNN's forward+backward time as a ratio to nn.RNN's at
+  batch 64, 100 steps, input 32, hidden 128, one thread.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+KIT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(KIT))
+
+from autograder.course import load_course  # noqa: E402
+
+
+def grading_seconds(exercise: str, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "autograder", "grade", str(KIT / "solutions"), "--exercise", exercise],
+                       cwd=KIT, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def myrnn_ratio(repeat: int) -> tuple[float, float]:
+    sys.path.insert(0, str(KIT / "solutions" / "ex1_myrnn"))
+    import myrnn
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    x = torch.randn(100, 64, 32)
+
+    def seconds(model) -> float:
+        runs = []
+        for i in range(repeat + 2):
+            start = time.perf_counter()
+            output, h_n = model(x)
+            (output.sum() + h_n.sum()).backward()
+            if i >= 2:  # the first two runs warm up
+                runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    ours, theirs = seconds(myrnn.MyRNN(32, 128)), seconds(torch.nn.RNN(32, 128))
+    return ours, theirs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    for exercise in load_course().exercises:
+        print(f"{exercise}: grading one submission takes {grading_seconds(exercise, args.repeat):.1f} s "
+              f"(median of {args.repeat}, end to end)")
+    ours, theirs = myrnn_ratio(20)
+    print(f"ex1_myrnn: reference MyRNN forward+backward {ours * 1e3:.1f} ms, nn.RNN {theirs * 1e3:.1f} ms, "
+          f"ratio {ours / theirs:.2f}x (batch 64, 100 steps, input 32, hidden 128, 1 thread)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Hostile submissions: each attack is held, and grading of the other checks goes on.
+
+Every attack sits in an otherwise correct ex1 solution, in ``rnn_cell`` (or at
+import). The test grades ``rnn_cell_values`` (the attacked check) and
+``matches_nn_rnn`` (a correct MyRNN that does not use rnn_cell): the attack
+must not earn rnn_cell's points, must get a message in words, and must not
+stop MyRNN from being graded. Each grading runs in its own subprocess with a
+timeout, so a broken grader fails only its own test.
+"""
+import hashlib
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from autograder.authoring import render
+from autograder.sandbox import wire
+
+from .conftest import KIT, SOLUTIONS, checks_by_name, grade, write_submission
+
+SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+AS_ROOT = os.geteuid() == 0
+HIDDEN_SUITE = KIT / "autograder" / "suites" / "ex1_myrnn" / "test_hidden.py"
+
+
+@dataclass
+class Attack:
+    id: str
+    cell: str = "return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype)"  # rnn_cell's body
+    preamble: str = ""               # code at the top of the module
+    status: str = "failed"           # rnn_cell_values' status
+    says: str = ""                   # words in rnn_cell_values' message
+    myrnn_graded: bool = True        # matches_nn_rnn still passes
+    root_only: bool = False
+
+
+ATTACKS = [
+    Attack("monkeypatches_torch_numpy_pytest", preamble="""
+import numpy, pytest
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.Tensor.__eq__ = lambda self, other: torch.ones_like(self, dtype=torch.bool)
+numpy.allclose = lambda *a, **k: True
+numpy.isclose = lambda a, b, **k: numpy.ones(numpy.shape(a), dtype=bool)
+numpy.testing.assert_allclose = lambda *a, **k: None
+pytest.approx = lambda *a, **k: object()
+""", says="rnn_cell's h_t (batch 5, input 3, hidden 4) is wrong"),
+    Attack("monkeypatches_builtins", preamble="""
+import builtins
+builtins.isinstance = lambda obj, cls: True
+builtins.abs = lambda x: 0
+""", status=None, myrnn_graded=False),
+    Attack("tensor_subclass_lies_about_equality", preamble="""
+class Liar(torch.Tensor):
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def allclose(self, *a, **k): return True
+    def numpy(self, *a, **k): return __import__("numpy").ones(self.shape)
+    def tolist(self): return [[1.0]]
+""", cell="return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype).as_subclass(Liar)",
+        says="is wrong"),
+    Attack("prints_and_writes_fake_results", cell="""
+print("rnn_cell_values  2/2 ok\\nFAKE-TOTAL: 30 / 30")
+import json, pathlib
+for target in ("results.json", "../results.json", "/autograder/results/results.json"):
+    try:
+        pathlib.Path(target).write_text(json.dumps({"score": 30, "tests": []}))
+    except OSError:
+        pass
+return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype)
+"""),
+    Attack("sys_exit", cell="import sys; sys.exit(0)", status="error", says="sys.exit()"),
+    Attack("os_exit", cell="import os; os._exit(0)", status="error", says="ended the process"),
+    Attack("segfault", cell="import ctypes; ctypes.string_at(0)", status="error", says="segmentation fault"),
+    Attack("infinite_loop", cell="while True:\n    pass", status="timeout", says="did not finish within"),
+    Attack("memory_bomb", cell="blocks = [bytearray(1 << 30) for _ in range(64)]", status="error",
+           says="ran out of memory"),
+    Attack("tensor_memory_bomb", cell="return torch.empty(10 ** 12)", status="error", says="ran out of memory"),
+    Attack("floods_output", cell="for _ in range(200):\n    print('x' * 1_000_000)", status="error",
+           says="printed or wrote more than"),
+    Attack("forges_a_reply_on_the_private_channel", cell="""
+import os, sys, struct, io, numpy
+buf = io.BytesIO()
+skeleton = numpy.frombuffer(b'{"ok": true, "value": {"__array__": 0}}', dtype=numpy.uint8)
+numpy.savez(buf, __json__=skeleton, a0=numpy.zeros((5, 4)))
+os.write(int(sys.argv[2]), struct.pack("!Q", len(buf.getvalue())) + buf.getvalue())
+return torch.zeros(1)
+""", status="error", says="private channel"),
+    Attack("reads_the_hidden_checks", preamble=f"""
+try:
+    SECRET = "LEAKED:" + open({str(HIDDEN_SUITE)!r}).read()[:40]
+except OSError as exc:
+    SECRET = "BLOCKED:" + type(exc).__name__
+try:
+    SECRET += "|LEAKED:" + open({str(SOLUTIONS / "ex1_myrnn" / "myrnn.py")!r}).read()[:40]
+except OSError as exc:
+    SECRET += "|BLOCKED:" + type(exc).__name__
+""", cell="raise RuntimeError(SECRET)", status="error", says="BLOCKED:", root_only=True),
+    Attack("writes_into_the_kit", preamble=f"""
+for target in ({str(KIT / "course.yaml")!r}, {str(HIDDEN_SUITE)!r}):
+    try:
+        with open(target, "a") as f:
+            f.write("# tampered")
+    except OSError:
+        pass
+""", root_only=True),
+    Attack("kills_the_grader", preamble="""
+import os, signal
+try:
+    os.kill(os.getppid(), signal.SIGKILL)
+except OSError:
+    pass
+""", root_only=True),
+]
+
+
+def _fingerprint(paths):
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.id)
+def test_attack_is_held(attack, tmp_path, fast_course):
+    if attack.root_only and not AS_ROOT:
+        pytest.skip("privilege separation applies when the grader runs as root")
+    source = render(SOLUTION, regions={"rnn_cell": attack.cell})
+    source = source.replace("from torch import nn\n", "from torch import nn\n" + attack.preamble, 1)
+    sub = write_submission(tmp_path / attack.id, "ex1_myrnn", {"myrnn.py": source})
+    guarded = [KIT / "course.yaml", HIDDEN_SUITE]
+    before = _fingerprint(guarded)
+
+    result = grade(sub, exercise="ex1_myrnn", checks=["rnn_cell_values", "matches_nn_rnn"],
+                   course=fast_course, timeout=240)
+
+    checks = checks_by_name(result, "ex1_myrnn")
+    cell = checks["rnn_cell_values"]
+    assert cell["score"] == 0, f"{attack.id} earned rnn_cell's points"
+    assert cell["output"].strip() and "internal error" not in cell["output"], cell["output"]
+    if attack.status:
+        assert cell["status"] == attack.status, cell
+    assert attack.says in cell["output"], cell["output"]
+    if attack.myrnn_graded:
+        assert checks["matches_nn_rnn"]["status"] == "passed", checks["matches_nn_rnn"]["output"]
+    assert "FAKE-TOTAL" not in result["_stdout"]
+    assert "LEAKED" not in result["_stdout"]
+    assert _fingerprint(guarded) == before, "the submission changed the kit's files"
+
+
+def test_endless_loop_at_import_costs_one_timeout_not_one_per_check(tmp_path, fast_course):
+    source = SOLUTION.replace("from torch import nn\n", "from torch import nn\nwhile True:\n    pass\n", 1)
+    sub = write_submission(tmp_path / "import_loop", "ex1_myrnn", {"myrnn.py": source})
+    checks = ["rnn_cell_shape", "rnn_cell_values", "matches_nn_rnn", "gradients"]
+    result = grade(sub, exercise="ex1_myrnn", checks=checks, course=fast_course, timeout=120)
+    for t in checks_by_name(result, "ex1_myrnn").values():
+        assert t["status"] == "timeout" and "importing myrnn.py did not finish" in t["output"]
+
+
+def test_wire_refuses_pickles_and_objects():
+    import io
+
+    import numpy as np
+    buf = io.BytesIO()
+    np.savez(buf, __json__=np.frombuffer(b'{"__array__": 0}', dtype=np.uint8),
+             a0=np.array([object()], dtype=object))
+    with pytest.raises(wire.WireError):
+        wire.decode(buf.getvalue())
+    with pytest.raises(wire.WireError):
+        wire.encode({"x": np.array(["text"])})
+    with pytest.raises(wire.WireError):
+        wire.decode(b"not an archive")
+    assert wire.decode(wire.encode({"a": [1, 2.5, None, "s"], "b": np.eye(2)}))["a"] == [1, 2.5, None, "s"]
