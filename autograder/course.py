@@ -42,6 +42,7 @@ class Exercise:
     memory_mb: int
     output_kb: int
     checks: dict[str, Check]
+    params: dict            # exercise-specific settings (training budgets, calibrated thresholds)
 
     @property
     def module(self) -> str:
@@ -117,5 +118,6 @@ def load_course(path: Path | None = None) -> Course:
             memory_mb=int(spec.get("memory_mb", defaults.get("memory_mb", 2048))),
             output_kb=int(spec.get("output_kb", defaults.get("output_kb", 2048))),
             checks=checks,
+            params=dict(spec.get("params", {})),
         )
     return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises)

@@ -58,6 +58,9 @@ class GradingPlugin:
         self.spent = {e.id: 0.0 for e in exercises}
         self.processes: dict[str, StudentProcess] = {}
         self.deadline = 0.0
+        # Results one check may reuse in another (e.g. a trained model's score),
+        # per exercise, for this submission only.
+        self.memo: dict[str, dict] = {e.id: {} for e in exercises}
 
     # -- which checks run
 

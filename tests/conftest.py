@@ -66,3 +66,23 @@ def fast_course(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("course") / "course.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def assert_loses_points(tmp_path: Path, exercise: str, file: str, source: str, targets: list[str], says: str = ""):
+    """Grade ``source`` on ``targets`` only: each must score 0 with a message; the first must contain ``says``."""
+    sub = write_submission(tmp_path / "submission", exercise, {file: source})
+    checks = checks_by_name(grade(sub, exercise=exercise, checks=targets), exercise)
+    for name in targets:
+        assert checks[name]["score"] == 0, f"kept the points of {name}"
+        assert checks[name]["output"].strip(), f"{name} failed without a message"
+        assert "internal error" not in checks[name]["output"], checks[name]["output"]
+    first = checks[targets[0]]["output"]
+    assert says in first, f"expected {says!r} in:\n{first}"
+
+
+def assert_full_marks(tmp_path: Path, exercise: str, file: str, source: str, max_score: float):
+    sub = write_submission(tmp_path / "submission", exercise, {file: source})
+    result = grade(sub, exercise=exercise)
+    lost = {t["name"]: t["output"] for e in result["exercises"] for t in e["tests"] if t["status"] != "passed"}
+    assert lost == {}
+    assert result["score"] == max_score

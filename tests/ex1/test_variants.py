@@ -8,7 +8,7 @@ import pytest
 from autograder.authoring import render
 from autograder.course import load_course
 
-from ..conftest import SOLUTIONS, grade, write_submission
+from ..conftest import SOLUTIONS, assert_full_marks
 
 SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
 
@@ -139,8 +139,4 @@ VARIANTS = {
 @pytest.mark.parametrize("name", VARIANTS)
 def test_correct_variant_gets_full_marks(name, tmp_path):
     source = render(SOLUTION, regions=VARIANTS[name])
-    sub = write_submission(tmp_path / name, "ex1_myrnn", {"myrnn.py": source})
-    result = grade(sub, exercise="ex1_myrnn")
-    lost = {t["name"]: t["output"] for t in result["exercises"][0]["tests"] if t["status"] != "passed"}
-    assert lost == {}
-    assert result["score"] == load_course().exercises["ex1_myrnn"].max_score
+    assert_full_marks(tmp_path, "ex1_myrnn", "myrnn.py", source, load_course().exercises["ex1_myrnn"].max_score)

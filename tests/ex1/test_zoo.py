@@ -12,7 +12,7 @@ import pytest
 
 from autograder.authoring import mutate
 
-from ..conftest import SOLUTIONS, checks_by_name, grade, write_submission
+from ..conftest import SOLUTIONS, assert_loses_points
 
 SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
 CELL = "return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)"
@@ -99,14 +99,7 @@ MUTANTS = [
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
 def test_mutant_loses_points_on_its_target(mutant, tmp_path):
     source = mutate(SOLUTION, replace=mutant.replace, regions=mutant.regions)
-    sub = write_submission(tmp_path / mutant.id, "ex1_myrnn", {"myrnn.py": source})
-    checks = checks_by_name(grade(sub, exercise="ex1_myrnn", checks=mutant.targets), "ex1_myrnn")
-    for name in mutant.targets:
-        assert checks[name]["score"] == 0, f"{mutant.id} kept the points of {name}"
-        assert checks[name]["output"].strip(), f"{name} failed without a message"
-        assert "internal error" not in checks[name]["output"]
-    first = checks[mutant.targets[0]]["output"]
-    assert mutant.says in first, f"{mutant.id}: expected {mutant.says!r} in:\n{first}"
+    assert_loses_points(tmp_path, "ex1_myrnn", "myrnn.py", source, mutant.targets, mutant.says)
 
 
 def test_the_zoo_covers_every_mistake_the_issue_names():

@@ -1,0 +1,103 @@
+"""Exercise 2, public checks: adding_target, make_adding_data and AddingModel's shapes.
+
+Students run these themselves:  python -m autograder check ex2_adding
+Points, visibility and time limits are in course.yaml.
+"""
+import numpy as np
+
+from autograder.checking import close, expect_close, expect_shape, fail
+
+N, T = 1000, 20
+
+
+def data(student, n=N, seq_len=T, seed=0):
+    got = student.call("data", n_samples=n, seq_len=seq_len, seed=seed)
+    expect_shape(got["x"], (n, seq_len, 2), f"x from make_adding_data({n}, {seq_len})",
+                 hint="x holds (n_samples, seq_len, 2): channel 0 the values, channel 1 the mask.")
+    return got
+
+
+def test_target_example(student):
+    """The lesson's example: values [0.3, 0.1, 0.8, 0.2], mask [1, 0, 0, 1] -> 0.5."""
+    got = student.call("target", values=[0.3, 0.1, 0.8, 0.2], mask=[1, 0, 0, 1])
+    if np.size(got) != 1:
+        fail(f"adding_target of one sequence should be a single number, got shape {np.shape(got)}")
+    if not close(np.ravel(got)[0], 0.5, atol=1e-6):
+        hint = " (that is the sum of all values: multiply by the mask first)" if close(np.ravel(got)[0], 1.4) else ""
+        fail(f"adding_target([0.3, 0.1, 0.8, 0.2], [1, 0, 0, 1]) returned {np.ravel(got)[0]:.4f}, "
+             f"expected 0.3 + 0.2 = 0.5{hint}")
+
+
+def test_target_batch(student):
+    """adding_target on a batch (N, T) returns the N masked sums."""
+    rng = np.random.default_rng(0)
+    values, mask = rng.random((6, 12)), (rng.random((6, 12)) < 0.3).astype(float)
+    got = student.call("target", values=values, mask=mask)
+    wrong = {"the sum of all values (the mask is not applied)": values.sum(1),
+             "summed over the batch axis instead of the time axis": (values * mask).sum(0)}
+    expect_close(got, (values * mask).sum(1), "adding_target(values (6, 12), mask (6, 12))", atol=1e-5,
+                 explain=lambda a: [f"It looks like {k}." for k, v in wrong.items() if close(a, v, atol=1e-5)])
+
+
+def test_data_shapes(student):
+    """x is (N, T, 2) float32 and y is (N, 1) float32."""
+    got = data(student)
+    expect_shape(got["y"], (N, 1), f"y from make_adding_data({N}, {T})",
+                 hint="Keep a trailing axis of size 1 (y.unsqueeze(1)), as the model outputs (N, 1).")
+    for name in ("x", "y"):
+        if got[f"{name}_dtype"] != "torch.float32":
+            fail(f"{name} has dtype {got[f'{name}_dtype']}, expected torch.float32")
+
+
+def test_data_marks(student):
+    """The mask has exactly two ones per sequence, one in each half."""
+    mask = data(student)["x"][..., 1]
+    odd = np.unique(mask[(mask != 0) & (mask != 1)])
+    if odd.size:
+        fail(f"the mask channel should hold only 0 and 1, but it holds {odd[:5]}")
+    counts = mask.sum(1).astype(int)
+    bad = counts != 2
+    if bad.any():
+        values, freq = np.unique(counts[bad], return_counts=True)
+        fail("; ".join(f"{f} of {N} sequences have {v} mark{'' if v == 1 else 's'}"
+                       for v, f in zip(values.tolist(), freq.tolist()))
+             + " (each needs exactly 2)")
+    half = T // 2
+    first, second = mask[:, :half].sum(1), mask[:, half:].sum(1)
+    both_first, both_second = int((first == 2).sum()), int((second == 2).sum())
+    if both_first or both_second:
+        fail(f"with T={T}, the first mark must fall in positions 0..{half - 1} and the second in {half}..{T - 1}: "
+             f"in {both_first} of {N} sequences the second mark fell in the first half, and in {both_second} "
+             "the first mark fell in the second half")
+
+
+def test_data_values(student):
+    """The values are uniform in [0, 1)."""
+    values = data(student)["x"][..., 0]
+    outside = (values < 0) | (values >= 1)
+    if outside.any():
+        fail(f"{int(outside.sum())} of {values.size} values lie outside [0, 1) "
+             f"(smallest {values.min():.3f}, largest {values.max():.3f}); use torch.rand")
+    # Over 20000 values the mean's standard error is 0.002 and the variance's about 0.0002.
+    if abs(values.mean() - 0.5) > 0.02 or abs(values.var() - 1 / 12) > 0.008:
+        fail(f"the values have mean {values.mean():.3f} and variance {values.var():.4f}; "
+             f"uniform [0, 1) values have mean 0.5 and variance 1/12 = {1 / 12:.4f}")
+
+
+def test_data_targets(student):
+    """y is the sum of the two marked values."""
+    got = data(student)
+    x, y = got["x"], got["y"]
+    want = (x[..., 0] * x[..., 1]).sum(1)
+    expect_close(np.ravel(y), want, "y", atol=1e-5, context="compared with the sum of the marked values of x",
+                 explain=lambda a: ["y is the sum of all values, not only the marked ones."]
+                 if close(a, x[..., 0].sum(1), atol=1e-4) else [])
+
+
+def test_model_shapes(student):
+    """AddingModel(cell=...) maps (N, T, 2) to (N, 1) for rnn, lstm and gru."""
+    x = np.random.default_rng(1).random((4, 10, 2))
+    for cell in ("rnn", "lstm", "gru"):
+        got = student.call("model", cell=cell, x=x)
+        expect_shape(got["output"], (4, 1), f"AddingModel(cell={cell!r}) on x of shape (4, 10, 2)",
+                     hint="Apply the linear head to the last time step's output only.")

@@ -1,0 +1,65 @@
+"""Exercise 2: the adding problem (Hochreiter & Schmidhuber 1997; Le, Jaitly & Hinton 2015).
+
+Each input is a sequence of T steps with two channels:
+    channel 0: values drawn uniformly from [0, 1)
+    channel 1: a mask with exactly two ones, one in each half of the sequence
+The target is the sum of the two marked values. To solve it, a model has to
+remember the first marked value for up to T steps: a test of long-range memory.
+
+Predicting the mean (1.0) for every sequence gives an MSE of 1/6 ≈ 0.1667, the
+variance of a sum of two U(0, 1) values. A model that learns the task goes far below.
+
+Check your work with the public checks:  python -m autograder check ex2_adding
+"""
+import torch
+from torch import nn
+
+
+def adding_target(values, mask):
+    """The sum of the values where the mask is 1.
+
+    Works on one sequence (T,) or a batch (N, T); returns a float tensor of shape () or (N,).
+    Example: values [0.3, 0.1, 0.8, 0.2], mask [1, 0, 0, 1] -> 0.5
+    """
+    # TODO: your code here.
+    raise NotImplementedError("adding_target is not implemented yet")
+
+
+def make_adding_data(n_samples, seq_len, generator=None):
+    """A batch of adding problems.
+
+    Returns:
+        x: (n_samples, seq_len, 2) float32; x[..., 0] values in [0, 1), x[..., 1] the mask,
+           with exactly one 1 in positions [0, seq_len // 2) and one in [seq_len // 2, seq_len)
+        y: (n_samples, 1) float32, the sum of the two marked values
+    All randomness comes from ``generator`` (a torch.Generator), so the same seed gives the same data.
+    """
+    # TODO: your code here.
+    raise NotImplementedError("make_adding_data is not implemented yet")
+
+
+class AddingModel(nn.Module):
+    """A recurrent layer over the 2-channel input and a linear head on its last output.
+
+    cell: "rnn" (nn.RNN), "lstm" (nn.LSTM) or "gru" (nn.GRU), batch_first.
+    forward(x (N, T, 2)) -> (N, 1)
+    """
+
+    def __init__(self, hidden_size=64, cell="lstm"):
+        super().__init__()
+        # TODO: your code here.
+        raise NotImplementedError("AddingModel.__init__ is not implemented yet")
+
+    def forward(self, x):
+        # TODO: your code here.
+        raise NotImplementedError("AddingModel.forward is not implemented yet")
+
+
+def train_adding(model, seq_len, steps, batch_size=64, lr=1e-3, seed=0):
+    """Train ``model`` in place with Adam on fresh batches of length ``seq_len``; return the losses.
+
+    Each step draws a new batch from make_adding_data with a generator seeded by ``seed``,
+    minimises the mean squared error and records loss.item().
+    """
+    # TODO: your code here.
+    raise NotImplementedError("train_adding is not implemented yet")
