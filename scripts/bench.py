@@ -5,7 +5,9 @@
 - seconds to grade each exercise for one submission (the reference solutions),
   end to end through `python -m autograder grade`, median of N runs;
 - ex1: the reference MyRNN's forward+backward time as a ratio to nn.RNN's at
-  batch 64, 100 steps, input 32, hidden 128, one thread.
+  batch 64, 100 steps, input 32, hidden 128, one thread;
+- ex2: the reference's held-out MSE at T=100 and its training time, with the
+  grader's budget (scripts/calibrate_ex2.py --seq-len 100 --seeds 1).
 """
 from __future__ import annotations
 
@@ -66,6 +68,8 @@ def main():
     ours, theirs = myrnn_ratio(20)
     print(f"ex1_myrnn: reference MyRNN forward+backward {ours * 1e3:.1f} ms, nn.RNN {theirs * 1e3:.1f} ms, "
           f"ratio {ours / theirs:.2f}x (batch 64, 100 steps, input 32, hidden 128, 1 thread)")
+    subprocess.run([sys.executable, str(KIT / "scripts" / "calibrate_ex2.py"), "--seq-len", "100", "--seeds", "1"],
+                   check=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from autograder.engine import INTERNAL_ERROR
 from .conftest import KIT, grade, run_cli, checks_by_name, write_submission
 
 COURSE = load_course()
+# Tests sharing the module's graded submissions run on one xdist worker.
+pytestmark = pytest.mark.xdist_group("bundled")
 
 
 @pytest.fixture(scope="module")
