@@ -38,6 +38,7 @@ class Exercise:
     id: str
     title: str
     files: tuple[str, ...]
+    given: tuple[str, ...]  # kit files handed to students as they are (data, helpers); graded from the kit's copy
     time_limit: float   # seconds for all of the exercise's checks together
     memory_mb: int
     output_kb: int
@@ -52,6 +53,10 @@ class Exercise:
     @property
     def max_score(self) -> float:
         return sum(c.points for c in self.checks.values())
+
+    def given_path(self, name: str) -> Path:
+        """Where the kit keeps a given file (the source of truth; exercises/ holds a copy)."""
+        return KIT_ROOT / "solutions" / self.id / name
 
     @property
     def suite_dir(self) -> Path:
@@ -114,6 +119,7 @@ def load_course(path: Path | None = None) -> Course:
             id=ex_id,
             title=_need(spec, "title", where),
             files=tuple(_need(spec, "files", where)),
+            given=tuple(spec.get("given", ())),
             time_limit=float(spec.get("time_limit", defaults.get("exercise_time_limit", 300))),
             memory_mb=int(spec.get("memory_mb", defaults.get("memory_mb", 2048))),
             output_kb=int(spec.get("output_kb", defaults.get("output_kb", 2048))),

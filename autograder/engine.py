@@ -13,6 +13,7 @@ and time limit. This module runs pytest in-process with a plugin that
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import time
@@ -33,8 +34,13 @@ INTERNAL_ERROR = "the grader hit an internal error in this check (not your fault
 class StudentHandle:
     """What a check sees as ``student``: call probes within the check's deadline."""
 
-    def __init__(self, plugin: "GradingPlugin", exercise: Exercise):
-        self._plugin, self._exercise = plugin, exercise
+    def __init__(self, plugin: "GradingPlugin", exercise: Exercise, check_name: str = ""):
+        self._plugin, self._exercise, self._check = plugin, exercise, check_name
+
+    def attach_png(self, png: bytes) -> None:
+        """Show a picture with this check's feedback (a plot, a confusion matrix)."""
+        uri = "data:image/png;base64," + base64.b64encode(bytes(png)).decode()
+        self._plugin.images.setdefault((self._exercise.id, self._check), []).append(uri)
 
     def call(self, probe: str, **args):
         remaining = self._plugin.deadline - time.monotonic()
@@ -61,6 +67,7 @@ class GradingPlugin:
         # Results one check may reuse in another (e.g. a trained model's score),
         # per exercise, for this submission only.
         self.memo: dict[str, dict] = {e.id: {} for e in exercises}
+        self.images: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> PNG data URIs
 
     # -- which checks run
 
@@ -95,6 +102,7 @@ class GradingPlugin:
                 module=exercise.module,
                 student_files=self.submission.files_for(exercise),
                 probes=exercise.suite_dir / "probes.py",
+                given={name: exercise.given_path(name) for name in exercise.given},
                 limits=Limits(memory_mb=exercise.memory_mb, output_kb=exercise.output_kb,
                               cpu_seconds=int(exercise.time_limit) + 30),
                 hide=self.hide,
@@ -125,7 +133,8 @@ class GradingPlugin:
         status, output = classify(call.excinfo)
         self.results[(exercise.id, check.name)] = CheckResult(
             name=check.name, score=check.points if status == "passed" else 0.0,
-            max_score=check.points, status=status, output=output, visibility=check.visibility)
+            max_score=check.points, status=status, output=output, visibility=check.visibility,
+            images=self.images.get((exercise.id, check.name), []))
 
     def pytest_sessionfinish(self, session):
         for proc in self.processes.values():

@@ -22,6 +22,7 @@ class CheckResult:
     status: str          # one of STATUSES
     output: str          # why, in words a student understands
     visibility: str = "public"
+    images: list[str] = field(default_factory=list)  # PNG data URIs: plots, confusion matrices
 
 
 @dataclass

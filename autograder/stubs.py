@@ -3,6 +3,7 @@
 For each exercise:
 - every student file is the solution with its ``### BEGIN/END SOLUTION``
   regions turned into TODOs (``authoring.make_stub``);
+- every given file (data, helpers) is copied as it is;
 - ``README.md`` is the solution folder's README (the task) followed by the
   list of checks, their points and visibility, generated from course.yaml.
 
@@ -35,6 +36,7 @@ def expected_files(course: Course, exercise: Exercise) -> dict[Path, str]:
     src = course.root / "solutions" / exercise.id
     dst = course.root / "exercises" / exercise.id
     out = {dst / name: make_stub((src / name).read_text()) for name in exercise.files}
+    out.update({dst / name: (src / name).read_text() for name in exercise.given})
     readme = src / "README.md"
     task = readme.read_text().rstrip() + "\n\n" if readme.exists() else f"# {exercise.title}\n\n"
     out[dst / "README.md"] = f"{GENERATED_NOTE}\n{task}{checks_section(exercise)}"

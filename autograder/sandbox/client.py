@@ -242,6 +242,7 @@ class StudentProcess:
     module: str                      # e.g. "myrnn"
     student_files: dict[str, Path]   # file name -> path in the submission (may not exist)
     probes: Path                     # the exercise's probes.py
+    given: dict[str, Path] = field(default_factory=dict)  # kit files beside the student's (kit's copy wins)
     limits: Limits = field(default_factory=Limits)
     hide: list[str] = field(default_factory=list)
     _proc: subprocess.Popen | None = None
@@ -261,6 +262,8 @@ class StudentProcess:
         for name, src in self.student_files.items():
             if src.is_file():
                 shutil.copy(src, self.student_dir / name)
+        for name, src in self.given.items():  # after the student's: a submitted copy cannot replace it
+            shutil.copy(src, self.student_dir / name)
         for p in [self.code_dir, self.student_dir, *self.code_dir.rglob("*")]:
             os.chmod(p, 0o755 if p.is_dir() else 0o644)  # readable, not writable, by the student
         self.home = self.base / "home"

@@ -16,7 +16,8 @@ def _exercise(request):
 @pytest.fixture
 def student(request):
     """The exercise's student code, running in its sandboxed process."""
-    return StudentHandle(*_exercise(request))
+    plugin, exercise = _exercise(request)
+    return StudentHandle(plugin, exercise, request.node.originalname[len("test_"):])
 
 
 @pytest.fixture

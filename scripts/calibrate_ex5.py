@@ -1,0 +1,46 @@
+"""Calibrate ex5's thresholds: train the kit's sentiment RNN as the grader does, over several seeds.
+
+    python scripts/calibrate_ex5.py [--seeds 5]
+
+For each seed, prints the AUC of the first principal component of the final
+hidden states (held-out sentences) against the labels, and the share of
+variance of the first two components. The thresholds in course.yaml
+(ex5_hidden_pca.params) were set from this output.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+KIT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(KIT))
+
+from autograder.course import load_course  # noqa: E402
+from autograder.suites.ex5_hidden_pca.reference import auc, eval_set, reference_pca, sentiment_data, trained_model  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+    p = load_course().exercises["ex5_hidden_pca"].params
+    torch.set_num_threads(1)
+    tokens, labels, _ = eval_set(p["eval_size"], p["eval_seed"])
+    for seed in range(args.seeds):
+        start = time.perf_counter()
+        model = trained_model(p["train_size"], p["epochs"], seed)
+        seconds = time.perf_counter() - start
+        with torch.no_grad():
+            final = model.rnn(model.embedding(torch.tensor(tokens)))[0][:, -1].numpy().astype(float)
+        _, ratio, projected = reference_pca(final, 2)
+        a = auc(projected[:, 0], labels)
+        test = sentiment_data().make_corpus(p["eval_size"], seed=p["eval_seed"])
+        print(f"seed {seed}: AUC(PC1) {max(a, 1 - a):.3f}, variance ratio PC1 {ratio[0]:.3f} PC2 {ratio[1]:.3f}, "
+              f"accuracy {sentiment_data().accuracy(model, test):.3f}, training {seconds:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
