@@ -36,7 +36,11 @@ def expected_files(course: Course, exercise: Exercise) -> dict[Path, str]:
     src = course.root / "solutions" / exercise.id
     dst = course.root / "exercises" / exercise.id
     out = {dst / name: make_stub((src / name).read_text()) for name in exercise.files}
-    out.update({dst / name: (src / name).read_text() for name in exercise.given})
+    for name in exercise.given:  # a file, or a folder copied file by file
+        given = src / name
+        for path in sorted(given.rglob("*")) if given.is_dir() else [given]:
+            if path.is_file():
+                out[dst / path.relative_to(src)] = path.read_text()
     readme = src / "README.md"
     task = readme.read_text().rstrip() + "\n\n" if readme.exists() else f"# {exercise.title}\n\n"
     out[dst / "README.md"] = f"{GENERATED_NOTE}\n{task}{checks_section(exercise)}"

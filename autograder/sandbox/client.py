@@ -263,7 +263,12 @@ class StudentProcess:
             if src.is_file():
                 shutil.copy(src, self.student_dir / name)
         for name, src in self.given.items():  # after the student's: a submitted copy cannot replace it
-            shutil.copy(src, self.student_dir / name)
+            target = self.student_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, target, dirs_exist_ok=True)
+            else:
+                shutil.copy(src, target)
         for p in [self.code_dir, self.student_dir, *self.code_dir.rglob("*")]:
             os.chmod(p, 0o755 if p.is_dir() else 0o644)  # readable, not writable, by the student
         self.home = self.base / "home"

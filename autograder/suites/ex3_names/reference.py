@@ -1,0 +1,68 @@
+"""Exercise 3, grader side: the kit's dataset, its held-out split, and the feedback pictures."""
+from __future__ import annotations
+
+import functools
+import io
+import random
+
+import numpy as np
+
+from autograder.course import load_course
+
+EXERCISE = "ex3_names"
+
+
+@functools.lru_cache(maxsize=1)
+def kit_names() -> dict[str, list[str]]:
+    """The shipped dataset, read by the grader from the kit's copy."""
+    folder = load_course().exercises[EXERCISE].given_path("data/names")
+    return {p.stem: [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()]
+            for p in sorted(folder.glob("*.txt"))}
+
+
+def heldout_split(data: dict[str, list[str]], test_fraction: float, seed: int):
+    """The grader's own stratified split: each distinct name goes wholly to one side."""
+    rng = random.Random(seed)
+    test = set()
+    for language in sorted(data):
+        distinct = sorted(set(data[language]))
+        rng.shuffle(distinct)
+        test.update(distinct[: round(len(distinct) * test_fraction)])
+    train = {lang: [n for n in names if n not in test] for lang, names in data.items()}
+    held = {lang: [n for n in names if n in test] for lang, names in data.items()}
+    return train, held
+
+
+def confusion(truth: np.ndarray, predicted: np.ndarray, n: int) -> np.ndarray:
+    matrix = np.zeros((n, n), dtype=int)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
+
+
+def most_confused(matrix: np.ndarray, categories: list[str], top: int = 5) -> str:
+    off = [(matrix[i, j], categories[i], categories[j]) for i in range(len(categories))
+           for j in range(len(categories)) if i != j and matrix[i, j]]
+    off.sort(reverse=True)
+    return "; ".join(f"{a} taken for {b} ({c} times)" for c, a, b in off[:top]) or "none"
+
+
+def confusion_png(matrix: np.ndarray, categories: list[str]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rates = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(categories)), categories, rotation=90)
+    ax.set_yticks(range(len(categories)), categories)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true language")
+    ax.set_title("Confusion matrix (share of each true language)")
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=60)
+    plt.close(fig)
+    return buf.getvalue()
