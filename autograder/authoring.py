@@ -2,11 +2,11 @@
 
 Solutions mark the student's part with nbgrader's delimiters::
 
-    def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    def mean(values):
         \"\"\"Docstring, kept in the stub.\"\"\"
         # Hints written as comments above the region are kept too.
         ### BEGIN SOLUTION
-        return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)
+        return sum(values) / len(values)
         ### END SOLUTION
 
 From that text this module derives

@@ -6,6 +6,10 @@
         For students: run the public checks on your exercises folder.
     stubs [--check]
         Rebuild exercises/ from solutions/ (or, with --check, report what is stale).
+    batch SUBMISSIONS_DIR --out DIR [--jobs N] [--regrade]
+        Grade every student folder or zip: gradebook, reports, summary (see batch.py).
+    gradescope --out DIR
+        Build Gradescope's autograder.zip (see gradescope.py).
 """
 from __future__ import annotations
 
@@ -51,6 +55,26 @@ def _stubs(args, course) -> int:
     return 0
 
 
+def _batch(args, course) -> int:
+    from .batch import run_batch
+
+    if not Path(args.submissions).is_dir():
+        print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    results = run_batch(course, args.course, Path(args.submissions), Path(args.out), jobs=args.jobs,
+                        regrade=args.regrade, exercises=args.exercise, progress=not args.quiet)
+    print(f"graded {len(results)} submissions: {Path(args.out) / 'gradebook.csv'}, "
+          f"reports in {Path(args.out) / 'reports'}, summary in {Path(args.out) / 'summary.html'}")
+    return 0
+
+
+def _gradescope(args, course) -> int:
+    from .gradescope import build_zip
+
+    print(f"wrote {build_zip(Path(args.out))}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +99,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--exercise", action="append", metavar="ID")
     s.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
     s.set_defaults(run=_stubs)
+    b = sub.add_parser("batch", help="grade a whole class")
+    b.add_argument("submissions", help="one folder or .zip per student")
+    b.add_argument("--out", required=True, help="where the gradebook, results and reports go")
+    b.add_argument("--jobs", type=int, default=1, help="students graded at once (default 1)")
+    b.add_argument("--regrade", action="store_true", help="grade students that already have a result")
+    b.add_argument("--exercise", action="append", metavar="ID")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(run=_batch)
+
+    z = sub.add_parser("gradescope", help="build Gradescope's autograder.zip")
+    z.add_argument("--out", required=True)
+    z.set_defaults(run=_gradescope)
     return p
 
 

@@ -55,8 +55,12 @@ class Exercise:
         return sum(c.points for c in self.checks.values())
 
     def given_path(self, name: str) -> Path:
-        """Where the kit keeps a given file (the source of truth; exercises/ holds a copy)."""
-        return KIT_ROOT / "solutions" / self.id / name
+        """The released copy of a given file, which grading uses.
+
+        Authors edit it in solutions/<id>/; ``stubs`` copies it to exercises/<id>/
+        (a kit test fails when the copy is stale), so grading never needs solutions/.
+        """
+        return KIT_ROOT / "exercises" / self.id / name
 
     @property
     def suite_dir(self) -> Path:

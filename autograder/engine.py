@@ -39,7 +39,10 @@ class StudentHandle:
 
     def attach_png(self, png: bytes) -> None:
         """Show a picture with this check's feedback (a plot, a confusion matrix)."""
-        uri = "data:image/png;base64," + base64.b64encode(bytes(png)).decode()
+        png = bytes(png)
+        if not png.startswith(b"\x89PNG") or len(png) > 2_000_000:
+            return  # not a PNG, or too large to carry in a report: no picture rather than junk
+        uri = "data:image/png;base64," + base64.b64encode(png).decode()
         self._plugin.images.setdefault((self._exercise.id, self._check), []).append(uri)
 
     def call(self, probe: str, **args):

@@ -1,6 +1,8 @@
 """Exercise 2, grader side: held-out data the grader makes itself, and feedback helpers."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 BASELINE_MSE = 1 / 6  # Var(U1 + U2) for U ~ U(0, 1): the constant predictor 1.0's MSE
@@ -25,3 +27,26 @@ def learning_curve(losses: np.ndarray, points: int = 10) -> str:
     chunks = np.array_split(np.asarray(losses, dtype=float), min(points, len(losses)))
     means = " ".join(f"{np.mean(c):.4f}" for c in chunks)
     return f"learning curve (mean training loss per tenth of training): {means}; baseline {BASELINE_MSE:.4f}"
+
+
+def curves_png(curves: dict[str, np.ndarray]) -> bytes:
+    """Training-loss curves against the constant baseline, as a small PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for label, losses in curves.items():
+        ax.plot(np.asarray(losses, dtype=float), label=label, linewidth=1)
+    ax.axhline(BASELINE_MSE, color="grey", linestyle="--", label="constant predictor (1/6)")
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("training MSE")
+    ax.set_title("Adding problem, T=50")
+    ax.legend()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=60)
+    plt.close(fig)
+    return buf.getvalue()

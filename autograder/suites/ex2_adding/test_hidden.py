@@ -7,7 +7,7 @@ import numpy as np
 
 from autograder.checking import fail
 
-from .reference import BASELINE_MSE, heldout_data, learning_curve
+from .reference import BASELINE_MSE, curves_png, heldout_data, learning_curve
 from .test_public import data
 
 MODULE_NAMES = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}
@@ -85,6 +85,7 @@ def _stalled(losses) -> str:
 def test_lstm_learns(student, params, memo):
     """An LSTM trained with the student's train_adding at T=50 reaches a held-out MSE far below 1/6."""
     mse, losses = trained_mse(student, params, memo, "lstm")
+    student.attach_png(curves_png({"LSTM": losses}))
     train = params["train"]
     if len(losses) != train["steps"]:
         fail(f"train_adding(steps={train['steps']}) returned {len(losses)} losses; expected one per step")
@@ -101,6 +102,7 @@ def test_vanilla_rnn_forgets(student, params, memo):
     """The lessons' point: at T=50 a vanilla RNN stays near the baseline while an LSTM solves the task."""
     rnn_mse, rnn_losses = trained_mse(student, params, memo, "rnn")
     lstm_mse, lstm_losses = trained_mse(student, params, memo, "lstm")
+    student.attach_png(curves_png({"vanilla RNN": rnn_losses, "LSTM": lstm_losses}))
     curves = f"RNN {learning_curve(rnn_losses)}\nLSTM {learning_curve(lstm_losses)}"
     if lstm_mse > params["lstm_mse_max"]:
         fail(f"the LSTM did not solve the task (held-out MSE {lstm_mse:.4f}), so there is no contrast to show.\n"

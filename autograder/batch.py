@@ -1,0 +1,238 @@
+"""Grade a whole class: ``python -m autograder batch SUBMISSIONS_DIR --out DIR [--jobs N] [--regrade]``.
+
+Every entry of SUBMISSIONS_DIR is one student: a folder (laid out like
+exercises/, or flat) or a .zip of one. Each student is graded by its own
+``python -m autograder grade`` process, ``--jobs`` at a time, so a crash, a
+hang or hostile code can only ever affect that student's result.
+
+Interrupt safety: a student's result is written atomically to
+``DIR/results/<student>.json`` when their grading ends, and nothing else holds
+state. A run killed at any moment (SIGKILL included; the grading processes die
+with it) and started again skips the students whose result exists and grades
+the rest. The gradebook, reports and summary are rebuilt from the result files,
+so no student is lost and no row is written twice. ``--regrade`` grades everyone again.
+
+DIR gets: gradebook.csv, results/<student>.json, reports/<student>.html,
+summary.html, histogram.png, pass_rates.csv.
+"""
+from __future__ import annotations
+
+import csv
+import ctypes
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from .course import Course
+from .report import render_report, render_summary
+from .results import CheckResult, ExerciseResult, SubmissionResult, write_json_atomic
+
+MAX_ZIP_BYTES = 200 * 1024 * 1024
+MAX_ZIP_FILES = 2000
+_LIBC = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def student_name(path: Path) -> str:
+    name = path.name[:-4] if path.suffix == ".zip" else path.name
+    return re.sub(r"[^A-Za-z0-9_.@-]+", "_", name)
+
+
+def discover(submissions: Path) -> dict[str, Path]:
+    """Student name -> folder or zip, for every entry of the submissions folder."""
+    found = {}
+    for entry in sorted(submissions.iterdir()):
+        if entry.name.startswith(".") or not (entry.is_dir() or entry.suffix == ".zip"):
+            continue
+        found.setdefault(student_name(entry), entry)
+    return found
+
+
+class SubmissionError(Exception):
+    """The submission cannot be graded at all (e.g. a broken zip); the message says why."""
+
+
+def unpack(archive: Path, into: Path) -> Path:
+    """Extract a student's zip safely (no paths outside ``into``, bounded size)."""
+    try:
+        with zipfile.ZipFile(archive) as z:
+            members = z.infolist()
+            if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+                raise SubmissionError(f"{archive.name} is too large to grade")
+            for m in members:
+                target = (into / m.filename).resolve()
+                if into.resolve() not in target.parents and target != into.resolve():
+                    raise SubmissionError(f"{archive.name} contains a path outside the archive: {m.filename}")
+            z.extractall(into)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError(f"{archive.name} is not a readable zip file ({exc})") from None
+    entries = [p for p in into.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+    # A zip of one folder (ana.zip holding ana/ex1_myrnn/...) is that folder.
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else into
+
+
+def failed_result(course: Course, exercises: list[str] | None, student: str, why: str) -> dict:
+    """A result in the contract's layout where every check failed for one reason."""
+    result = SubmissionResult(student)
+    for ex in course.select(exercises):
+        result.exercises.append(ExerciseResult(ex.id, ex.title, [
+            CheckResult(c.name, 0.0, c.points, "error", why, c.visibility) for c in ex.checks.values()]))
+    return result.to_json()
+
+
+def _die_with_parent():
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def grade_one(course: Course, course_path: Path | None, student: str, source: Path, out: Path,
+              exercises: list[str] | None) -> dict:
+    """Grade one student in a child process; always returns a result (and writes it atomically)."""
+    target = out / "results" / f"{student}.json"
+    work = Path(tempfile.mkdtemp(prefix=f"batch-{student}-"))
+    timeout = sum(e.time_limit for e in course.select(exercises)) + 120
+    try:
+        try:
+            submission = unpack(source, work / "unpacked") if source.suffix == ".zip" else source
+        except SubmissionError as exc:
+            data = failed_result(course, exercises, student, str(exc))
+        else:
+            tmp_json = work / "result.json"
+            cmd = [sys.executable, "-m", "autograder"]
+            if course_path:
+                cmd += ["--course", str(course_path)]
+            cmd += ["grade", str(submission), "--json", str(tmp_json)]
+            for e in exercises or []:
+                cmd += ["--exercise", e]
+            try:
+                proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True, timeout=timeout,
+                                      preexec_fn=_die_with_parent)
+                if proc.returncode != 0 or not tmp_json.exists():
+                    raise RuntimeError(proc.stderr.strip()[-500:] or f"exit code {proc.returncode}")
+                data = json.loads(tmp_json.read_text())
+            except subprocess.TimeoutExpired:
+                data = failed_result(course, exercises, student, f"grading did not finish within {timeout:.0f} s")
+            except (RuntimeError, json.JSONDecodeError) as exc:
+                data = failed_result(course, exercises, student, f"the grader failed on this submission: {exc}")
+        data["student"] = student
+        write_json_atomic(target, data)
+        return data
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def load_results(out: Path) -> dict[str, dict]:
+    results = {}
+    for path in sorted((out / "results").glob("*.json")):
+        try:
+            results[path.stem] = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue  # unreadable: that student is graded again on the next run
+    return results
+
+
+def _atomic_text(path: Path, text: str):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def status_of(data: dict) -> str:
+    tests = [t for e in data["exercises"] for t in e["tests"]]
+    if tests and all(t["status"] == "error" for t in tests) and len({t["output"] for t in tests}) == 1:
+        return "not graded: " + tests[0]["output"][:120]
+    return "graded"
+
+
+def write_gradebook(course: Course, out: Path, results: dict[str, dict]) -> None:
+    buf = io.StringIO()
+    ids = list(course.exercises)
+    writer = csv.writer(buf)
+    writer.writerow(["student", *ids, "total", "max_score", "status"])
+    for student, data in sorted(results.items()):
+        scores = {e["id"]: e["score"] for e in data["exercises"]}
+        writer.writerow([student, *[f"{scores[i]:g}" if i in scores else "" for i in ids],
+                         f"{data['score']:g}", f"{data['max_score']:g}", status_of(data)])
+    _atomic_text(out / "gradebook.csv", buf.getvalue())
+
+
+def write_outputs(course: Course, out: Path, student: str | None = None) -> dict[str, dict]:
+    """Rebuild the gradebook (and one student's report, or all) from the result files."""
+    results = load_results(out)
+    write_gradebook(course, out, results)
+    for name, data in results.items():
+        if student is None or name == student:
+            _atomic_text(out / "reports" / f"{name}.html",
+                         render_report(SubmissionResult.from_json(data, name), course.title))
+    return results
+
+
+def write_summary(course: Course, out: Path, results: dict[str, dict]) -> None:
+    rates = {}
+    for data in results.values():
+        for e in data["exercises"]:
+            for t in e["tests"]:
+                passed, total = rates.get((e["id"], t["name"]), (0, 0))
+                rates[(e["id"], t["name"])] = (passed + (t["status"] == "passed"), total + 1)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["exercise", "check", "passed", "students", "pass_rate"])
+    for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]):
+        writer.writerow([ex, name, passed, total, f"{passed / total:.3f}"])
+    _atomic_text(out / "pass_rates.csv", buf.getvalue())
+    png = histogram_png([d["score"] for d in results.values()], course.max_score)
+    (out / "histogram.png").write_bytes(png)
+    _atomic_text(out / "summary.html", render_summary(course.title, results, rates, png))
+
+
+def histogram_png(scores: list[float], max_score: float) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.hist(scores, bins=20, range=(0, max_score or 1), color="tab:blue", edgecolor="white")
+    ax.set_xlabel(f"total score (of {max_score:g})")
+    ax.set_ylabel("students")
+    ax.set_title(f"Scores of {len(scores)} submissions")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=70)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def run_batch(course: Course, course_path: Path | None, submissions: Path, out: Path, jobs: int = 1,
+              regrade: bool = False, exercises: list[str] | None = None, progress: bool = True) -> dict[str, dict]:
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    (out / "reports").mkdir(parents=True, exist_ok=True)
+    students = discover(submissions)
+    done = set() if regrade else set(load_results(out))
+    todo = {s: p for s, p in students.items() if s not in done}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(students), initial=len(students) - len(todo), unit="student", file=sys.stderr)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(grade_one, course, course_path, s, p, out, exercises): s for s, p in todo.items()}
+        for future in as_completed(futures):
+            future.result()
+            write_outputs(course, out, futures[future])
+            if bar:
+                bar.update(1)
+    if bar:
+        bar.close()
+    results = write_outputs(course, out)
+    results = {s: r for s, r in results.items() if s in students}
+    write_summary(course, out, results)
+    return results

@@ -1,0 +1,64 @@
+"""Self-contained HTML: one feedback report per student, and the class summary.
+
+Reports carry only what the checks said (messages, scores, pictures as data
+URIs); never the code of a check. Everything a student's code produced is
+escaped, and pictures are only ever PNG data URIs.
+"""
+from __future__ import annotations
+
+import base64
+import html
+
+from .results import SubmissionResult
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.5rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;width:100%} td,th{padding:.3rem .5rem;border-bottom:1px solid #eee;
+text-align:left;vertical-align:top} .passed{color:#1a7f37} .failed,.error,.timeout{color:#cf222e}
+pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;margin:.3rem 0;font-size:.85rem}
+img{max-width:100%;border:1px solid #eee;margin:.3rem 0} .hidden{color:#888;font-size:.8rem}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
+
+
+def _image(uri: str) -> str:
+    if not uri.startswith("data:image/png;base64,"):
+        return ""
+    return f"<img alt='figure' src='{html.escape(uri, quote=True)}'>"
+
+
+def render_report(result: SubmissionResult, course_title: str) -> str:
+    name = html.escape(result.submission)
+    parts = [f"<h1>{html.escape(course_title)}: feedback for {name}</h1>",
+             f"<p><strong>Total: {result.score:g} / {result.max_score:g}</strong></p>"]
+    for e in result.exercises:
+        parts.append(f"<h2>{html.escape(e.id)}: {html.escape(e.title)} ({e.score:g} / {e.max_score:g})</h2>")
+        parts.append("<table><tr><th>check</th><th>points</th><th>result</th></tr>")
+        for t in e.tests:
+            hidden = " <span class='hidden'>(hidden check)</span>" if t.visibility == "hidden" else ""
+            detail = "" if t.status == "passed" else f"<pre>{html.escape(t.output)}</pre>"
+            images = "".join(_image(u) for u in t.images)
+            parts.append(f"<tr><td>{html.escape(t.name)}{hidden}</td><td>{t.score:g} / {t.max_score:g}</td>"
+                         f"<td class='{t.status}'>{t.status}{detail}{images}</td></tr>")
+        parts.append("</table>")
+    return _page(f"Feedback: {result.submission}", "".join(parts))
+
+
+def render_summary(course_title: str, results: dict[str, dict], rates: dict, histogram_png: bytes) -> str:
+    scores = sorted(d["score"] for d in results.values())
+    mean = sum(scores) / len(scores) if scores else 0.0
+    rows = "".join(
+        f"<tr><td>{html.escape(ex)}</td><td>{html.escape(name)}</td><td>{passed} / {total}</td>"
+        f"<td>{passed / total:.0%}</td></tr>"
+        for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]))
+    uri = "data:image/png;base64," + base64.b64encode(histogram_png).decode()
+    body = (f"<h1>{html.escape(course_title)}: class summary</h1>"
+            f"<p>{len(scores)} submissions; mean score {mean:.1f}</p>{_image(uri)}"
+            "<h2>Pass rate per check (hardest first)</h2>"
+            f"<table><tr><th>exercise</th><th>check</th><th>passed</th><th>rate</th></tr>{rows}</table>")
+    return _page("Class summary", body)

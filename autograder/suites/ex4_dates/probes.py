@@ -1,0 +1,70 @@
+"""Exercise 4 probes: run inside the student process (see sandbox/worker.py)."""
+import builtins
+
+import numpy as np
+import torch
+
+from probekit import ProbeError, to_numpy
+
+_isinstance = builtins.isinstance  # bound before the student's module is imported
+
+
+def _ids(values, what):
+    try:
+        return [int(v) for v in values]
+    except (TypeError, ValueError):
+        raise ProbeError(f"{what} should be a list of ints") from None
+
+
+def probe_vocab(student, texts):
+    vocab = student.DateVocab()
+    specials = {name: int(getattr(vocab, name)) for name in ("PAD", "START", "END", "UNK")}
+    encoded = [_ids(vocab.encode(t), f"encode({t!r})") for t in texts]
+    decoded = [str(vocab.decode(ids)) for ids in encoded]
+    framed = [specials["START"]] + encoded[0] + [specials["END"], specials["PAD"], specials["PAD"]]
+    return {"specials": specials, "size": int(len(vocab)), "encoded": encoded, "decoded": decoded,
+            "framed_decoded": str(vocab.decode(framed))}
+
+
+def probe_pairs(student, n, seed):
+    pairs = student.make_date_pairs(n, seed=seed)
+    out = []
+    for p in pairs:
+        if not _isinstance(p, (tuple, list)) or len(p) != 2 or not all(_isinstance(s, str) for s in p):
+            raise ProbeError(f"make_date_pairs should return (str, str) pairs, got {p!r:.60}")
+        out.append([p[0], p[1]])
+    return out
+
+
+def _batch(vocab, texts):
+    rows = [list(vocab.encode(t)) for t in texts]
+    width = max(len(r) for r in rows)
+    return torch.tensor([r + [int(vocab.PAD)] * (width - len(r)) for r in rows])
+
+
+def probe_forward(student, src_texts, tgt_texts, position):
+    """Teacher-forced logits, and how they change when tgt[:, position] is replaced."""
+    torch.manual_seed(0)
+    vocab = student.DateVocab()
+    model = student.Seq2Seq(vocab).eval()
+    src, tgt = _batch(vocab, src_texts), _batch(vocab, tgt_texts)
+    with torch.no_grad():
+        logits = to_numpy(model(src, tgt), "Seq2Seq's logits")
+        changed = tgt.clone()
+        changed[:, position] = torch.where(changed[:, position] == int(vocab.UNK), int(vocab.END), int(vocab.UNK))
+        logits2 = to_numpy(model(src, changed), "Seq2Seq's logits")
+    if logits.shape != logits2.shape or logits.ndim != 3:
+        return {"shape": list(logits.shape), "tgt_shape": list(tgt.shape), "vocab_size": len(vocab)}
+    diff = np.abs(logits - logits2).max(axis=(0, 2))
+    return {"shape": list(logits.shape), "tgt_shape": list(tgt.shape), "vocab_size": len(vocab), "diff": diff}
+
+
+def probe_train(student, pairs, test_texts, epochs, seed=0):
+    torch.manual_seed(seed)
+    model = student.Seq2Seq(student.DateVocab())
+    losses = student.train_dates(model, [tuple(p) for p in pairs], epochs, seed=seed)
+    translations = []
+    for text in test_texts:
+        out = student.translate(model, text)
+        translations.append(out if _isinstance(out, str) else repr(out))
+    return {"translations": translations, "losses": np.array([float(v) for v in losses])}

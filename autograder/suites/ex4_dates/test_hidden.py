@@ -1,0 +1,82 @@
+"""Exercise 4, hidden checks: variety and seeding of the data, the teacher-forcing shift, exact match.
+
+Not shipped to students. The budget and the calibrated threshold are in course.yaml (ex4_dates.params).
+"""
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from autograder.checking import fail
+
+from .reference import formats, grader_pairs, which_pattern
+
+
+def test_data_variety(student, params):
+    """At least 15 formats; every case; commas and weekdays both ways; dates across the whole range."""
+    pairs = student.call("pairs", n=2000, seed=2)
+    used = Counter(which_pattern(h, iso) for h, iso in pairs)
+    used.pop(None, None)
+    if len(used) < params["min_formats"]:
+        fail(f"the pairs use {len(used)} different formats; at least {params['min_formats']} expected")
+    texts = [h for h, _ in pairs]
+    kinds = {"lower case": any(t == t.lower() and t != t.upper() for t in texts),
+             "upper case": any(t == t.upper() and t != t.lower() for t in texts),
+             "commas": any("," in t for t in texts), "no commas": any("," not in t for t in texts),
+             "weekday names": any("day" in t.lower() for t in texts)}
+    missing = [k for k, v in kinds.items() if not v]
+    if missing:
+        fail(f"over 2000 pairs there are none with: {', '.join(missing)}")
+    years = sorted(int(iso[:4]) for _, iso in pairs)
+    first, last = (d.year for d in formats().DATE_RANGE)
+    if years[0] > first + 5 or years[-1] < last - 5:
+        fail(f"the dates span {years[0]}..{years[-1]}; draw them uniformly from the whole range {first}..{last}")
+
+
+def test_data_seeded(student):
+    """The same seed gives the same pairs; different seeds give different pairs."""
+    a, b, c = (student.call("pairs", n=100, seed=s) for s in (7, 7, 8))
+    if a != b:
+        fail("make_date_pairs(100, seed=7) gave different pairs on two calls: use random.Random(seed), "
+             "and never today's date")
+    if a == c:
+        fail("seeds 7 and 8 gave the same pairs: is the seed ignored?")
+
+
+def test_teacher_forcing_shift(student):
+    """The decoder reads the target shifted right: logits at step t never depend on tgt[:, t] or later."""
+    src, tgt = ["January 15, 2023", "1/2/23", "Sun Jan 15 2023"], ["2023-01-15", "2023-01-02", "2023-01-15"]
+    for position in (0, 4, 9):
+        got = student.call("forward", src_texts=src, tgt_texts=tgt, position=position)
+        if "diff" not in got:
+            fail(f"Seq2Seq returned logits of shape {tuple(got['shape'])}, expected (batch, target length, vocabulary)")
+        diff = np.asarray(got["diff"])
+        leaked = [t for t in range(position + 1) if diff[t] > 1e-6]
+        if leaked:
+            fail(f"changing tgt[:, {position}] changed the logits at step {leaked[0]}: the decoder sees the token "
+                 f"it should predict. Feed it START, tgt[:, 0], ..., tgt[:, T-2] (the target shifted right).")
+
+
+def test_exact_match(student, params):
+    """After train_dates on the grader's pairs, translate gets held-out dates exactly right."""
+    train = grader_pairs(params["train_size"], params["train_seed"])
+    test = grader_pairs(params["test_size"], params["test_seed"], frozenset(iso for _, iso, _ in train))
+    test = [("January 15, 2023", "2023-01-15", "MMMM d, yyyy")] + test
+    got = student.call("train", pairs=[[h, iso] for h, iso, _ in train], test_texts=[h for h, _, _ in test],
+                       epochs=params["epochs"])
+    right = [out == iso for out, (_, iso, _) in zip(got["translations"], test)]
+    accuracy = float(np.mean(right))
+    if accuracy >= params["exact_match_min"] and right[0]:
+        return
+    per_format = defaultdict(list)
+    for ok, (_, _, pattern) in zip(right, test):
+        per_format[pattern].append(ok)
+    worst = sorted(per_format.items(), key=lambda kv: np.mean(kv[1]))[:5]
+    wrong = [f"{h!r} -> {out!r} (expected {iso})" for out, ok, (h, iso, _) in zip(got["translations"], right, test)
+             if not ok][:5]
+    fail("\n".join([
+        f"exact match on {len(test)} held-out dates: {accuracy:.4f} (at least {params['exact_match_min']} expected; "
+        "the reference reaches about 0.997)" + ("" if right[0] else
+                                               f"; translate('January 15, 2023') gave {got['translations'][0]!r}"),
+        "accuracy of the weakest formats: " + ", ".join(f"{p!r} {np.mean(v):.2f}" for p, v in worst),
+        "some wrong translations: " + "; ".join(wrong),
+        f"training losses per epoch: {np.round(np.asarray(got['losses']), 4).tolist()}"]))

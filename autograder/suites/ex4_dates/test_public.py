@@ -1,0 +1,60 @@
+"""Exercise 4, public checks: the vocabulary, the pairs, and the model's output shapes.
+
+Students run these themselves:  python -m autograder check ex4_dates
+Points, visibility and time limits are in course.yaml.
+"""
+import re
+
+from autograder.checking import fail
+
+from .reference import which_pattern
+
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def test_vocab_round_trip(student):
+    """decode(encode(text)) == text; four distinct special tokens; unknown characters map to UNK."""
+    texts = ["January 15, 2023", "15.01.2023", "SUN, 15 JAN 2023", "2023-01-15"]
+    got = student.call("vocab", texts=texts + ["15 Jan 2023 ★"])
+    specials = got["specials"]
+    if len(set(specials.values())) != 4:
+        fail(f"PAD, START, END and UNK must be four different ids, got {specials}")
+    for text, back in zip(texts, got["decoded"]):
+        if back != text:
+            fail(f"decode(encode({text!r})) returned {back!r}")
+    if got["framed_decoded"] != texts[0]:
+        fail(f"decode should skip START and PAD and stop at END: decode([START] + encode({texts[0]!r}) + "
+             f"[END, PAD, PAD]) returned {got['framed_decoded']!r}")
+    if specials["UNK"] not in got["encoded"][-1]:
+        fail("encode('15 Jan 2023 ★') should map the unknown character ★ to UNK")
+
+
+def test_data_pairs(student):
+    """make_date_pairs(n, seed) returns n (human date, ISO date) pairs of strings."""
+    pairs = student.call("pairs", n=50, seed=0)
+    if len(pairs) != 50:
+        fail(f"make_date_pairs(50) returned {len(pairs)} pairs")
+    bad = [iso for _, iso in pairs if not ISO.match(iso)]
+    if bad:
+        fail(f"the ISO side should look like 2023-01-15; got {bad[:3]}")
+
+
+def test_data_correct(student):
+    """Every human date denotes exactly its ISO date (checked by rendering the ISO date every given way)."""
+    pairs = student.call("pairs", n=500, seed=1)
+    wrong = [(h, iso) for h, iso in pairs if which_pattern(h, iso) is None]
+    if wrong:
+        examples = "; ".join(f"{h!r} -> {iso!r}" for h, iso in wrong[:4])
+        fail(f"{len(wrong)} of {len(pairs)} pairs do not match: the human text is not its ISO date written "
+             f"in any of the given formats. Examples: {examples}. (Common causes: CLDR's YYYY is the "
+             "week-based year, use yyyy; months counted from 0.)")
+
+
+def test_output_shapes(student):
+    """Seq2Seq(vocab)(src (B, T_src), tgt (B, T_tgt)) returns logits (B, T_tgt, V)."""
+    got = student.call("forward", src_texts=["January 15, 2023", "1/2/23"], tgt_texts=["2023-01-15", "2023-01-02"],
+                       position=3)
+    want = [got["tgt_shape"][0], got["tgt_shape"][1], got["vocab_size"]]
+    if got["shape"] != want:
+        fail(f"Seq2Seq(src {tuple(got['tgt_shape'][:1])} x T_src, tgt {tuple(got['tgt_shape'])}) returned logits "
+             f"of shape {tuple(got['shape'])}, expected {tuple(want)} (batch, target length, vocabulary size)")

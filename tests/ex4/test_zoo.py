@@ -1,0 +1,51 @@
+"""Exercise 4: wrong implementations, each of which must lose points on the check meant to catch it."""
+from dataclasses import dataclass, field
+
+import pytest
+
+from autograder.authoring import mutate
+
+from ..conftest import SOLUTIONS, assert_loses_points
+
+SOLUTION = (SOLUTIONS / "ex4_dates" / "dates.py").read_text()
+RENDER = "text = apply_case(format_date(date, rng.choice(FORMATS), locale=LOCALE), rng.choice(CASES))"
+
+
+@dataclass
+class Mutant:
+    id: str
+    targets: list
+    says: str = ""
+    replace: list = field(default_factory=list)
+
+
+MUTANTS = [
+    Mutant("week_based_year", ["data_correct"], "week-based year", replace=[(
+        RENDER, 'text = apply_case(format_date(date, rng.choice(FORMATS).replace("yyyy", "YYYY"), locale=LOCALE), '
+                'rng.choice(CASES))')]),
+    Mutant("month_off_by_one", ["data_correct"], "do not match", replace=[(
+        "pairs.append((text, date.isoformat()))",
+        'pairs.append((text, f"{date.year:04d}-{date.month % 12 + 1:02d}-{date.day:02d}"))')]),
+    Mutant("decoder_reads_the_token_it_predicts", ["teacher_forcing_shift", "exact_match"], "sees the token",
+           replace=[("logits, _ = self.decode_step(torch.cat([start, tgt[:, :-1]], dim=1), final, states, mask)",
+                     "logits, _ = self.decode_step(tgt, final, states, mask)")]),
+    Mutant("no_end_token", ["exact_match"], "exact match", replace=[
+        ("return [self.stoi.get(c, self.UNK) for c in text] + [self.END]",
+         "return [self.stoi.get(c, self.UNK) for c in text]")]),
+    Mutant("reversed_output", ["exact_match"], "exact match", replace=[
+        ("tgt = batch_encode(vocab, [iso for _, iso in chunk])",
+         "tgt = batch_encode(vocab, [iso[::-1] for _, iso in chunk])")]),
+    Mutant("unseeded_random_numbers", ["data_seeded"], "use random.Random(seed)", replace=[
+        ("date = first + datetime.timedelta(days=rng.randint(0, days))",
+         "date = first + datetime.timedelta(days=random.randint(0, days))")]),
+    Mutant("dates_drawn_up_to_today", ["data_variety"], "whole range", replace=[
+        ("first, last = DATE_RANGE\n", "first, last = DATE_RANGE[0], datetime.date.today()\n")]),
+    Mutant("decode_does_not_stop_at_end", ["vocab_round_trip"], "decode(encode(", replace=[
+        ("            if i == self.END:\n                break\n", "")]),
+]
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
+def test_mutant_loses_points_on_its_target(mutant, tmp_path):
+    source = mutate(SOLUTION, replace=mutant.replace)
+    assert_loses_points(tmp_path, "ex4_dates", "dates.py", source, mutant.targets, mutant.says)

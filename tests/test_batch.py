@@ -1,0 +1,140 @@
+"""Batch grading of a class, interrupt safety, reports, and Gradescope's run_autograder."""
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from autograder.authoring import find_regions
+
+from .conftest import KIT, SOLUTIONS, run_cli
+
+SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+STUB = (KIT / "exercises" / "ex1_myrnn" / "myrnn.py").read_text()
+EX1_POINTS = 30
+
+
+def make_class(root, with_zips=True):
+    """A class of ex1 submissions: correct, blank, partial, broken, hostile, zipped, corrupt."""
+    files = {
+        "ana": SOLUTION,
+        "ben": STUB,
+        "cleo": SOLUTION.replace("h = torch.tanh(torch.addmm(p_t, h, w_hh_t))",
+                                 "h = torch.relu(torch.addmm(p_t, h, w_hh_t))"),
+        "dan": "import torch\ndef rnn_cell(:\n",
+        "eli": "import torch\nwhile True:\n    pass\n",
+    }
+    for student, text in files.items():
+        (root / student / "ex1_myrnn").mkdir(parents=True)
+        (root / student / "ex1_myrnn" / "myrnn.py").write_text(text)
+    if with_zips:
+        with zipfile.ZipFile(root / "fay.zip", "w") as z:
+            z.writestr("fay/ex1_myrnn/myrnn.py", SOLUTION)
+        (root / "gus.zip").write_text("this is not a zip")
+    return root
+
+
+def gradebook(out):
+    with open(out / "gradebook.csv") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def batch(submissions, out, course, *extra, timeout=600):
+    proc = run_cli("--course", course, "batch", submissions, "--out", out, "--exercise", "ex1_myrnn", "--quiet",
+                   *extra, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return gradebook(out)
+
+
+@pytest.mark.xdist_group("batch")
+def test_a_mixed_class_is_graded_into_gradebook_reports_and_summary(tmp_path, fast_course):
+    subs, out = make_class(tmp_path / "subs"), tmp_path / "out"
+    book = batch(subs, out, fast_course, "--jobs", "2")
+
+    assert sorted(book) == ["ana", "ben", "cleo", "dan", "eli", "fay", "gus"]
+    totals = {s: float(r["total"]) for s, r in book.items()}
+    assert totals["ana"] == totals["fay"] == EX1_POINTS          # a zip is graded like a folder
+    assert totals["ben"] == totals["dan"] == totals["eli"] == totals["gus"] == 0
+    assert 0 < totals["cleo"] < EX1_POINTS                       # partial credit
+    assert book["gus"]["status"].startswith("not graded: gus.zip is not a readable zip")
+    assert book["ana"]["status"] == "graded"
+
+    for student in book:
+        data = json.loads((out / "results" / f"{student}.json").read_text())
+        assert data["student"] == student and data["max_score"] == EX1_POINTS
+        report = (out / "reports" / f"{student}.html").read_text()
+        assert f"feedback for {student}" in report
+        assert "def test_" not in report and "check_cases(" not in report  # never a hidden check's code
+    eli = (out / "reports" / "eli.html").read_text()
+    assert "importing myrnn.py did not finish" in eli
+    cleo = (out / "reports" / "cleo.html").read_text()
+    assert "ReLU is used instead of tanh" in cleo
+
+    with open(out / "pass_rates.csv") as f:
+        rates = {row["check"]: float(row["pass_rate"]) for row in csv.DictReader(f)}
+    assert rates["rnn_cell_shape"] == pytest.approx(3 / 7, abs=1e-3)  # ana, cleo, fay
+    assert (out / "histogram.png").read_bytes().startswith(b"\x89PNG")
+    assert "Pass rate per check" in (out / "summary.html").read_text()
+
+
+@pytest.mark.xdist_group("batch")
+def test_a_killed_run_resumes_without_regrading_or_duplicates(tmp_path, fast_course):
+    subs, out = make_class(tmp_path / "subs", with_zips=False), tmp_path / "out"
+    args = [sys.executable, "-m", "autograder", "--course", str(fast_course), "batch", str(subs), "--out", str(out),
+            "--exercise", "ex1_myrnn", "--quiet", "--jobs", "1"]
+    proc = subprocess.Popen(args, cwd=KIT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list((out / "results").glob("*.json"))) < 2:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole run, grading processes included, at once
+    proc.wait()
+    finished = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+    assert 2 <= len(finished) < 5, "the run should have been killed part-way"
+
+    book = batch(subs, out, fast_course)
+    assert sorted(book) == ["ana", "ben", "cleo", "dan", "eli"]          # none lost, none twice
+    for name, mtime in finished.items():
+        assert (out / "results" / name).stat().st_mtime_ns == mtime, f"{name} was graded again"
+    assert not list((out / "results").glob(".*")), "a half-written result was left behind"
+
+    batch(subs, out, fast_course, "--regrade")
+    assert all((out / "results" / n).stat().st_mtime_ns != m for n, m in finished.items())
+
+
+def test_gradescope_zip_and_run_autograder(tmp_path):
+    proc = run_cli("gradescope", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    archive = tmp_path / "autograder.zip"
+    with zipfile.ZipFile(archive) as z:
+        names = z.namelist()
+        assert {"setup.sh", "run_autograder", "source/course.yaml"} <= set(names)
+        assert not [n for n in names if n.startswith(("source/solutions/", "source/tests/"))]
+        shipped = "".join(z.read(n).decode("utf-8", "replace") for n in names if n.endswith(".py"))
+    for solution in SOLUTIONS.glob("*/*.py"):  # no reference solution's code, in any file
+        text = solution.read_text()
+        for region in find_regions(text):
+            body = "\n".join(text.splitlines()[region.begin + 1:region.end]).strip()
+            assert body not in shipped, f"{solution.name}: {region.qualname}'s solution is in the zip"
+
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(root / "source")
+    shutil.move(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    (root / "submission" / "myrnn.py").write_text(SOLUTION)   # Gradescope uploads files flat
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root)}
+    run = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    ex1 = [t for t in results["tests"] if t["name"].startswith("ex1_myrnn: ")]
+    assert sum(t["score"] for t in ex1) == EX1_POINTS
+    assert {t["visibility"] for t in ex1} == {"visible", "after_published"}
+    others = [t for t in results["tests"] if not t["name"].startswith("ex1_myrnn: ")]
+    assert others and all(t["score"] == 0 and "file not found" in t["output"] for t in others)
