@@ -5,6 +5,7 @@ objects; none of them restates a point value or a time limit.
 """
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,14 @@ class Exercise:
         (a kit test fails when the copy is stale), so grading never needs solutions/.
         """
         return KIT_ROOT / "exercises" / self.id / name
+
+    def load_given(self, name: str):
+        """Import a given Python file from the kit's copy (never the student's), as a private module."""
+        path = self.given_path(name)
+        spec = importlib.util.spec_from_file_location(f"kit_given_{self.id}_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
     @property
     def suite_dir(self) -> Path:

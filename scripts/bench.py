@@ -7,7 +7,10 @@
 - ex1: the reference MyRNN's forward+backward time as a ratio to nn.RNN's at
   batch 64, 100 steps, input 32, hidden 128, one thread;
 - ex2: the reference's held-out MSE at T=100 and its training time, with the
-  grader's budget (scripts/calibrate_ex2.py --seq-len 100 --seeds 1).
+  grader's budget (scripts/calibrate_ex2.py --seq-len 100 --seeds 1);
+- batch: 20 mixed submissions (reference, stubs, partial, broken) graded with
+  --jobs 1 and --jobs 2: seconds per submission, speed-up, and the peak memory
+  of any one process (--batch-exercises picks the exercises; default ex1 and ex5).
 """
 from __future__ import annotations
 
@@ -58,9 +61,47 @@ def myrnn_ratio(repeat: int) -> tuple[float, float]:
     return ours, theirs
 
 
+def mixed_class(root: Path) -> Path:
+    """20 submissions: 5 reference, 5 stubs, 5 partial (ex1 left blank), 5 broken (syntax errors)."""
+    import shutil
+
+    for i in range(5):
+        shutil.copytree(KIT / "solutions", root / f"reference{i}")
+        shutil.copytree(KIT / "exercises", root / f"stub{i}")
+        shutil.copytree(KIT / "solutions", root / f"partial{i}")
+        shutil.copy(KIT / "exercises" / "ex1_myrnn" / "myrnn.py", root / f"partial{i}" / "ex1_myrnn" / "myrnn.py")
+        shutil.copytree(KIT / "solutions", root / f"broken{i}")
+        for path in (root / f"broken{i}").glob("*/*.py"):
+            path.write_text("def broken(:\n" + path.read_text())
+    return root
+
+
+def batch_figures(exercises: list[str]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = mixed_class(Path(tmp) / "class")
+        seconds = {}
+        for jobs in (1, 2):
+            cmd = [sys.executable, "-m", "autograder", "batch", str(subs), "--out", str(Path(tmp) / f"out{jobs}"),
+                   "--jobs", str(jobs), "--quiet"] + [a for e in exercises for a in ("--exercise", e)]
+            # A fresh wrapper per run, so RUSAGE_CHILDREN holds this run's processes only.
+            wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+                       "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+                       "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            out = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=KIT, check=True, capture_output=True,
+                                 text=True).stdout.split()
+            seconds[jobs], peak_kb = float(out[0]), int(out[1])
+            print(f"batch of 20 mixed submissions ({', '.join(exercises)}), --jobs {jobs}: {seconds[jobs]:.1f} s, "
+                  f"{seconds[jobs] / 20:.2f} s per submission, peak memory of one process {peak_kb / 1024:.0f} MB")
+        print(f"batch speed-up with --jobs 2: {seconds[1] / seconds[2]:.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch-exercises", nargs="+", default=["ex1_myrnn", "ex5_hidden_pca"])
+    parser.add_argument("--skip-batch", action="store_true")
     args = parser.parse_args()
     for exercise in load_course().exercises:
         print(f"{exercise}: grading one submission takes {grading_seconds(exercise, args.repeat):.1f} s "
@@ -70,6 +111,8 @@ def main():
           f"ratio {ours / theirs:.2f}x (batch 64, 100 steps, input 32, hidden 128, 1 thread)")
     subprocess.run([sys.executable, str(KIT / "scripts" / "calibrate_ex2.py"), "--seq-len", "100", "--seeds", "1"],
                    check=True)
+    if not args.skip_batch:
+        batch_figures(args.batch_exercises)
 
 
 if __name__ == "__main__":

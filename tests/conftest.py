@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,20 @@ import yaml
 
 KIT = Path(__file__).resolve().parents[1]
 SOLUTIONS = KIT / "solutions"
+
+
+@dataclass
+class Mutant:
+    """A wrong implementation: the reference with snippets (``replace``) or regions swapped.
+
+    It must lose the points of every check in ``targets``; the first one's
+    message must contain ``says`` (the grader naming the mistake).
+    """
+    id: str
+    replace: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    says: str = ""
+    regions: dict = field(default_factory=dict)
 
 
 def run_cli(*args, timeout: float = 300, cwd: Path = KIT) -> subprocess.CompletedProcess:

@@ -286,7 +286,10 @@ class StudentProcess:
         self._log_path = self.base / f"output-{self._starts}.log"
         log = open(self._log_path, "wb")
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+               # One thread per math library: spinning BLAS threads make an oversubscribed
+               # machine (a batch with --jobs, CI) crawl, and grading must not depend on cores.
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
                "MPLCONFIGDIR": str(self.home), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
         try:
             self._proc = subprocess.Popen(

@@ -6,13 +6,11 @@ mutant that no longer applies fails loudly). It is graded only on the checks
 it targets; those must fail, and where the grader knows the mistake, its
 message must name it.
 """
-from dataclasses import dataclass, field
-
 import pytest
 
 from autograder.authoring import mutate
 
-from ..conftest import SOLUTIONS, assert_loses_points
+from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 
 SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
 CELL = "return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)"
@@ -20,13 +18,6 @@ STEP = "h = torch.tanh(torch.addmm(p_t, h, w_hh_t))"
 BIASES = '(getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}"))'
 
 
-@dataclass
-class Mutant:
-    id: str
-    replace: list
-    targets: list            # checks that must lose points
-    says: str = ""           # words the first target's message must contain
-    regions: dict = field(default_factory=dict)
 
 
 MUTANTS = [

@@ -4,13 +4,11 @@ Mutants are the reference solution with one mistake put in. Data mistakes are
 graded only on the data checks (no training); training mistakes on the
 training checks they target.
 """
-from dataclasses import dataclass
-
 import pytest
 
 from autograder.authoring import mutate
 
-from ..conftest import SOLUTIONS, assert_loses_points
+from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 
 SOLUTION = (SOLUTIONS / "ex2_adding" / "adding.py").read_text()
 RAND = "torch.rand(n_samples, seq_len, generator=generator)"
@@ -18,12 +16,6 @@ FIRST = "torch.randint(0, half, (n_samples,), generator=generator)"
 SECOND = "torch.randint(half, seq_len, (n_samples,), generator=generator)"
 
 
-@dataclass
-class Mutant:
-    id: str
-    replace: list
-    targets: list
-    says: str = ""
 
 
 MUTANTS = [

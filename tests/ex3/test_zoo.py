@@ -1,33 +1,24 @@
 """Exercise 3: wrong implementations, each of which must lose points on the check meant to catch it."""
-from dataclasses import dataclass, field
-
 import pytest
 
 from autograder.authoring import mutate
 
-from ..conftest import SOLUTIONS, assert_loses_points
+from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 
 SOLUTION = (SOLUTIONS / "ex3_names" / "names.py").read_text()
 
 
-@dataclass
-class Mutant:
-    id: str
-    targets: list
-    says: str = ""
-    replace: list = field(default_factory=list)
-    regions: dict = field(default_factory=dict)
 
 
 MUTANTS = [
-    Mutant("one_hot_off_by_one", ["name_to_tensor"], "off by one",
+    Mutant("one_hot_off_by_one", targets=["name_to_tensor"], says="off by one",
            replace=[("tensor[i, 0, ALL_LETTERS.index(letter)] = 1.0",
                      "tensor[i, 0, (ALL_LETTERS.index(letter) + 1) % N_LETTERS] = 1.0")]),
-    Mutant("accents_not_stripped", ["unicode_to_ascii", "load_names"], "dropped instead of stripped",
+    Mutant("accents_not_stripped", targets=["unicode_to_ascii", "load_names"], says="dropped instead of stripped",
            replace=[('decomposed = unicodedata.normalize("NFD", s)', "decomposed = s")]),
-    Mutant("log_probabilities_not_normalised", ["model_output"], "log-probabilities",
+    Mutant("log_probabilities_not_normalised", targets=["model_output"], says="log-probabilities",
            replace=[("return torch.log_softmax(self.out(h_n[-1]), dim=-1)", "return self.out(h_n[-1])")]),
-    Mutant("train_test_leak", ["split_no_leak"], "in both train and test", regions={"split_names": """
+    Mutant("train_test_leak", targets=["split_no_leak"], says="in both train and test", regions={"split_names": """
         rng = random.Random(seed)
         train, test = {}, {}
         for language, names in data.items():
@@ -37,10 +28,10 @@ MUTANTS = [
             test[language], train[language] = shuffled[:cut], shuffled[cut:]
         return train, test
     """}),
-    Mutant("shuffled_labels", ["accuracy"], "must reach",
+    Mutant("shuffled_labels", targets=["accuracy"], says="must reach",
            replace=[("    categories = sorted(data)\n    pairs", "    categories = sorted(data, reverse=True)\n    pairs")]),
-    Mutant("no_training", ["accuracy"], "must reach", replace=[("            optimizer.step()\n", "")]),
-    Mutant("predict_returns_log_probabilities", ["predict"], "lie in [0, 1]",
+    Mutant("no_training", targets=["accuracy"], says="must reach", replace=[("            optimizer.step()\n", "")]),
+    Mutant("predict_returns_log_probabilities", targets=["predict"], says="lie in [0, 1]",
            replace=[("probabilities = model(name_to_tensor(name))[0].exp()",
                      "probabilities = model(name_to_tensor(name))[0]")]),
 ]

@@ -1,46 +1,38 @@
 """Exercise 4: wrong implementations, each of which must lose points on the check meant to catch it."""
-from dataclasses import dataclass, field
-
 import pytest
 
 from autograder.authoring import mutate
 
-from ..conftest import SOLUTIONS, assert_loses_points
+from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 
 SOLUTION = (SOLUTIONS / "ex4_dates" / "dates.py").read_text()
 RENDER = "text = apply_case(format_date(date, rng.choice(FORMATS), locale=LOCALE), rng.choice(CASES))"
 
 
-@dataclass
-class Mutant:
-    id: str
-    targets: list
-    says: str = ""
-    replace: list = field(default_factory=list)
 
 
 MUTANTS = [
-    Mutant("week_based_year", ["data_correct"], "week-based year", replace=[(
+    Mutant("week_based_year", targets=["data_correct"], says="week-based year", replace=[(
         RENDER, 'text = apply_case(format_date(date, rng.choice(FORMATS).replace("yyyy", "YYYY"), locale=LOCALE), '
                 'rng.choice(CASES))')]),
-    Mutant("month_off_by_one", ["data_correct"], "do not match", replace=[(
+    Mutant("month_off_by_one", targets=["data_correct"], says="do not match", replace=[(
         "pairs.append((text, date.isoformat()))",
         'pairs.append((text, f"{date.year:04d}-{date.month % 12 + 1:02d}-{date.day:02d}"))')]),
-    Mutant("decoder_reads_the_token_it_predicts", ["teacher_forcing_shift", "exact_match"], "sees the token",
+    Mutant("decoder_reads_the_token_it_predicts", targets=["teacher_forcing_shift", "exact_match"], says="sees the token",
            replace=[("logits, _ = self.decode_step(torch.cat([start, tgt[:, :-1]], dim=1), final, states, mask)",
                      "logits, _ = self.decode_step(tgt, final, states, mask)")]),
-    Mutant("no_end_token", ["exact_match"], "exact match", replace=[
+    Mutant("no_end_token", targets=["exact_match"], says="exact match", replace=[
         ("return [self.stoi.get(c, self.UNK) for c in text] + [self.END]",
          "return [self.stoi.get(c, self.UNK) for c in text]")]),
-    Mutant("reversed_output", ["exact_match"], "exact match", replace=[
+    Mutant("reversed_output", targets=["exact_match"], says="exact match", replace=[
         ("tgt = batch_encode(vocab, [iso for _, iso in chunk])",
          "tgt = batch_encode(vocab, [iso[::-1] for _, iso in chunk])")]),
-    Mutant("unseeded_random_numbers", ["data_seeded"], "use random.Random(seed)", replace=[
+    Mutant("unseeded_random_numbers", targets=["data_seeded"], says="use random.Random(seed)", replace=[
         ("date = first + datetime.timedelta(days=rng.randint(0, days))",
          "date = first + datetime.timedelta(days=random.randint(0, days))")]),
-    Mutant("dates_drawn_up_to_today", ["data_variety"], "whole range", replace=[
+    Mutant("dates_drawn_up_to_today", targets=["data_variety"], says="whole range", replace=[
         ("first, last = DATE_RANGE\n", "first, last = DATE_RANGE[0], datetime.date.today()\n")]),
-    Mutant("decode_does_not_stop_at_end", ["vocab_round_trip"], "decode(encode(", replace=[
+    Mutant("decode_does_not_stop_at_end", targets=["vocab_round_trip"], says="decode(encode(", replace=[
         ("            if i == self.END:\n                break\n", "")]),
 ]
 

@@ -1,28 +1,19 @@
 """Exercise 5: wrong implementations, each of which must lose points on the check meant to catch it."""
-from dataclasses import dataclass, field
-
 import pytest
 
 from autograder.authoring import mutate
 
-from ..conftest import SOLUTIONS, assert_loses_points
+from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 
 SOLUTION = (SOLUTIONS / "ex5_hidden_pca" / "hidden_pca.py").read_text()
 
 
-@dataclass
-class Mutant:
-    id: str
-    targets: list
-    says: str = ""
-    replace: list = field(default_factory=list)
-    regions: dict = field(default_factory=dict)
 
 
 MUTANTS = [
-    Mutant("no_centring", ["pca_random", "pca_rank_deficient"], "uncentred data",
+    Mutant("no_centring", targets=["pca_random", "pca_rank_deficient"], says="uncentred data",
            replace=[("centred = X - X.mean(dim=0)", "centred = X")]),
-    Mutant("eigenvectors_of_x_xt", ["pca_random"], "components has shape", regions={"pca": """
+    Mutant("eigenvectors_of_x_xt", targets=["pca_random"], says="components has shape", regions={"pca": """
         X = torch.as_tensor(X, dtype=torch.float64)
         centred = X - X.mean(dim=0)
         values, vectors = torch.linalg.eigh(centred @ centred.T)   # N x N, not the covariance
@@ -30,21 +21,21 @@ MUTANTS = [
         components = vectors[:, order].T
         return components, values[order] / values.sum(), centred @ centred.T @ vectors[:, order]
     """}),
-    Mutant("components_as_columns", ["pca_shapes", "pca_random"], "One principal direction per row",
+    Mutant("components_as_columns", targets=["pca_shapes", "pca_random"], says="One principal direction per row",
            replace=[("return components, variance[:k] / variance.sum(), centred @ components.T",
                      "return components.T, variance[:k] / variance.sum(), centred @ components.T")]),
-    Mutant("ratio_not_normalised", ["pca_random"], "look like variances",
+    Mutant("ratio_not_normalised", targets=["pca_random"], says="look like variances",
            replace=[("variance[:k] / variance.sum()", "variance[:k] / (len(X) - 1)")]),
-    Mutant("wrong_layer_embedding", ["collect_hidden_states"], "embedding layer's output",
+    Mutant("wrong_layer_embedding", targets=["collect_hidden_states"], says="embedding layer's output",
            replace=[("output, _ = model.rnn(model.embedding(batch))\n    return output",
                      "return model.embedding(batch)")]),
-    Mutant("positions_shifted_by_one", ["collect_hidden_states"], "shifted by one position",
+    Mutant("positions_shifted_by_one", targets=["collect_hidden_states"], says="shifted by one position",
            replace=[("    return output\n    ### END SOLUTION",
                      "    return torch.cat([torch.zeros_like(output[:, :1]), output[:, :-1]], dim=1)\n"
                      "    ### END SOLUTION")]),
-    Mutant("uses_sklearn", ["pca_from_scratch"], "imports scikit-learn",
+    Mutant("uses_sklearn", targets=["pca_from_scratch"], says="imports scikit-learn",
            replace=[("import torch  # noqa: E402\n", "import torch  # noqa: E402\nimport sklearn.decomposition  # noqa\n")]),
-    Mutant("plot_single_panel", ["plot_two_panels"], "needs two", regions={"plot_hidden_states": """
+    Mutant("plot_single_panel", targets=["plot_two_panels"], says="needs two", regions={"plot_hidden_states": """
         projected = torch.as_tensor(projected).numpy()
         fig, ax = plt.subplots()
         ax.scatter(projected[:, 0], projected[:, 1], c=torch.as_tensor(labels).numpy())
@@ -52,7 +43,7 @@ MUTANTS = [
         ax.set_ylabel("PC 2")
         return fig
     """}),
-    Mutant("plot_without_colour_bar", ["plot_two_panels"], "no colour bar",
+    Mutant("plot_without_colour_bar", targets=["plot_two_panels"], says="no colour bar",
            replace=[('    fig.colorbar(points, ax=by_position, label="position in sentence")\n', "")]),
 ]
 

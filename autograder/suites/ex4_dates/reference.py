@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import importlib.util
 import random
 
 from babel.dates import format_date
@@ -16,11 +15,7 @@ EXERCISE = "ex4_dates"
 @functools.lru_cache(maxsize=1)
 def formats():
     """The kit's own copy of the given date_formats module."""
-    path = load_course().exercises[EXERCISE].given_path("date_formats.py")
-    spec = importlib.util.spec_from_file_location("kit_date_formats", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_course().exercises[EXERCISE].load_given("date_formats.py")
 
 
 def grader_pairs(n: int, seed: int, exclude_dates: frozenset = frozenset()):
