@@ -10,6 +10,8 @@
         Grade every student folder or zip: gradebook, reports, summary (see batch.py).
     gradescope --out DIR
         Build Gradescope's autograder.zip (see gradescope.py).
+    release --out DIR
+        Build the student bundle: stubs, given data, public checks (see release.py).
 """
 from __future__ import annotations
 
@@ -75,6 +77,14 @@ def _gradescope(args, course) -> int:
     return 0
 
 
+def _release(args, course) -> int:
+    from .release import build_release
+
+    target = build_release(course, Path(args.out))
+    print(f"wrote {target} and {target}.zip")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -111,6 +121,10 @@ def parser() -> argparse.ArgumentParser:
     z = sub.add_parser("gradescope", help="build Gradescope's autograder.zip")
     z.add_argument("--out", required=True)
     z.set_defaults(run=_gradescope)
+
+    r = sub.add_parser("release", help="build the student bundle (folder and zip)")
+    r.add_argument("--out", required=True)
+    r.set_defaults(run=_release)
     return p
 
 

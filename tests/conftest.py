@@ -101,3 +101,14 @@ def assert_full_marks(tmp_path: Path, exercise: str, file: str, source: str, max
     lost = {t["name"]: t["output"] for e in result["exercises"] for t in e["tests"] if t["status"] != "passed"}
     assert lost == {}
     assert result["score"] == max_score
+
+
+def solution_region_bodies():
+    """(where, code) of every solution region of every reference solution: what no release may contain."""
+    from autograder.authoring import find_regions
+
+    for path in sorted(SOLUTIONS.glob("*/*.py")):
+        text = path.read_text()
+        lines = text.splitlines()
+        for region in find_regions(text):
+            yield f"{path.parent.name}/{path.name}:{region.qualname}", "\n".join(lines[region.begin + 1:region.end]).strip()
