@@ -86,6 +86,10 @@ numpy.savez(buf, __json__=skeleton, a0=numpy.zeros((5, 4)))
 os.write(int(sys.argv[2]), struct.pack("!Q", len(buf.getvalue())) + buf.getvalue())
 return torch.zeros(1)
 """, status="error", says="private channel"),
+    Attack("stops_the_worker_reading_requests", preamble="""
+import __main__, time
+__main__._read = lambda fd, n: time.sleep(10 ** 6)   # the worker never reads another request
+""", status="timeout", says="did not finish within", myrnn_graded=False),
     Attack("reads_the_hidden_checks", preamble=f"""
 try:
     SECRET = "LEAKED:" + open({str(HIDDEN_SUITE)!r}).read()[:40]

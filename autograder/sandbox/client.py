@@ -302,6 +302,9 @@ class StudentProcess:
             os.close(req_r)
             os.close(rep_w)
             log.close()
+        # Non-blocking: a worker that stops reading must not be able to block the
+        # grader's write past the check's deadline (see _write_all).
+        os.set_blocking(req_w, False)
         self._req, self._rep = req_w, rep_r
 
     def close(self):
@@ -352,9 +355,8 @@ class StudentProcess:
         if self._proc is None:
             raise RuntimeError("worker not running")
         try:
-            data = wire.frame(wire.encode(message))
-            os.write(self._req, data) if len(data) < 65536 else self._write_all(data, deadline)
-        except (BrokenPipeError, OSError):
+            self._write_all(wire.frame(wire.encode(message)), deadline)
+        except OSError:  # a broken pipe: the worker is gone
             raise self._died() from None
         header = self._read_exactly(wire.HEADER.size, deadline)
         (n,) = wire.HEADER.unpack(header)
@@ -370,11 +372,15 @@ class StudentProcess:
     def _write_all(self, data: bytes, deadline: float):
         view = memoryview(data)
         while view:
-            if time.monotonic() > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise self._timeout()
-            _, ready, _ = select.select([], [self._req], [], max(0.0, deadline - time.monotonic()))
+            _, ready, _ = select.select([], [self._req], [], remaining)
             if ready:
-                view = view[os.write(self._req, view[:65536]):]
+                try:
+                    view = view[os.write(self._req, view[:65536]):]
+                except BlockingIOError:
+                    continue
 
     def _read_exactly(self, n: int, deadline: float) -> bytes:
         parts, got = [], 0
