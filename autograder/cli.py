@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def _grade(args, course) -> int:
         print(f"error: there is no submission at {path}", file=sys.stderr)
         return 2
     result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
-    print(render_table(result))
+    print(render_table(result, width=max(100, shutil.get_terminal_size((120, 24)).columns)))
     if args.json:
         write_json_atomic(Path(args.json), result.to_json())
     if args.gradescope:
