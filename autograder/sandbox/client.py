@@ -83,6 +83,10 @@ def _hint(text: str) -> str:
     return ""
 
 
+def output_limit_message(output_kb: int) -> str:
+    return f"your code printed or wrote more than {output_kb} KB; remove the prints inside loops"
+
+
 def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFailure:
     """Words for an error the worker reported from the student's code."""
     where = f" ({err['where']})" if err.get("where") else ""
@@ -98,8 +102,7 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
     if kind == "memory":
         return StudentCodeError(f"your code ran out of memory (the limit is {memory_mb} MB){where}")
     if kind == "output":
-        return StudentCodeError(f"your code printed or wrote more than {output_kb} KB{where}; "
-                                "remove the prints inside loops")
+        return StudentCodeError(output_limit_message(output_kb) + where)
     if kind == "exit":
         return StudentCodeError(f"your code called sys.exit() / exit(){where}; "
                                 "remove it, the grader needs the process to keep running")
@@ -338,8 +341,7 @@ class StudentProcess:
         if rc < 0:
             sig = -rc
             if sig == signal.SIGXFSZ:
-                return StudentCrashed(f"your code printed or wrote more than {self.limits.output_kb} KB; "
-                                      "remove the prints inside loops" + tail)
+                return StudentCrashed(output_limit_message(self.limits.output_kb) + tail)
             if sig in (signal.SIGXCPU,):
                 return StudentTimeout(f"your code used more than {self.limits.cpu_seconds} s of CPU time")
             if sig == signal.SIGSEGV:

@@ -3,8 +3,14 @@
 Copied into every sandbox beside the exercise's ``probes.py``. Probes turn what
 the student's code returns into plain numpy arrays; they never judge it.
 """
+import builtins
+
 import numpy as np
 import torch
+
+# Bound when probekit loads, which is before the student's module is imported, so
+# a submission that patches builtins.isinstance cannot fake what the probes see.
+isinstance_ = builtins.isinstance
 
 
 class ProbeError(Exception):
@@ -23,15 +29,15 @@ def to_numpy(value, what):
     Tensor subclasses are stripped to plain tensors first, so methods they
     override (``__eq__``, ``numpy``, ...) play no part in what is sent back.
     """
-    if isinstance(value, torch.Tensor):
+    if isinstance_(value, torch.Tensor):
         plain = torch.Tensor.as_subclass(value, torch.Tensor)
         plain = torch.Tensor.detach(plain).to("cpu")
         if plain.is_complex():
             raise ProbeError(f"{what} is a complex tensor")
         return np.array(torch.Tensor.numpy(plain.to(torch.float64).contiguous()), dtype=np.float64)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+    if isinstance_(value, np.ndarray) and value.dtype.kind in "biuf":
         return np.array(value, dtype=np.float64)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance_(value, (int, float)) and not isinstance_(value, bool):
         return np.array(float(value))
     raise ProbeError(f"{what} should be a torch tensor, but your code returned a {type(value).__name__}")
 
@@ -46,3 +52,10 @@ def defined(module, name):
     if value is None:
         raise NotImplementedError(f"{name} is not defined yet")
     return value
+
+
+def unpack(result, n, what):
+    """``result`` as a tuple of ``n`` items, or a ProbeError saying what was expected."""
+    if not isinstance_(result, (tuple, list)) or len(result) != n:
+        raise ProbeError(f"{what}, got {type(result).__name__}")
+    return tuple(result)

@@ -18,8 +18,6 @@ STEP = "h = torch.tanh(torch.addmm(p_t, h, w_hh_t))"
 BIASES = '(getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}"))'
 
 
-
-
 MUTANTS = [
     Mutant("cell_transposed_w_hh", [(CELL, "return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh + b)")],
            ["rnn_cell_values"], "W_hh is used transposed"),

@@ -16,8 +16,6 @@ FIRST = "torch.randint(0, half, (n_samples,), generator=generator)"
 SECOND = "torch.randint(half, seq_len, (n_samples,), generator=generator)"
 
 
-
-
 MUTANTS = [
     Mutant("one_mark", [("    mask[rows, second] = 1.0\n", "")], ["data_marks"], "have 1 mark"),
     Mutant("three_marks", [("    mask[rows, second] = 1.0\n",

@@ -8,8 +8,6 @@ from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 SOLUTION = (SOLUTIONS / "ex3_names" / "names.py").read_text()
 
 
-
-
 MUTANTS = [
     Mutant("one_hot_off_by_one", targets=["name_to_tensor"], says="off by one",
            replace=[("tensor[i, 0, ALL_LETTERS.index(letter)] = 1.0",

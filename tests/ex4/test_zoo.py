@@ -9,8 +9,6 @@ SOLUTION = (SOLUTIONS / "ex4_dates" / "dates.py").read_text()
 RENDER = "text = apply_case(format_date(date, rng.choice(FORMATS), locale=LOCALE), rng.choice(CASES))"
 
 
-
-
 MUTANTS = [
     Mutant("week_based_year", targets=["data_correct"], says="week-based year", replace=[(
         RENDER, 'text = apply_case(format_date(date, rng.choice(FORMATS).replace("yyyy", "YYYY"), locale=LOCALE), '

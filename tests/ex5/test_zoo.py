@@ -8,8 +8,6 @@ from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 SOLUTION = (SOLUTIONS / "ex5_hidden_pca" / "hidden_pca.py").read_text()
 
 
-
-
 MUTANTS = [
     Mutant("no_centring", targets=["pca_random", "pca_rank_deficient"], says="uncentred data",
            replace=[("centred = X - X.mean(dim=0)", "centred = X")]),

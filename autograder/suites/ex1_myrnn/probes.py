@@ -4,14 +4,9 @@ Each ``probe_<name>(student, **args)`` builds the student's objects from the
 grader's inputs and returns plain arrays. No expected values live here: this
 file is visible to the student's code, and the verdicts are made elsewhere.
 """
-import builtins
-
 import torch
 
-from probekit import ProbeError, grad_or_none, tensor, to_numpy
-
-# Bound before the student's module is imported, so patching builtins cannot fake structure.
-_isinstance = builtins.isinstance
+from probekit import ProbeError, grad_or_none, isinstance_, tensor, to_numpy, unpack
 
 # Names of torch's built-in RNN entry points called while student code ran.
 _builtin_calls = set()
@@ -42,18 +37,12 @@ def install_guards():
 
 def _build(student, config, state=None):
     model = student.MyRNN(**config)
-    if not _isinstance(model, torch.nn.Module):
+    if not isinstance_(model, torch.nn.Module):
         raise ProbeError("MyRNN must subclass torch.nn.Module")
     model = model.double()
     if state is not None:
         model.load_state_dict({k: tensor(v) for k, v in state.items()})
     return model
-
-
-def _unpack(result):
-    if not _isinstance(result, (tuple, list)) or len(result) != 2:
-        raise ProbeError(f"MyRNN.forward should return a pair (output, h_n), got {type(result).__name__}")
-    return result
 
 
 def probe_rnn_cell(student, x_t, h_prev, W_xh, W_hh, b):
@@ -65,7 +54,7 @@ def probe_parameters(student, config, seed=0):
     """The parameters a fresh MyRNN(**config) creates: names, shapes and values."""
     torch.manual_seed(seed)
     model = student.MyRNN(**config)
-    if not _isinstance(model, torch.nn.Module):
+    if not isinstance_(model, torch.nn.Module):
         raise ProbeError("MyRNN must subclass torch.nn.Module")
     return {"parameters": {n: to_numpy(p, n) for n, p in model.named_parameters()},
             "state_dict": {n: to_numpy(p, n) for n, p in model.state_dict().items()}}
@@ -78,7 +67,7 @@ def probe_run(student, config, x, h0=None, state=None, grad_output=None, grad_h_
     xt = tensor(x, requires_grad=want_grads)
     h0t = None if h0 is None else tensor(h0, requires_grad=want_grads)
     _builtin_calls.clear()
-    output, h_n = _unpack(model(xt) if h0t is None else model(xt, h0t))
+    output, h_n = unpack(model(xt) if h0t is None else model(xt, h0t), 2, "MyRNN.forward should return a pair (output, h_n)")
     result = {"output": to_numpy(output, "output"), "h_n": to_numpy(h_n, "h_n")}
     if want_grads and result["output"].shape == tensor(grad_output).shape \
             and result["h_n"].shape == tensor(grad_h_n).shape:
@@ -99,10 +88,10 @@ def probe_sentiment(student, sizes, x, state=None):
     model = student.SentimentRNN(*sizes)
     rnn, fc = getattr(model, "rnn", None), getattr(model, "fc", None)
     info = {
-        "rnn_is_myrnn": _isinstance(rnn, student.MyRNN),
+        "rnn_is_myrnn": isinstance_(rnn, student.MyRNN),
         "rnn_batch_first": bool(getattr(rnn, "batch_first", False)),
-        "fc_is_linear": _isinstance(fc, torch.nn.Linear),
-        "fc_shape": list(fc.weight.shape) if _isinstance(fc, torch.nn.Linear) else [],
+        "fc_is_linear": isinstance_(fc, torch.nn.Linear),
+        "fc_shape": list(fc.weight.shape) if isinstance_(fc, torch.nn.Linear) else [],
         "n_parameters": sum(int(p.numel()) for p in model.parameters()),
         "state_keys": sorted(model.state_dict()),
     }
@@ -114,6 +103,6 @@ def probe_sentiment(student, sizes, x, state=None):
     with torch.no_grad():
         info["logits"] = to_numpy(model(xt), "SentimentRNN's logits")
         if info["rnn_is_myrnn"]:
-            info["hidden_states"] = to_numpy(_unpack(rnn(xt))[0], "the RNN's output")
+            info["hidden_states"] = to_numpy(unpack(rnn(xt), 2, "MyRNN.forward should return a pair (output, h_n)")[0], "the RNN's output")
     info["builtin_calls"] = sorted(_builtin_calls)
     return info

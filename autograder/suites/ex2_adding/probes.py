@@ -2,14 +2,11 @@
 
 They call the student's functions and return plain arrays; the grader judges.
 """
-import builtins
-
 import numpy as np
 import torch
 
-from probekit import ProbeError, to_numpy
+from probekit import ProbeError, to_numpy, unpack
 
-_isinstance = builtins.isinstance  # bound before the student's module is imported
 RECURRENT = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 
 
@@ -19,16 +16,11 @@ def probe_target(student, values, mask, dtype="float32"):
                     "adding_target's result")
 
 
-def _pair(result):
-    if not _isinstance(result, (tuple, list)) or len(result) != 2:
-        raise ProbeError(f"make_adding_data should return a pair (x, y), got {type(result).__name__}")
-    return result
-
-
 def probe_data(student, n_samples, seq_len, seed=None):
     """make_adding_data with a generator seeded by ``seed`` (None: no generator)."""
     generator = None if seed is None else torch.Generator().manual_seed(seed)
-    x, y = _pair(student.make_adding_data(n_samples, seq_len, generator=generator))
+    x, y = unpack(student.make_adding_data(n_samples, seq_len, generator=generator), 2,
+                  "make_adding_data should return a pair (x, y)")
     return {"x": to_numpy(x, "x"), "y": to_numpy(y, "y"),
             "x_dtype": str(getattr(x, "dtype", type(x).__name__)), "y_dtype": str(getattr(y, "dtype", type(y).__name__))}
 

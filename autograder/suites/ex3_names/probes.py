@@ -1,13 +1,10 @@
 """Exercise 3 probes: run inside the student process (see sandbox/worker.py)."""
-import builtins
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from probekit import ProbeError, defined, to_numpy
-
-_isinstance = builtins.isinstance  # bound before the student's module is imported
+from probekit import ProbeError, defined, isinstance_, to_numpy, unpack
 
 
 def probe_letters(student):
@@ -18,14 +15,14 @@ def probe_ascii(student, texts):
     out = []
     for t in texts:
         r = student.unicode_to_ascii(t)
-        if not _isinstance(r, str):
+        if not isinstance_(r, str):
             raise ProbeError(f"unicode_to_ascii should return a str, got {type(r).__name__}")
         out.append(r)
     return out
 
 
 def _names_dict(result, what):
-    if not _isinstance(result, dict):
+    if not isinstance_(result, dict):
         raise ProbeError(f"{what} should return a dict {{language: [names]}}, got {type(result).__name__}")
     return {str(k): [str(n) for n in v] for k, v in result.items()}
 
@@ -42,10 +39,9 @@ def probe_load(student, files=None):
 
 
 def probe_split(student, data, test_fraction, seed):
-    result = student.split_names(data, test_fraction=test_fraction, seed=seed)
-    if not _isinstance(result, (tuple, list)) or len(result) != 2:
-        raise ProbeError("split_names should return a pair (train, test)")
-    return {"train": _names_dict(result[0], "split_names"), "test": _names_dict(result[1], "split_names")}
+    train, test = unpack(student.split_names(data, test_fraction=test_fraction, seed=seed), 2,
+                         "split_names should return a pair (train, test)")
+    return {"train": _names_dict(train, "split_names"), "test": _names_dict(test, "split_names")}
 
 
 def probe_tensor(student, name):

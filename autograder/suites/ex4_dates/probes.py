@@ -1,12 +1,8 @@
 """Exercise 4 probes: run inside the student process (see sandbox/worker.py)."""
-import builtins
-
 import numpy as np
 import torch
 
-from probekit import ProbeError, to_numpy
-
-_isinstance = builtins.isinstance  # bound before the student's module is imported
+from probekit import ProbeError, isinstance_, to_numpy
 
 
 def _ids(values, what):
@@ -30,7 +26,7 @@ def probe_pairs(student, n, seed):
     pairs = student.make_date_pairs(n, seed=seed)
     out = []
     for p in pairs:
-        if not _isinstance(p, (tuple, list)) or len(p) != 2 or not all(_isinstance(s, str) for s in p):
+        if not isinstance_(p, (tuple, list)) or len(p) != 2 or not all(isinstance_(s, str) for s in p):
             raise ProbeError(f"make_date_pairs should return (str, str) pairs, got {p!r:.60}")
         out.append([p[0], p[1]])
     return out
@@ -66,5 +62,5 @@ def probe_train(student, pairs, test_texts, epochs, seed=0):
     translations = []
     for text in test_texts:
         out = student.translate(model, text)
-        translations.append(out if _isinstance(out, str) else repr(out))
+        translations.append(out if isinstance_(out, str) else repr(out))
     return {"translations": translations, "losses": np.array([float(v) for v in losses])}

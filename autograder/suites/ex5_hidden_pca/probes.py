@@ -8,12 +8,11 @@ import io
 import numpy as np
 import torch
 
-from probekit import ProbeError, tensor, to_numpy
+from probekit import ProbeError, tensor, to_numpy, unpack
 
 
 def _triple(result):
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        raise ProbeError("pca should return (components, explained_variance_ratio, projected)")
+    result = unpack(result, 3, "pca should return (components, explained_variance_ratio, projected)")
     return [to_numpy(v, name) for v, name in zip(result, ("components", "explained_variance_ratio", "projected"))]
 
 
