@@ -12,6 +12,8 @@
         Build Gradescope's autograder.zip (see gradescope.py).
     release --out DIR
         Build the student bundle: stubs, given data, public checks (see release.py).
+    nbgrader --out DIR
+        Build the nbgrader course: nbgrader_config.py and source/<id>/<id>.ipynb (see nbgrader_course.py).
 """
 from __future__ import annotations
 
@@ -86,6 +88,15 @@ def _release(args, course) -> int:
     return 0
 
 
+def _nbgrader(args, course) -> int:
+    from .nbgrader_course import build_course
+
+    target = build_course(course, Path(args.out), course_id=args.course_id)
+    print(f"wrote the nbgrader course in {target}: source/<exercise>/<exercise>.ipynb for "
+          f"{', '.join(course.exercises)}; next, in that folder: nbgrader generate_assignment --all")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +137,11 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("release", help="build the student bundle (folder and zip)")
     r.add_argument("--out", required=True)
     r.set_defaults(run=_release)
+
+    n = sub.add_parser("nbgrader", help="build the nbgrader course directory (one notebook per exercise)")
+    n.add_argument("--out", required=True, help="the course directory (created if needed)")
+    n.add_argument("--course-id", default="rnn", help="nbgrader's course id (default: rnn)")
+    n.set_defaults(run=_nbgrader)
     return p
 
 

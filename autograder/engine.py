@@ -24,7 +24,8 @@ import pytest
 from .checking import CheckFailed
 from .course import KIT_ROOT, PACKAGE_DIR, SUITES_DIR, Course, Exercise, load_course
 from .results import CheckResult, ExerciseResult, SubmissionResult
-from .sandbox.client import Limits, StudentFailure, StudentProcess, StudentTimeout, paths_to_hide
+from .sandbox.client import (Limits, MissingSubmission, StudentFailure, StudentProcess, StudentTimeout,
+                             paths_to_hide)
 from .submission import Submission
 
 PLUGIN_KEY = pytest.StashKey["GradingPlugin"]()
@@ -123,6 +124,9 @@ class GradingPlugin:
 
     def pytest_runtest_setup(self, item):
         exercise, _ = self._locate(item)
+        problem = self.submission.problem(exercise)
+        if problem:  # a notebook that cannot be read: the same words on every check of its exercise
+            raise MissingSubmission(problem)
         if self.spent[exercise.id] >= exercise.time_limit:
             raise StudentTimeout(f"the exercise's time budget ({exercise.time_limit:g} s) was used up "
                                  "by earlier checks, so this one could not run")
@@ -184,9 +188,12 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
     args = [*suite_dirs, "-c", str(SUITES_DIR / "pytest.ini"), "--rootdir", str(SUITES_DIR),
             "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain"]
-    if suite_dirs:
-        # pytest's own progress output is of no use here: the table replaces it.
-        with contextlib.redirect_stdout(io.StringIO()):
-            pytest.main(args, plugins=[plugin])
+    try:
+        if suite_dirs:
+            # pytest's own progress output is of no use here: the table replaces it.
+            with contextlib.redirect_stdout(io.StringIO()):
+                pytest.main(args, plugins=[plugin])
+    finally:
+        submission.cleanup()
     return plugin.result()
 

@@ -1,0 +1,87 @@
+"""What a notebook's cells call: ``check_public(exercise)`` and ``check(exercise, name)``.
+
+Neither asserts anything about the student's code in the notebook's kernel,
+where the student's own code could fake it. Both hand the files the solution
+cells wrote to the kit's grader, in a separate process (``python -I -m
+autograder grade``) that runs the student's code in its sandbox, and report
+its verdicts: the same checks, the same messages as a ``.py`` submission.
+
+The first call grades the whole exercise once and keeps the result for as long
+as the files are unchanged, so a notebook with 17 graded cells costs one grading.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .course import load_course
+
+_cache: dict[tuple[str, str], dict] = {}
+
+
+class CheckNotPassed(AssertionError):
+    """The grader's verdict on one check was not "passed"; the message says why."""
+
+
+def _exercise(exercise_id: str):
+    course = load_course()
+    if exercise_id not in course.exercises:
+        raise ValueError(f"unknown exercise {exercise_id!r}; this kit has {', '.join(course.exercises)}")
+    return course.exercises[exercise_id]
+
+
+def _grade(exercise_id: str, folder: Path) -> dict:
+    """Grade the exercise's files in ``folder`` (default: the notebook's); cached by their contents."""
+    exercise = _exercise(exercise_id)
+    digest = hashlib.sha256()
+    for name in exercise.files:
+        path = folder / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<missing>") + b"\0")
+    key = (exercise_id, digest.hexdigest())
+    if key not in _cache:
+        with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as tmp:
+            submission = Path(tmp) / "submission"
+            (submission / exercise_id).mkdir(parents=True)
+            for name in exercise.files:  # only the student files: nothing else beside the notebook counts
+                if (folder / name).is_file():
+                    shutil.copy(folder / name, submission / exercise_id / name)
+            out = Path(tmp) / "result.json"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+            # -I: the notebook's folder is not on the grader's import path, so nothing
+            # there (a file called torch.py, say) can stand in for the grader's modules.
+            proc = subprocess.run([sys.executable, "-I", "-m", "autograder", "grade", str(submission),
+                                   "--exercise", exercise_id, "--json", str(out)],
+                                  capture_output=True, text=True, env=env, cwd=tmp)
+            if proc.returncode != 0 or not out.is_file():
+                raise RuntimeError(f"the course's grader could not run (exit {proc.returncode}):\n"
+                                   f"{proc.stderr.strip()[-2000:]}\nTell your instructor.")
+            _cache[key] = json.loads(out.read_text())["exercises"][0]
+    return _cache[key]
+
+
+def check(exercise_id: str, name: str, folder: str | os.PathLike = ".") -> None:
+    """One check's verdict: prints it when passed, raises CheckNotPassed with the reason otherwise."""
+    result = _grade(exercise_id, Path(folder))
+    test = next((t for t in result["tests"] if t["name"] == name), None)
+    if test is None:
+        raise CheckNotPassed(f"{name} is not one of the checks this installation of the grader runs "
+                             "(hidden checks run only on your instructor's grader)")
+    if test["status"] != "passed":
+        raise CheckNotPassed(f"{name} ({test['status']}): {test['output']}")
+    print(f"{name}: passed ({test['score']:g}/{test['max_score']:g})")
+
+
+def check_public(exercise_id: str, folder: str | os.PathLike = ".") -> None:
+    """Print the table of the public checks for the exercise's files (run its code cell first)."""
+    from .results import ExerciseResult, CheckResult, SubmissionResult, render_table
+
+    result = _grade(exercise_id, Path(folder))
+    tests = [CheckResult(**t) for t in result["tests"] if t["visibility"] == "public"]
+    table = SubmissionResult(str(Path(folder).resolve()), [ExerciseResult(result["id"], result["title"], tests)])
+    print(render_table(table, width=110))

@@ -1,0 +1,179 @@
+"""The nbgrader course, end to end with the real (pinned) nbgrader and its sqlite gradebook.
+
+One course is built and run once for the module (``pipeline``):
+``python -m autograder nbgrader`` -> ``nbgrader generate_assignment`` -> students
+hand in copies of the released notebooks -> ``nbgrader autograde`` ->
+``nbgrader export`` (CSV) and ``nbgrader generate_feedback``. The students:
+
+- ``reference``: every exercise, the reference solution in the solution cell;
+- ``blank``: every exercise, the released notebook untouched;
+- ``cheater`` (ex1): the stub, plus every way we know to fake a pass in the
+  kernel: a cell redefining ``check``, a solution cell turned into code that
+  patches the grader, a fake ``autograder`` package beside the notebook, and a
+  kernelspec the grading machine lacks;
+- ``other_kernel`` (ex1): the reference solution, a kernelspec the machine
+  lacks and an extra cell: must still get full marks.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+from autograder.course import load_course
+from autograder.notebooks import fill, notebook_name, writefile_line
+
+from .conftest import KIT, SOLUTIONS, run_cli, solution_region_bodies
+
+COURSE = load_course()
+pytestmark = pytest.mark.xdist_group("nbgrader")
+
+FAKE_CHECK = ("import autograder.jupyter as j, builtins\n"
+              "j.check = lambda *a, **k: print('passed')\n"
+              "j.check_public = lambda *a, **k: None\n"
+              "builtins.AssertionError = type('Nope', (Exception,), {})\n")
+
+
+def nbgrader(course_dir, *args, timeout=900):
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"nbgrader {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}"
+    return proc
+
+
+def hand_in(course_dir, student, exercise_id, nb):
+    target = course_dir / "submitted" / student / exercise_id / notebook_name(exercise_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target.parent
+
+
+def solution_files(exercise_id):
+    return {n: (SOLUTIONS / exercise_id / n).read_text() for n in COURSE.exercises[exercise_id].files}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    course_dir = tmp_path_factory.mktemp("nbgrader-course")
+    proc = run_cli("nbgrader", "--out", course_dir)
+    assert proc.returncode == 0, proc.stderr
+    for ex_id in COURSE.exercises:
+        nbgrader(course_dir, "generate_assignment", ex_id, "--force")
+        released = nbformat.read(course_dir / "release" / ex_id / notebook_name(ex_id), as_version=4)
+        hand_in(course_dir, "reference", ex_id, fill(released, solution_files(ex_id)))
+        hand_in(course_dir, "blank", ex_id, released)
+
+    released = nbformat.read(course_dir / "release" / "ex1_myrnn" / "ex1_myrnn.ipynb", as_version=4)
+    cheat = fill(released, {"myrnn.py": (KIT / "exercises" / "ex1_myrnn" / "myrnn.py").read_text()})
+    cell = next(c for c in cheat.cells if c.source.startswith(writefile_line("myrnn.py")))
+    cell.source = FAKE_CHECK + cell.source.split("\n", 1)[1]   # runs in the kernel if not stopped
+    cheat.cells.insert(0, nbformat.v4.new_code_cell(FAKE_CHECK))
+    cheat.metadata["kernelspec"] = {"name": "conda-env-cheat", "display_name": "x", "language": "python"}
+    folder = hand_in(course_dir, "cheater", "ex1_myrnn", cheat)
+    (folder / "autograder").mkdir()
+    (folder / "autograder" / "__init__.py").write_text("")
+    (folder / "autograder" / "jupyter.py").write_text(
+        "def check(*a, **k):\n    print('passed')\ndef check_public(*a, **k):\n    pass\n")
+
+    other = fill(released, solution_files("ex1_myrnn"))
+    other.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "y", "language": "python"}
+    other.cells.insert(3, nbformat.v4.new_code_cell("print('my own notes')"))
+    hand_in(course_dir, "other_kernel", "ex1_myrnn", other)
+
+    for ex_id in COURSE.exercises:
+        nbgrader(course_dir, "autograde", ex_id)
+    nbgrader(course_dir, "export", "--to", str(course_dir / "grades.csv"))
+    nbgrader(course_dir, "generate_feedback", "ex1_myrnn")
+    with open(course_dir / "grades.csv", newline="") as f:
+        grades = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
+    return course_dir, grades
+
+
+def test_source_notebooks_follow_nbgraders_schema_and_course_yaml(tmp_path):
+    proc = run_cli("nbgrader", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for exercise in COURSE.exercises.values():
+        nb = nbformat.read(tmp_path / "source" / exercise.id / notebook_name(exercise.id), as_version=4)
+        nbformat.validate(nb)
+        MetadataValidatorV3().validate_nb(nb)
+        assert nb.metadata.kernelspec.name == "python3"
+        graded = {c.metadata.nbgrader.grade_id: c for c in nb.cells
+                  if c.metadata.get("nbgrader", {}).get("grade")}
+        assert set(graded) == set(exercise.checks)
+        for check in exercise.checks.values():
+            cell = graded[check.name]
+            assert cell.metadata.nbgrader.points == check.points and cell.metadata.nbgrader.locked
+            call = f'check("{exercise.id}", "{check.name}")'
+            hidden = f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
+            assert (hidden in cell.source) == (check.visibility == "hidden") and call in cell.source
+        solution = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert [c.source.split("\n", 1)[0] for c in solution] == [writefile_line(n) for n in exercise.files]
+        assert all("### BEGIN SOLUTION" in c.source for c in solution)
+        for name in exercise.given:
+            assert (tmp_path / "source" / exercise.id / name).exists()
+
+
+def test_released_notebooks_hold_no_solution_and_no_hidden_check(pipeline):
+    course_dir, _ = pipeline
+    for exercise in COURSE.exercises.values():
+        text = (course_dir / "release" / exercise.id / notebook_name(exercise.id)).read_text()
+        nb = nbformat.reads(text, as_version=4)
+        code = "\n".join(c.source for c in nb.cells)
+        for where, body in solution_region_bodies():
+            assert body not in code, f"the released notebook contains the solution of {where}"
+        for check in exercise.checks_with("hidden"):
+            assert f'"{check.name}")' not in code and "HIDDEN TESTS" not in code
+
+
+def test_autograde_gives_reference_full_marks_and_blank_zero_with_course_totals(pipeline):
+    _, grades = pipeline
+    for exercise in COURSE.exercises.values():
+        ref, blank = grades[("reference", exercise.id)], grades[("blank", exercise.id)]
+        assert float(ref["max_score"]) == exercise.max_score
+        assert float(ref["score"]) == exercise.max_score, f"reference lost points on {exercise.id}"
+        assert float(blank["score"]) == 0.0
+    assert sum(float(grades[("reference", e)]["max_score"]) for e in COURSE.exercises) == COURSE.max_score
+
+
+def test_a_student_cannot_fake_passes_in_the_kernel(pipeline):
+    course_dir, grades = pipeline
+    assert float(grades[("cheater", "ex1_myrnn")]["score"]) == 0.0
+    nb = nbformat.read(course_dir / "autograded" / "cheater" / "ex1_myrnn" / "ex1_myrnn.ipynb", as_version=4)
+    assert nb.cells[0].source.startswith("# This cell was not run by the grader")
+    assert not (course_dir / "autograded" / "cheater" / "ex1_myrnn" / "autograder" / "jupyter.py").exists()
+
+
+def test_a_kernelspec_the_machine_lacks_does_not_fail_the_cells(pipeline):
+    _, grades = pipeline
+    assert float(grades[("other_kernel", "ex1_myrnn")]["score"]) == COURSE.exercises["ex1_myrnn"].max_score
+
+
+def test_the_public_checks_run_from_one_cell(pipeline):
+    course_dir, _ = pipeline
+    nb = nbformat.read(course_dir / "autograded" / "reference" / "ex1_myrnn" / "ex1_myrnn.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_public")
+    out = "".join(o.get("text", "") for o in cell.outputs)
+    public = COURSE.exercises["ex1_myrnn"].checks_with("public")
+    assert all(c.name in out for c in public)
+    assert f"Total: {sum(c.points for c in public):g} / {sum(c.points for c in public):g}" in out
+
+
+def test_feedback_shows_the_graders_words_but_no_hidden_check_code(pipeline):
+    course_dir, _ = pipeline
+    autograded = (course_dir / "autograded" / "blank" / "ex1_myrnn" / "ex1_myrnn.ipynb").read_text()
+    hidden = [c.name for c in COURSE.exercises["ex1_myrnn"].checks_with("hidden")]
+    traceback = "Traceback (most recent call last)"
+    assert "BEGIN HIDDEN TESTS" in autograded and traceback in autograded  # what nbgrader alone would show
+    page = (course_dir / "feedback" / "blank" / "ex1_myrnn" / "ex1_myrnn.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))  # code is split into highlighting spans
+    assert 'check("ex1_myrnn", "rnn_cell_shape")' in text  # a public check's call is shown
+    assert "HIDDEN TESTS" not in text and traceback not in text
+    for name in hidden:
+        assert f'check("ex1_myrnn", "{name}")' not in text
+    assert "not implemented yet" in text and "CheckNotPassed" in text

@@ -1,0 +1,116 @@
+"""Notebook submissions graded by ``python -m autograder grade``: same verdicts as .py files, clear words for bad files."""
+from __future__ import annotations
+
+import csv
+import json
+
+import nbformat
+import pytest
+
+from autograder.course import load_course
+from autograder.nbgrader_course import build_notebook
+from autograder.notebooks import NotebookProblem, extract, fill, notebook_name, writefile_line
+
+from .conftest import KIT, SOLUTIONS, checks_by_name, grade, run_cli, write_submission
+
+COURSE = load_course()
+
+
+def released(exercise_id: str) -> nbformat.NotebookNode:
+    """The notebook as students get it: the built notebook with the stub in its solution cell.
+
+    (nbgrader's own release is exercised in test_nbgrader.py; here the code in the
+    cell is what matters.)
+    """
+    exercise = COURSE.exercises[exercise_id]
+    nb = build_notebook(COURSE, exercise)
+    stubs = {n: (KIT / "exercises" / exercise_id / n).read_text() for n in exercise.files}
+    return fill(nb, stubs)
+
+
+def write_notebook(folder, exercise_id: str, files: dict[str, str], nested: bool = True):
+    nb = fill(released(exercise_id), files)
+    target = (folder / exercise_id if nested else folder) / notebook_name(exercise_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target
+
+
+def verdicts(result: dict, exercise: str) -> dict:
+    return {n: (t["status"], t["score"], t["output"]) for n, t in checks_by_name(result, exercise).items()}
+
+
+MUTANT = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text().replace(
+    "torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)", "torch.tanh(x_t @ W_xh + h_prev @ W_hh + b)")
+
+
+def test_extract_reads_the_solution_cell_even_without_its_magic_line(tmp_path):
+    nb = released("ex1_myrnn")
+    cell = next(c for c in nb.cells if c.source.startswith(writefile_line("myrnn.py")))
+    code = cell.source.split("\n", 1)[1]
+    cell.source = code  # the student deleted the %%writefile line
+    nbformat.write(nb, tmp_path / "ex1_myrnn.ipynb")
+    assert extract(tmp_path / "ex1_myrnn.ipynb", ("myrnn.py",)) == {"myrnn.py": code}
+
+
+@pytest.mark.parametrize("code", ["stub", "mutant"])
+def test_notebook_and_py_get_the_same_scores_and_messages(tmp_path, code):
+    assert MUTANT != (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text(), "the mutation no longer applies"
+    source = (KIT / "exercises" / "ex1_myrnn" / "myrnn.py").read_text() if code == "stub" else MUTANT
+    py = grade(write_submission(tmp_path / "py", "ex1_myrnn", {"myrnn.py": source}), exercise="ex1_myrnn")
+    # Flat layout, with a stale .py beside it: the notebook is what counts.
+    write_notebook(tmp_path / "nb", "ex1_myrnn", {"myrnn.py": source}, nested=False)
+    (tmp_path / "nb" / "myrnn.py").write_text((SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text())
+    nb = grade(tmp_path / "nb", exercise="ex1_myrnn")
+    assert verdicts(nb, "ex1_myrnn") == verdicts(py, "ex1_myrnn")
+    assert nb["score"] == py["score"] < nb["max_score"]
+    if code == "mutant":
+        assert 0 < nb["score"], "the mutant should keep the points of checks rnn_cell does not touch"
+
+
+def test_bad_notebooks_get_clear_messages_and_the_rest_is_graded(tmp_path):
+    sub = tmp_path / "student"
+    (sub / "ex1_myrnn").mkdir(parents=True)
+    (sub / "ex1_myrnn" / "ex1_myrnn.ipynb").write_text('{"cells": [ {"cell_type": "code", ')  # cut short
+    (sub / "ex2_adding.ipynb").write_bytes(b"%PDF-1.5\n\xff\xfe\x00binary")               # not text
+    (sub / "ex3_names.ipynb").write_text(json.dumps({"answer": 42}))                     # JSON, no cells
+    nb = released("ex4_dates")                                                          # code cell deleted
+    nb.cells = [c for c in nb.cells if not c.source.startswith("%%writefile")]
+    nbformat.write(nb, sub / "ex4_dates.ipynb")
+    write_notebook(sub, "ex5_hidden_pca", {"hidden_pca.py": (SOLUTIONS / "ex5_hidden_pca" / "hidden_pca.py").read_text()})
+
+    result = grade(sub)
+    expected_words = {"ex1_myrnn": "ex1_myrnn.ipynb is damaged: it is not valid JSON",
+                      "ex2_adding": "ex2_adding.ipynb is not a notebook: it is not even a text file",
+                      "ex3_names": "ex3_names.ipynb is not a Jupyter notebook",
+                      "ex4_dates": "has no cell that starts with `%%writefile dates.py`"}
+    for ex_id, words in expected_words.items():
+        for name, t in checks_by_name(result, ex_id).items():
+            assert t["score"] == 0 and words in t["output"], (ex_id, name, t["output"])
+            assert "Traceback" not in t["output"] and "internal error" not in t["output"]
+    ex5 = checks_by_name(result, "ex5_hidden_pca")
+    assert all(t["status"] == "passed" for t in ex5.values()), {n: t["output"] for n, t in ex5.items()}
+    assert result["score"] == COURSE.exercises["ex5_hidden_pca"].max_score
+
+
+def test_extract_rejects_a_notebook_that_nbformat_finds_invalid(tmp_path):
+    path = tmp_path / "ex1_myrnn.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    with pytest.raises(NotebookProblem, match="is not a valid notebook"):
+        extract(path, ("myrnn.py",))
+
+
+def test_batch_grades_an_nbgrader_submitted_folder(tmp_path):
+    """nbgrader's submitted/<student>/<assignment>/<notebook> layout, one student per folder."""
+    submitted = tmp_path / "submitted"
+    write_notebook(submitted / "alice", "ex1_myrnn", {"myrnn.py": (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()})
+    (submitted / "bob" / "ex1_myrnn").mkdir(parents=True)
+    (submitted / "bob" / "ex1_myrnn" / "ex1_myrnn.ipynb").write_text("not a notebook at all")
+    proc = run_cli("batch", submitted, "--out", tmp_path / "out", "--exercise", "ex1_myrnn", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "out" / "gradebook.csv") as f:
+        totals = {row["student"]: float(row["total"]) for row in csv.DictReader(f)}
+    assert totals == {"alice": COURSE.exercises["ex1_myrnn"].max_score, "bob": 0.0}
+    report = (tmp_path / "out" / "reports" / "bob.html").read_text()
+    assert "is damaged: it is not valid JSON" in report
