@@ -33,6 +33,12 @@ def _grade(args, course) -> int:
     if not path.exists():
         print(f"error: there is no submission at {path}", file=sys.stderr)
         return 2
+    if path.is_file():  # one notebook, named after its exercise as released
+        if path.suffix != ".ipynb" or path.stem not in course.exercises:
+            print(f"error: {path} is a file; grade takes a folder, or one notebook named after its exercise "
+                  f"({', '.join(e + '.ipynb' for e in course.exercises)})", file=sys.stderr)
+            return 2
+        args.exercise = args.exercise or [path.stem]
     result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
     print(render_table(result, width=max(100, shutil.get_terminal_size((120, 24)).columns)))
     if args.json:

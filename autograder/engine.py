@@ -184,6 +184,8 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     # Hide the kit itself whatever course file is in use, the course's folder, and
     # the folder the submission sits in (other students' work, in a batch).
     hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *extra_hidden, submission.path.resolve().parent])
+    for exercise in exercises:  # read notebooks now, outside pytest's session
+        submission.problem(exercise)
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
     suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
     args = [*suite_dirs, "-c", str(SUITES_DIR / "pytest.ini"), "--rootdir", str(SUITES_DIR),

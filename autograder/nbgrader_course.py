@@ -34,6 +34,8 @@ from .course import Course, Exercise
 from .notebooks import notebook_name, solution_cell_id, writefile_line
 
 SCHEMA_VERSION = 3
+CHECK_PUBLIC_ID = "check_public"
+TASK_TEXT_ID = "task_text"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 CONFIG = '''\
@@ -95,7 +97,7 @@ def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
     src = course.root / "solutions" / exercise.id
     readme = src / "README.md"
     task = readme.read_text().strip() if readme.exists() else f"# {exercise.title}"
-    cells = [new_markdown_cell(task, metadata=_nbgrader("task_text", locked=True))]
+    cells = [new_markdown_cell(task, metadata=_nbgrader(TASK_TEXT_ID, locked=True))]
     for name in exercise.files:
         cells.append(new_markdown_cell(HOW_IT_WORKS.format(magic=writefile_line(name), file=name)))
         solution = (src / name).read_text().rstrip("\n")
@@ -105,7 +107,7 @@ def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
     cells.append(new_markdown_cell("## Check your work\n\nThe public checks, all at once "
                                    "(the same verdicts as the graded cells below)."))
     cells.append(new_code_cell(f'from autograder.jupyter import check_public\ncheck_public("{exercise.id}")',
-                               metadata=_nbgrader("check_public", locked=True)))
+                               metadata=_nbgrader(CHECK_PUBLIC_ID, locked=True)))
     cells.append(new_markdown_cell(
         f"## Graded checks\n\n{exercise.max_score:g} points in all. Each cell asks the course's grader "
         "about one check; hidden ones are added when your instructor grades."))

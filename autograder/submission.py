@@ -9,6 +9,8 @@ Accepted layouts, tried in order for every exercise:
 - ``SUBMISSION/<id>/<file>``: laid out like ``exercises/`` (the contract);
 - ``SUBMISSION/<file>``: a flat upload (Gradescope, or one exercise handed in alone).
 
+``SUBMISSION`` may also be one notebook file, ``<id>.ipynb``.
+
 A file that is in none of these places is reported as missing by the student
 process, so every check of that exercise fails with "file not found". A
 notebook that cannot be read fails every check of its exercise with ``problem``.
@@ -33,6 +35,8 @@ class Submission:
     _tmp: Path | None = None
 
     def notebook_for(self, exercise: Exercise) -> Path | None:
+        if self.path.is_file():  # a single notebook was given
+            return self.path if self.path.name == notebook_name(exercise.id) else None
         for candidate in (self.path / exercise.id / notebook_name(exercise.id), self.path / notebook_name(exercise.id)):
             if candidate.is_file():
                 return candidate

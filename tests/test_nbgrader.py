@@ -8,7 +8,8 @@ hand in copies of the released notebooks -> ``nbgrader autograde`` ->
 - ``reference``: every exercise, the reference solution in the solution cell;
 - ``blank``: every exercise, the released notebook untouched;
 - ``cheater`` (ex1): the stub, plus every way we know to fake a pass in the
-  kernel: a cell redefining ``check``, a solution cell turned into code that
+  kernel: a cell redefining ``check`` (also one with forged "locked" nbgrader
+  metadata), a solution cell turned into code that
   patches the grader, a fake ``autograder`` package beside the notebook, and a
   kernelspec the grading machine lacks;
 - ``other_kernel`` (ex1): the reference solution, a kernelspec the machine
@@ -74,6 +75,12 @@ def pipeline(tmp_path_factory):
     cell = next(c for c in cheat.cells if c.source.startswith(writefile_line("myrnn.py")))
     cell.source = FAKE_CHECK + cell.source.split("\n", 1)[1]   # runs in the kernel if not stopped
     cheat.cells.insert(0, nbformat.v4.new_code_cell(FAKE_CHECK))
+    forged = {"nbgrader": {"grade": False, "grade_id": "mine", "locked": True, "schema_version": 3,
+                           "solution": False, "task": False}}  # passes itself off as a kit cell
+    cheat.cells.insert(1, nbformat.v4.new_code_cell(FAKE_CHECK, metadata=forged))
+    claim = {"nbgrader": {**forged["nbgrader"], "grade_id": "bonus", "grade": True, "solution": True,
+                          "locked": False, "points": 100}}     # a markdown answer worth 100 points
+    cheat.cells.insert(2, nbformat.v4.new_markdown_cell("I deserve these points.", metadata=claim))
     cheat.metadata["kernelspec"] = {"name": "conda-env-cheat", "display_name": "x", "language": "python"}
     folder = hand_in(course_dir, "cheater", "ex1_myrnn", cheat)
     (folder / "autograder").mkdir()
@@ -144,8 +151,10 @@ def test_autograde_gives_reference_full_marks_and_blank_zero_with_course_totals(
 def test_a_student_cannot_fake_passes_in_the_kernel(pipeline):
     course_dir, grades = pipeline
     assert float(grades[("cheater", "ex1_myrnn")]["score"]) == 0.0
+    assert float(grades[("cheater", "ex1_myrnn")]["max_score"]) == COURSE.exercises["ex1_myrnn"].max_score
     nb = nbformat.read(course_dir / "autograded" / "cheater" / "ex1_myrnn" / "ex1_myrnn.ipynb", as_version=4)
     assert nb.cells[0].source.startswith("# This cell was not run by the grader")
+    assert nb.cells[1].source.startswith("# This cell was not run by the grader")
     assert not (course_dir / "autograded" / "cheater" / "ex1_myrnn" / "autograder" / "jupyter.py").exists()
 
 

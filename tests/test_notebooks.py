@@ -66,6 +66,9 @@ def test_notebook_and_py_get_the_same_scores_and_messages(tmp_path, code):
     assert nb["score"] == py["score"] < nb["max_score"]
     if code == "mutant":
         assert 0 < nb["score"], "the mutant should keep the points of checks rnn_cell does not touch"
+        alone = grade(tmp_path / "nb" / "ex1_myrnn.ipynb")  # the notebook file by itself
+        assert [e["id"] for e in alone["exercises"]] == ["ex1_myrnn"]
+        assert verdicts(alone, "ex1_myrnn") == verdicts(py, "ex1_myrnn")
 
 
 def test_bad_notebooks_get_clear_messages_and_the_rest_is_graded(tmp_path):
