@@ -30,13 +30,9 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 
 from .course import load_course
 from .nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, TASK_TEXT_ID
-from .notebooks import cell_code, solution_cell_id, writefile_line
+from .notebooks import cell_code, nbgrader_meta, solution_cell_id, writefile_line
 
 NEUTRALISED = "# This cell was not run by the grader: only the notebook's own cells run when grading.\n"
-
-
-def _nbgrader_meta(cell) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
 
 
 def _kit_exercise(resources):
@@ -62,7 +58,7 @@ class OnlyKitCells(NbGraderPreprocessor):
         solution_ids = {solution_cell_id(name): name for name in exercise.files}
         kit_ids = {*exercise.checks, CHECK_PUBLIC_ID, *solution_ids}
         for cell in nb.cells:
-            grade_id = _nbgrader_meta(cell).get("grade_id")
+            grade_id = nbgrader_meta(cell).get("grade_id")
             if "nbgrader" in cell.get("metadata", {}) and grade_id not in kit_ids | {TASK_TEXT_ID}:
                 del cell.metadata["nbgrader"]
             if cell.cell_type != "code":
@@ -102,7 +98,7 @@ class ScrubHiddenTests(ClearHiddenTests):
     """For feedback: no hidden check's code in the cells, no traceback in the outputs."""
 
     def preprocess_cell(self, cell, resources, cell_index):
-        if cell.cell_type == "code" and _nbgrader_meta(cell).get("grade"):
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("grade"):
             self._remove_hidden_test_region(cell)
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":

@@ -44,6 +44,11 @@ class SolutionCell:
     code: str           # the file's text (the cell without its %%writefile line)
 
 
+def nbgrader_meta(cell) -> dict:
+    """A cell's nbgrader metadata ({} for a cell nbgrader does not know)."""
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
 def _writes(source: str) -> str | None:
     """The file a cell's ``%%writefile`` line names (None when it has none)."""
     first = source.split("\n", 1)[0].strip()
@@ -76,9 +81,8 @@ def find_solution_cells(cells: list[dict], file_names: tuple[str, ...]) -> dict[
     for i, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
+        source = cell.get("source", "")  # nbformat has joined a list of lines into one string
+        grade_id = nbgrader_meta(cell).get("grade_id")
         for name in file_names:
             if grade_id == solution_cell_id(name):
                 out[name] = SolutionCell(i, cell_code(source))
