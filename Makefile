@@ -4,10 +4,18 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install grade test bench
+.PHONY: install sandbox grade test bench doctor
 
-install:
+install: sandbox
 	$(PIP) -e ".[test]"
+
+# Bubblewrap is the grader's sandbox (see autograder/sandbox/isolation.py). Installed
+# where this user can (root with apt-get); elsewhere the kit says which fallback it uses.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1)); } || \
+	  echo "note: bubblewrap (bwrap) is not installed; student code runs with weaker isolation (python -m autograder doctor)"
 
 grade: install
 	$(PYTHON) -m autograder grade solutions
@@ -18,3 +26,6 @@ test: install
 
 bench: install
 	$(PYTHON) scripts/bench.py
+
+doctor: install
+	$(PYTHON) -m autograder doctor

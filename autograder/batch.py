@@ -12,6 +12,10 @@ with it) and started again skips the students whose result exists and grades
 the rest. The gradebook, reports and summary are rebuilt from the result files,
 so no student is lost and no row is written twice. ``--regrade`` grades everyone again.
 
+A student whose grading failed on the grader's side (status ``grader_error``:
+the grader crashed, timed out as a whole, or a check hit a grader error) has a
+result file that says so and is graded again on the next run, never scored.
+
 DIR gets: gradebook.csv, results/<student>.json, reports/<student>.html,
 summary.html, histogram.png, pass_rates.csv.
 """
@@ -25,6 +29,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -33,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .course import Course
+from .sandbox.failures import GRADER_ERROR
 from .report import render_report, render_summary
 from .results import CheckResult, ExerciseResult, SubmissionResult, write_json_atomic
 
@@ -72,7 +78,15 @@ def unpack(archive: Path, into: Path) -> Path:
                 target = (into / m.filename).resolve()
                 if into.resolve() not in target.parents and target != into.resolve():
                     raise SubmissionError(f"{archive.name} contains a path outside the archive: {m.filename}")
-            z.extractall(into)
+            for m in members:
+                if stat.S_ISLNK(m.external_attr >> 16):
+                    # Kept as a link that leads nowhere: grading refuses it by name ("a symbolic
+                    # link, which is not accepted"), and nothing ever follows it.
+                    link = into / m.filename
+                    link.parent.mkdir(parents=True, exist_ok=True)
+                    os.symlink("/nonexistent/link-in-the-zip", link)
+                else:
+                    z.extract(m, into)
     except (zipfile.BadZipFile, OSError) as exc:
         raise SubmissionError(f"{archive.name} is not a readable zip file ({exc})") from None
     entries = [p for p in into.iterdir() if not p.name.startswith(("__MACOSX", "."))]
@@ -80,12 +94,13 @@ def unpack(archive: Path, into: Path) -> Path:
     return entries[0] if len(entries) == 1 and entries[0].is_dir() else into
 
 
-def failed_result(course: Course, exercises: list[str] | None, student: str, why: str) -> dict:
+def failed_result(course: Course, exercises: list[str] | None, student: str, why: str,
+                  status: str = "error") -> dict:
     """A result in the contract's layout where every check failed for one reason."""
     result = SubmissionResult(student)
     for ex in course.select(exercises):
         result.exercises.append(ExerciseResult(ex.id, ex.title, [
-            CheckResult(c.name, 0.0, c.points, "error", why, c.visibility) for c in ex.checks.values()]))
+            CheckResult(c.name, 0.0, c.points, status, why, c.visibility) for c in ex.checks.values()]))
     return result.to_json()
 
 
@@ -98,7 +113,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
     """Grade one student in a child process; always returns a result (and writes it atomically)."""
     target = out / "results" / f"{student}.json"
     work = Path(tempfile.mkdtemp(prefix=f"batch-{student}-"))
-    timeout = sum(e.time_limit for e in course.select(exercises)) + 120
+    timeout = sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300
     try:
         try:
             submission = unpack(source, work / "unpacked") if source.suffix == ".zip" else source
@@ -115,13 +130,15 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
             try:
                 proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True, timeout=timeout,
                                       preexec_fn=_die_with_parent)
-                if proc.returncode != 0 or not tmp_json.exists():
+                if proc.returncode not in (0, 3) or not tmp_json.exists():  # 3: some check is grader_error
                     raise RuntimeError(proc.stderr.strip()[-500:] or f"exit code {proc.returncode}")
                 data = json.loads(tmp_json.read_text())
             except subprocess.TimeoutExpired:
-                data = failed_result(course, exercises, student, f"grading did not finish within {timeout:.0f} s")
+                data = failed_result(course, exercises, student, f"the grader did not finish within {timeout:.0f} s; "
+                                     "it is not scored and will be graded again", GRADER_ERROR)
             except (RuntimeError, json.JSONDecodeError) as exc:
-                data = failed_result(course, exercises, student, f"the grader failed on this submission: {exc}")
+                data = failed_result(course, exercises, student, f"the grader failed on this submission, not "
+                                     f"the student's code: {exc}; it will be graded again", GRADER_ERROR)
         data["student"] = student
         write_json_atomic(target, data)
         return data
@@ -147,10 +164,9 @@ def _atomic_text(path: Path, text: str):
 
 
 def status_of(data: dict) -> str:
+    """``graded``, or ``grader_error`` when any check failed on the grader's side (graded again next run)."""
     tests = [t for e in data["exercises"] for t in e["tests"]]
-    if tests and all(t["status"] == "error" for t in tests) and len({t["output"] for t in tests}) == 1:
-        return "not graded: " + tests[0]["output"][:120]
-    return "graded"
+    return GRADER_ERROR if any(t["status"] == GRADER_ERROR for t in tests) else "graded"
 
 
 def write_gradebook(course: Course, out: Path, results: dict[str, dict]) -> None:
@@ -217,7 +233,7 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "reports").mkdir(parents=True, exist_ok=True)
     students = discover(submissions)
-    done = set() if regrade else set(load_results(out))
+    done = set() if regrade else {s for s, data in load_results(out).items() if status_of(data) != GRADER_ERROR}
     todo = {s: p for s, p in students.items() if s not in done}
     bar = None
     if progress:

@@ -1,7 +1,9 @@
 """Command line: ``python -m autograder {grade,check,stubs} ...``.
 
     grade SUBMISSION [--exercise ID ...] [--check NAME ...] [--public] [--json F] [--gradescope F]
-        Grade a submission folder; print a table. Exits 0 whenever grading ran.
+        Grade a submission folder; print a table. Exit codes: 0 graded (whatever the
+        score), 2 bad arguments, 3 the grader failed on some check (status grader_error:
+        not scored; grade again, and run `doctor` on this machine).
     check [ID ...] [--dir DIR]
         For students: run the public checks on your exercises folder.
     stubs [--check]
@@ -14,6 +16,9 @@
         Build the student bundle: stubs, given data, public checks (see release.py).
     nbgrader --out DIR
         Build the nbgrader course: nbgrader_config.py and source/<id>/<id>.ipynb (see nbgrader_course.py).
+    doctor
+        Check this machine before grading on it: isolation, memory and time mechanisms,
+        torch build, and the reference solutions' CPU time against every budget (see doctor.py).
 """
 from __future__ import annotations
 
@@ -30,7 +35,12 @@ def _grade(args, course) -> int:
     from .engine import grade
 
     path = Path(args.submission)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:
+        print(f"error: cannot read the submission at {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    if not exists:
         print(f"error: there is no submission at {path}", file=sys.stderr)
         return 2
     if path.is_file():  # one notebook, named after its exercise as released
@@ -39,12 +49,19 @@ def _grade(args, course) -> int:
                   f"({', '.join(e + '.ipynb' for e in course.exercises)})", file=sys.stderr)
             return 2
         args.exercise = args.exercise or [path.stem]
+    from .sandbox.isolation import describe
+    print(describe(), file=sys.stderr)
     result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
     print(render_table(result, width=max(100, shutil.get_terminal_size((120, 24)).columns)))
     if args.json:
         write_json_atomic(Path(args.json), result.to_json())
     if args.gradescope:
         write_json_atomic(Path(args.gradescope), result.to_gradescope())
+    if result.grader_errors:
+        print(f"error: the grader failed on {len(result.grader_errors)} check(s), which are not scored: "
+              f"{', '.join(result.grader_errors[:5])}. Grade again; if it persists, run "
+              "`python -m autograder doctor` on this machine.", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -67,15 +84,23 @@ def _stubs(args, course) -> int:
 
 
 def _batch(args, course) -> int:
-    from .batch import run_batch
+    from .batch import run_batch, status_of
+    from .sandbox.failures import GRADER_ERROR
 
     if not Path(args.submissions).is_dir():
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
         return 2
+    from .sandbox.isolation import describe
+    print(describe(), file=sys.stderr)
     results = run_batch(course, args.course, Path(args.submissions), Path(args.out), jobs=args.jobs,
                         regrade=args.regrade, exercises=args.exercise, progress=not args.quiet)
+    failed = sorted(s for s, data in results.items() if status_of(data) == GRADER_ERROR)
     print(f"graded {len(results)} submissions: {Path(args.out) / 'gradebook.csv'}, "
           f"reports in {Path(args.out) / 'reports'}, summary in {Path(args.out) / 'summary.html'}")
+    if failed:
+        print(f"error: the grader failed for {len(failed)} student(s) ({', '.join(failed[:10])}): status "
+              "grader_error, not scored. Run the same command again to grade them again.", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -101,6 +126,12 @@ def _nbgrader(args, course) -> int:
     print(f"wrote the nbgrader course in {target}: source/<exercise>/<exercise>.ipynb for "
           f"{', '.join(course.exercises)}; next, in that folder: nbgrader generate_assignment --all")
     return 0
+
+
+def _doctor(args, course) -> int:
+    from .doctor import run_doctor
+
+    return run_doctor(course, args.course, args.exercise)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -148,6 +179,10 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--out", required=True, help="the course directory (created if needed)")
     n.add_argument("--course-id", default="rnn", help="nbgrader's course id (default: rnn)")
     n.set_defaults(run=_nbgrader)
+
+    d = sub.add_parser("doctor", help="check this machine before grading on it (exit 1 on a problem)")
+    d.add_argument("--exercise", action="append", metavar="ID", help="only this exercise (repeatable)")
+    d.set_defaults(run=_doctor)
     return p
 
 

@@ -84,6 +84,12 @@ class Course:
     title: str
     root: Path
     exercises: dict[str, Exercise]
+    wall_factor: float = 4.0   # a check's real-time backstop: wall_factor x its CPU budget + wall_slack
+    wall_slack: float = 30.0
+
+    def wall_backstop(self, cpu_seconds: float) -> float:
+        """Real seconds after which a check is stopped whatever its CPU use (code that sleeps)."""
+        return self.wall_factor * cpu_seconds + self.wall_slack
 
     @property
     def max_score(self) -> float:
@@ -139,4 +145,5 @@ def load_course(path: Path | None = None) -> Course:
             checks=checks,
             params=dict(spec.get("params", {})),
         )
-    return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises)
+    return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises,
+                  wall_factor=float(defaults.get("wall_factor", 4)), wall_slack=float(defaults.get("wall_slack", 30)))

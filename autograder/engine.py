@@ -5,11 +5,13 @@ per check, ``test_<name>``; ``course.yaml`` gives each its points, visibility
 and time limit. This module runs pytest in-process with a plugin that
 
 - keeps only the checks asked for (exercise, visibility, names),
-- gives each check a deadline (its own timeout, capped by what is left of the
-  exercise's time budget),
+- gives each check a budget of CPU seconds of the student's process tree (its
+  own ``timeout``, capped by what is left of the exercise's ``time_limit``),
+  with a wall-clock backstop (``wall_backstop``) against code that sleeps,
 - hands the suites a ``student`` fixture: the exercise's sandboxed student
   process (``sandbox.client``), started once and restarted after a crash,
-- turns each outcome into a ``CheckResult`` with a message in words.
+- turns each outcome into a ``CheckResult`` with a message in words; a failure
+  of the grader's own side gets status ``grader_error`` and is never scored.
 """
 from __future__ import annotations
 
@@ -24,12 +26,13 @@ import pytest
 from .checking import CheckFailed
 from .course import KIT_ROOT, PACKAGE_DIR, SUITES_DIR, Course, Exercise, load_course
 from .results import CheckResult, ExerciseResult, SubmissionResult
-from .sandbox.client import (Limits, MissingSubmission, StudentFailure, StudentProcess, StudentTimeout,
-                             paths_to_hide)
+from .sandbox.client import StudentProcess
+from .sandbox.failures import GRADER_ERROR, GraderError, MissingSubmission, StudentFailure, StudentTimeout
+from .sandbox.isolation import Limits, paths_to_hide
 from .submission import Submission
 
 PLUGIN_KEY = pytest.StashKey["GradingPlugin"]()
-INTERNAL_ERROR = "the grader hit an internal error in this check (not your fault; tell your instructor)"
+INTERNAL_ERROR = "the grader hit an internal error in this check, not your code; it is not scored"
 
 
 class StudentHandle:
@@ -47,10 +50,18 @@ class StudentHandle:
         self._plugin.images.setdefault((self._exercise.id, self._check), []).append(uri)
 
     def call(self, probe: str, **args):
-        remaining = self._plugin.deadline - time.monotonic()
-        if remaining <= 0:
-            raise StudentTimeout("the time for this check ran out")
-        return self._plugin.process_for(self._exercise).call(probe, timeout=remaining, **args)
+        plugin = self._plugin
+        budget = plugin.check_budget - plugin.check_cpu
+        if budget <= 0:
+            raise StudentTimeout("the CPU time for this check ran out")
+        proc = plugin.process_for(self._exercise)
+        before = proc.cpu_spent
+        try:
+            return proc.call(probe, cpu_budget=budget, wall_deadline=plugin.wall_deadline, **args)
+        finally:
+            used = proc.cpu_spent - before
+            plugin.check_cpu += used
+            plugin.spent[self._exercise.id] += used
 
     @property
     def source(self) -> str | None:
@@ -65,13 +76,14 @@ class GradingPlugin:
         self.exercises = {e.id: e for e in exercises}
         self.visibility, self.check_names, self.hide = visibility, check_names, hide
         self.results: dict[tuple[str, str], CheckResult] = {}
-        self.spent = {e.id: 0.0 for e in exercises}
+        self.spent = {e.id: 0.0 for e in exercises}      # student CPU seconds per exercise
         self.processes: dict[str, StudentProcess] = {}
-        self.deadline = 0.0
+        self.check_budget = self.check_cpu = self.wall_deadline = 0.0
         # Results one check may reuse in another (e.g. a trained model's score),
         # per exercise, for this submission only.
         self.memo: dict[str, dict] = {e.id: {} for e in exercises}
         self.images: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> PNG data URIs
+        self.peak_rss_mb: dict[str, float] = {}
 
     # -- which checks run
 
@@ -108,7 +120,7 @@ class GradingPlugin:
                 probes=exercise.suite_dir / "probes.py",
                 given={name: exercise.given_path(name) for name in exercise.given},
                 limits=Limits(memory_mb=exercise.memory_mb, output_kb=exercise.output_kb,
-                              cpu_seconds=int(exercise.time_limit) + 30),
+                              cpu_seconds=int(exercise.time_limit) + 60),
                 hide=self.hide,
             )
         return self.processes[exercise.id]
@@ -116,11 +128,12 @@ class GradingPlugin:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
         exercise, check = self._locate(item)
-        started = time.monotonic()
         left = exercise.time_limit - self.spent[exercise.id]
-        self.deadline = started + min(check.timeout, max(left, 0.0))
+        self.check_budget, self.check_cpu = min(check.timeout, max(left, 0.0)), 0.0
+        # Budgets are CPU seconds; code that sleeps or waits uses none, so real time has a
+        # generous backstop too (a loaded machine gives the worker a fraction of a core).
+        self.wall_deadline = time.monotonic() + self.course.wall_backstop(self.check_budget)
         yield
-        self.spent[exercise.id] += time.monotonic() - started
 
     def pytest_runtest_setup(self, item):
         exercise, _ = self._locate(item)
@@ -128,7 +141,7 @@ class GradingPlugin:
         if problem:  # a notebook that cannot be read: the same words on every check of its exercise
             raise MissingSubmission(problem)
         if self.spent[exercise.id] >= exercise.time_limit:
-            raise StudentTimeout(f"the exercise's time budget ({exercise.time_limit:g} s) was used up "
+            raise StudentTimeout(f"the exercise's budget of {exercise.time_limit:g} s of CPU time was used up "
                                  "by earlier checks, so this one could not run")
 
     @pytest.hookimpl(hookwrapper=True)
@@ -141,21 +154,22 @@ class GradingPlugin:
         self.results[(exercise.id, check.name)] = CheckResult(
             name=check.name, score=check.points if status == "passed" else 0.0,
             max_score=check.points, status=status, output=output, visibility=check.visibility,
-            images=self.images.get((exercise.id, check.name), []))
+            images=self.images.get((exercise.id, check.name), []), cpu_seconds=round(self.check_cpu, 3))
 
     def pytest_sessionfinish(self, session):
-        for proc in self.processes.values():
+        for exercise_id, proc in self.processes.items():
+            self.peak_rss_mb[exercise_id] = proc.peak_rss_mb
             proc.cleanup()
 
     # -- the whole result
 
     def result(self) -> SubmissionResult:
-        out = SubmissionResult(str(self.submission.path))
+        out = SubmissionResult(str(self.submission.path), peak_rss_mb=dict(self.peak_rss_mb))
         for exercise in self.exercises.values():
             er = ExerciseResult(exercise.id, exercise.title)
             for check in self.selected(exercise):
                 er.tests.append(self.results.get((exercise.id, check.name)) or CheckResult(
-                    name=check.name, score=0.0, max_score=check.points, status="error",
+                    name=check.name, score=0.0, max_score=check.points, status=GRADER_ERROR,
                     output=f"{INTERNAL_ERROR}: test_{check.name} is missing from the grader suite",
                     visibility=check.visibility))
             out.exercises.append(er)
@@ -167,11 +181,11 @@ def classify(excinfo) -> tuple[str, str]:
     if excinfo is None:
         return "passed", "passed"
     exc = excinfo.value
-    if isinstance(exc, StudentFailure):
+    if isinstance(exc, (StudentFailure, GraderError)):
         return exc.status, exc.message
     if isinstance(exc, (CheckFailed, AssertionError)):
         return "failed", str(exc) or "the check's condition did not hold"
-    return "error", f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"
+    return GRADER_ERROR, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"
 
 
 def grade(submission_path: Path, course: Course | None = None, exercise_ids: list[str] | None = None,

@@ -11,7 +11,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-STATUSES = ("passed", "failed", "error", "timeout")
+# grader_error: the grader's side failed; not scored, graded again (see sandbox/failures.py).
+STATUSES = ("passed", "failed", "error", "timeout", "grader_error")
 
 
 @dataclass
@@ -23,6 +24,7 @@ class CheckResult:
     output: str          # why, in words a student understands
     visibility: str = "public"
     images: list[str] = field(default_factory=list)  # PNG data URIs: plots, confusion matrices
+    cpu_seconds: float = 0.0  # CPU time the student's code used in this check
 
 
 @dataclass
@@ -44,6 +46,8 @@ class ExerciseResult:
 class SubmissionResult:
     submission: str
     exercises: list[ExerciseResult] = field(default_factory=list)
+    # Peak resident memory (MB) of each exercise's worker tree; measured, not part of the JSON.
+    peak_rss_mb: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def score(self) -> float:
@@ -52,6 +56,11 @@ class SubmissionResult:
     @property
     def max_score(self) -> float:
         return sum(e.max_score for e in self.exercises)
+
+    @property
+    def grader_errors(self) -> list[str]:
+        """'exercise: check' of every check the grader failed on (not scored; grade again)."""
+        return [f"{e.id}: {t.name}" for e in self.exercises for t in e.tests if t.status == "grader_error"]
 
     def to_json(self) -> dict:
         return {
@@ -84,8 +93,11 @@ class SubmissionResult:
                     "output": t.output,
                     "visibility": "visible" if t.visibility == "public" else "after_published",
                 })
-        return {"score": self.score, "tests": tests, "visibility": "visible",
-                "stdout_visibility": "hidden"}
+        out = {"score": self.score, "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}
+        if self.grader_errors:
+            out["output"] = (f"The grader failed on {len(self.grader_errors)} check(s) ({', '.join(self.grader_errors)}), "
+                             "not because of your code: they show 0 for now, and your instructor will grade them again.")
+        return out
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -111,7 +123,8 @@ def render_table(result: SubmissionResult, width: int = 100, full_messages: bool
     for e in result.exercises:
         lines.append(f"{e.id} — {e.title}: {e.score:g} / {e.max_score:g}")
         for t in e.tests:
-            mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}[t.status]
+            mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
+                    "grader_error": "GRADER"}[t.status]
             vis = "" if t.visibility == "public" else "hidden"
             first = t.output.splitlines()[0] if t.output else ""
             msg = "" if t.status == "passed" else "  " + _clip(first, max(20, width - name_w - 30))

@@ -10,7 +10,13 @@
   grader's budget (scripts/calibrate_ex2.py --seq-len 100 --seeds 1);
 - batch: 20 mixed submissions (reference, stubs, partial, broken) graded with
   --jobs 1 and --jobs 2: seconds per submission, speed-up, and the peak memory
-  of any one process (--batch-exercises picks the exercises; default ex1 and ex5).
+  of any one process (--batch-exercises picks the exercises; default ex1 and ex5);
+- budgets: the reference's CPU seconds per exercise and check against its budget
+  in course.yaml, the margin, and the peak resident memory of each worker tree;
+- sandbox: seconds from starting a worker to its "ready" (torch loaded), per
+  isolation mode available here (bubblewrap; the mount namespace that was the
+  only sandbox before it; none), median of --repeat;
+- calibration: the table in calibration/README.md (scripts/calibrate.py).
 """
 from __future__ import annotations
 
@@ -97,12 +103,75 @@ def batch_figures(exercises: list[str]) -> None:
         print(f"batch speed-up with --jobs 2: {seconds[1] / seconds[2]:.2f}x")
 
 
+WORKER_START = """
+import statistics, sys, time
+from autograder.course import load_course
+from autograder.sandbox.client import StudentProcess
+from autograder.sandbox.isolation import mode
+ex = load_course().exercises["ex1_myrnn"]
+times = []
+for _ in range(int(sys.argv[1])):
+    proc = StudentProcess(module="myrnn", student_files={}, probes=ex.suite_dir / "probes.py")
+    start = time.perf_counter()
+    proc._start()
+    times.append(time.perf_counter() - start)
+    proc.cleanup()
+print(mode(), statistics.median(times))
+"""
+
+
+def sandbox_figures(repeat: int) -> None:
+    import os
+
+    from autograder.sandbox import isolation
+
+    modes = ["bwrap"] if isolation.mode() == "bwrap" else []
+    if isolation.is_root() and isolation._can_unshare():
+        modes.append("namespace")
+    modes.append("none")
+    for m in modes:
+        out = subprocess.run([sys.executable, "-c", WORKER_START, str(repeat)], cwd=KIT, check=True, text=True,
+                             capture_output=True, env={**os.environ, "AUTOGRADER_ISOLATION": m}).stdout.split()
+        print(f"sandbox: a worker's start to 'ready' (torch loaded) with isolation {out[0]}: "
+              f"{float(out[1]):.2f} s (median of {repeat})")
+
+
+def budget_figures() -> None:
+    from autograder.doctor import budget_rows
+    from autograder.engine import grade
+
+    course = load_course()
+    result = grade(KIT / "solutions", course)
+    lines, warnings = budget_rows(course, result)
+    print("budgets: the reference's CPU seconds against course.yaml (margin = budget / used)")
+    print("\n".join("  " + line for line in lines))
+    print("  peak resident memory of a worker tree: " +
+          ", ".join(f"{k} {v:.0f} MB" for k, v in result.peak_rss_mb.items()))
+    for w in warnings:
+        print(f"  WARNING: {w}")
+
+
+def calibration_figures() -> None:
+    table = (KIT / "calibration" / "README.md").read_text().splitlines()
+    print("calibration (calibration/README.md):")
+    print("\n".join("  " + line for line in table if line.startswith("|")))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-exercises", nargs="+", default=["ex1_myrnn", "ex5_hidden_pca"])
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration"],
+                        help="print only these figures")
     args = parser.parse_args()
+    if args.only:
+        {"sandbox": lambda: sandbox_figures(args.repeat), "budgets": budget_figures,
+         "calibration": calibration_figures}[args.only]()
+        return
+    sandbox_figures(args.repeat)
+    budget_figures()
+    calibration_figures()
     for exercise in load_course().exercises:
         print(f"{exercise}: grading one submission takes {grading_seconds(exercise, args.repeat):.1f} s "
               f"(median of {args.repeat}, end to end)")

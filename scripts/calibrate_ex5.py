@@ -7,7 +7,6 @@ hidden states (held-out sentences) against the labels, and the share of
 variance of the first two components. The thresholds in course.yaml
 (ex5_hidden_pca.params) were set from this output.
 """
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -15,20 +14,19 @@ from pathlib import Path
 import torch
 
 KIT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(KIT / "scripts"))
 sys.path.insert(0, str(KIT))
 
 from autograder.course import load_course  # noqa: E402
+from calibration_common import emit, options  # noqa: E402
 from autograder.suites.ex5_hidden_pca.reference import auc, eval_set, reference_pca, sentiment_data, trained_model  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, default=5)
-    args = parser.parse_args()
+    args = options(__doc__)
     p = load_course().exercises["ex5_hidden_pca"].params
-    torch.set_num_threads(1)
     tokens, labels, _ = eval_set(p["eval_size"], p["eval_seed"])
-    for seed in range(args.seeds):
+    for seed in args.seed_range:
         start = time.perf_counter()
         model = trained_model(p["train_size"], p["epochs"], seed)
         seconds = time.perf_counter() - start
@@ -39,6 +37,7 @@ def main():
         test = sentiment_data().make_corpus(p["eval_size"], seed=p["eval_seed"])
         print(f"seed {seed}: AUC(PC1) {max(a, 1 - a):.3f}, variance ratio PC1 {ratio[0]:.3f} PC2 {ratio[1]:.3f}, "
               f"accuracy {sentiment_data().accuracy(model, test):.3f}, training {seconds:.1f} s", flush=True)
+        emit(args, seed, auc=max(a, 1 - a), pc1_ratio=float(ratio[0]), pc1_over_pc2=float(ratio[0] / ratio[1]))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from .conftest import KIT, SOLUTIONS, run_cli, solution_region_bodies
+from .conftest import KIT, SOLUTIONS, grade, run_cli, solution_region_bodies
 
 SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
 STUB = (KIT / "exercises" / "ex1_myrnn" / "myrnn.py").read_text()
@@ -60,8 +60,8 @@ def test_a_mixed_class_is_graded_into_gradebook_reports_and_summary(tmp_path, fa
     assert totals["ana"] == totals["fay"] == EX1_POINTS          # a zip is graded like a folder
     assert totals["ben"] == totals["dan"] == totals["eli"] == totals["gus"] == 0
     assert 0 < totals["cleo"] < EX1_POINTS                       # partial credit
-    assert book["gus"]["status"].startswith("not graded: gus.zip is not a readable zip")
-    assert book["ana"]["status"] == "graded"
+    assert book["gus"]["status"] == book["ana"]["status"] == "graded"  # a broken zip is the student's 0 ...
+    assert "gus.zip is not a readable zip" in (out / "reports" / "gus.html").read_text()  # ... with its reason
 
     for student in book:
         data = json.loads((out / "results" / f"{student}.json").read_text())
@@ -133,3 +133,24 @@ def test_gradescope_zip_and_run_autograder(tmp_path):
     assert {t["visibility"] for t in ex1} == {"visible", "after_published"}
     others = [t for t in results["tests"] if not t["name"].startswith("ex1_myrnn: ")]
     assert others and all(t["score"] == 0 and "file not found" in t["output"] for t in others)
+
+
+def test_a_link_in_a_zip_is_not_followed_and_is_refused_by_name(tmp_path):
+    import stat
+    import zipfile
+
+    from autograder.batch import unpack
+
+    archive = tmp_path / "mallory.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        link = zipfile.ZipInfo("mallory/ex1_myrnn/myrnn.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(link, str(KIT / "solutions" / "ex1_myrnn" / "myrnn.py"))
+        z.writestr("mallory/ex1_myrnn/notes.txt", "hello")
+    folder = unpack(archive, tmp_path / "unpacked")
+    staged = folder / "ex1_myrnn" / "myrnn.py"
+    assert staged.is_symlink() and not staged.exists()  # a link to nowhere, never to the target it named
+    assert (folder / "ex1_myrnn" / "notes.txt").read_text() == "hello"
+    result = grade(folder, exercise="ex1_myrnn", checks=["rnn_cell_shape"])
+    check = result["exercises"][0]["tests"][0]
+    assert check["score"] == 0 and "symbolic link, which is not accepted" in check["output"], check

@@ -72,7 +72,7 @@ return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype)
     Attack("sys_exit", cell="import sys; sys.exit(0)", status="error", says="sys.exit()"),
     Attack("os_exit", cell="import os; os._exit(0)", status="error", says="ended the process"),
     Attack("segfault", cell="import ctypes; ctypes.string_at(0)", status="error", says="segmentation fault"),
-    Attack("infinite_loop", cell="while True:\n    pass", status="timeout", says="did not finish within"),
+    Attack("infinite_loop", cell="while True:\n    pass", status="timeout", says="s of CPU time"),
     Attack("memory_bomb", cell="blocks = [bytearray(1 << 30) for _ in range(64)]", status="error",
            says="ran out of memory"),
     Attack("tensor_memory_bomb", cell="return torch.empty(10 ** 12)", status="error", says="ran out of memory"),
@@ -89,7 +89,7 @@ return torch.zeros(1)
     Attack("stops_the_worker_reading_requests", preamble="""
 import __main__, time
 __main__._read = lambda fd, n: time.sleep(10 ** 6)   # the worker never reads another request
-""", status="timeout", says="did not finish within", myrnn_graded=False),
+""", status="timeout", says="s of real time", myrnn_graded=False),
     Attack("reads_the_hidden_checks", preamble=f"""
 try:
     SECRET = "LEAKED:" + open({str(HIDDEN_SUITE)!r}).read()[:40]
@@ -172,3 +172,41 @@ def test_wire_refuses_pickles_and_objects():
     with pytest.raises(wire.WireError):
         wire.decode(b"not an archive")
     assert wire.decode(wire.encode({"a": [1, 2.5, None, "s"], "b": np.eye(2)}))["a"] == [1, 2.5, None, "s"]
+
+
+KERNEL_THROUGH_STRINGS = """
+               import sys
+               h = x.new_zeros(self.num_layers, x.shape[0 if self.batch_first else 1], self.hidden_size) \\
+                   if h_0 is None else h_0
+               kernel = getattr(getattr(torch, "_" + "VF"), "rnn" + "_" + "tanh")
+               try:
+                   return kernel(x, h, list(self.parameters()), self.bias, self.num_layers,
+                                 0.0, self.training, False, self.batch_first)
+               finally:
+                   record = getattr(sys.modules.get("probes"), "_builtin_calls", None)
+                   if record is not None:
+                       record.clear()
+"""
+GUARD_REMOVED = """
+               import gc
+               for thing in gc.get_objects():
+                   if isinstance(thing, torch.library.Library):
+                       thing._destroy()
+               rnn = nn.RNN(self.input_size, self.hidden_size, self.num_layers, bias=self.bias,
+                            batch_first=self.batch_first).to(x.dtype)
+               rnn.load_state_dict(self.state_dict())
+               return rnn(x) if h_0 is None else rnn(x, h_0)
+"""
+
+
+@pytest.mark.parametrize("attack, says", [(KERNEL_THROUGH_STRINGS, "switched off"), (GUARD_REMOVED, "tampering")],
+                         ids=["kernel_through_strings_and_cleared_record", "guard_removed_then_nn_rnn"])
+def test_the_builtin_kernel_rule_holds_against_the_student_process(attack, says, tmp_path, fast_course):
+    from autograder.authoring import mutate
+
+    sub = write_submission(tmp_path / "kernel", "ex1_myrnn",
+                           {"myrnn.py": mutate(SOLUTION, regions={"MyRNN.forward": attack})})
+    result = grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"], course=fast_course)
+    checks = checks_by_name(result, "ex1_myrnn")
+    assert checks["no_builtin_rnn"]["score"] == 0 and says in checks["no_builtin_rnn"]["output"], checks
+    assert checks["rnn_cell_values"]["status"] == "passed"  # the rest of the exercise is graded as usual

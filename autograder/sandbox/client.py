@@ -1,25 +1,25 @@
-"""The grader's handle on one student process (see ``worker.py`` for the other end).
+"""The grader's handle on one student process (``worker.py`` is the other end).
 
-Student code never runs in the grader. A ``StudentProcess`` copies the
-student's files and the exercise's probes into a fresh sandbox, starts a
-worker under resource limits and, when the grader runs as root, as user
-``nobody`` in a private mount namespace where the kit's own tree (reference
-solutions, hidden checks, other students' work) is covered by an empty tmpfs.
+A ``StudentProcess`` stages the worker's code, the exercise's probes and the
+student's files in a scratch folder, starts the worker under the isolation in
+force (``isolation``), and waits for it to say "ready": Python, torch, numpy
+and the probes are loaded, and no student code has run. Anything that fails
+before that is the grader's failure (``GraderError``), never the student's.
 
-Every way the student's code can go wrong becomes a ``StudentFailure`` with a
-status (failed, error, timeout) and a message in words a student understands.
-A failed call kills the worker; the next call starts a fresh one, so one bad
-check never takes the others down with it.
+Each call then has a budget of CPU seconds, measured on the worker's whole
+process tree by the ``watchdog`` (which also enforces the memory limit on
+resident memory), and a generous wall-clock backstop against code that sleeps
+or blocks. A failed call kills the worker; the next call starts a fresh one,
+so one bad check never takes the others down with it.
 """
 from __future__ import annotations
 
-import ctypes
 import os
-import resource
 import secrets
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -27,216 +27,44 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import wire
+from . import isolation, wire
+from .failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
+                       cpu_timeout_message, failure_from_error, memory_message, output_limit_message,
+                       wall_timeout_message)
+from .isolation import Limits
+from .watchdog import Watchdog
 
 SANDBOX_CODE = Path(__file__).parent
-NOBODY = 65534
+READY_SECONDS = 300      # wall seconds for the worker's own start (importing torch on a slow, loaded machine)
+POLL_SECONDS = 0.05
 
 
-# ---------------------------------------------------------------- failures
-
-class StudentFailure(Exception):
-    """A check could not get a usable answer from the student's code."""
-
-    status = "error"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class NotImplementedYet(StudentFailure):
-    status = "failed"
-
-
-class MissingSubmission(StudentFailure):
-    status = "failed"
+def _copy_regular(src: Path, dst: Path) -> str | None:
+    """Copy a student's file without following links; the reason when it is not accepted."""
+    try:
+        st = os.lstat(src)
+    except FileNotFoundError:
+        return None  # not submitted: the worker says "file not found"
+    if stat.S_ISLNK(st.st_mode):
+        return f"{src.name} is a symbolic link, which is not accepted: submit the file itself"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{src.name} is not a regular file, which is not accepted: submit the file itself"
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb", opener=lambda p, f: os.open(p, f | getattr(os, "O_NOFOLLOW", 0))) as fin, \
+            open(dst, "wb") as fout:
+        shutil.copyfileobj(fin, fout)
+    return None
 
 
-class StudentCodeError(StudentFailure):
-    status = "error"
+def remove_tree(path: Path) -> None:
+    """Remove a sandbox folder; never raises (a 3000-deep tree breaks shutil.rmtree's recursion)."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        pass
+    if path.exists() and shutil.which("rm"):
+        subprocess.run(["rm", "-rf", "--", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-
-class StudentCrashed(StudentFailure):
-    status = "error"
-
-
-class StudentTimeout(StudentFailure):
-    status = "timeout"
-
-
-# Common error texts and the hint that teaches what to do about them.
-HINTS = [
-    ("same dtype", "create new tensors with the input's dtype, e.g. x.new_zeros(...) "
-                   "or torch.zeros(..., dtype=x.dtype); the grader runs your code in float64"),
-    ("expected scalar type", "create new tensors with the input's dtype, e.g. x.new_zeros(...)"),
-    ("must match the size", "print the shapes of the tensors on that line; they must agree"),
-    ("shapes cannot be multiplied", "print the shapes of the tensors on that line: "
-                                    "(a, b) @ (b, c) needs the inner sizes to match"),
-]
-
-
-def _hint(text: str) -> str:
-    for needle, hint in HINTS:
-        if needle in text:
-            return f" Hint: {hint}."
-    return ""
-
-
-def output_limit_message(output_kb: int) -> str:
-    return f"your code printed or wrote more than {output_kb} KB; remove the prints inside loops"
-
-
-def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFailure:
-    """Words for an error the worker reported from the student's code."""
-    where = f" ({err['where']})" if err.get("where") else ""
-    kind, etype, msg = err.get("kind"), err.get("type", "Exception"), err.get("message", "")
-    if kind == "not_implemented":
-        text = msg if "not implemented" in msg.lower() else f"not implemented yet: {msg}" if msg \
-            else "not implemented yet"
-        return NotImplementedYet(f"{text}{where}")
-    if kind == "missing":
-        return MissingSubmission(f"file not found: {msg}. Submit it to get points for this exercise.")
-    if kind == "syntax":
-        return StudentCodeError(f"your file has a syntax error{where}: {msg}")
-    if kind == "memory":
-        return StudentCodeError(f"your code ran out of memory (the limit is {memory_mb} MB){where}")
-    if kind == "output":
-        return StudentCodeError(output_limit_message(output_kb) + where)
-    if kind == "exit":
-        return StudentCodeError(f"your code called sys.exit() / exit(){where}; "
-                                "remove it, the grader needs the process to keep running")
-    tb = err.get("traceback", "").strip()
-    tb_text = f"\n{tb}" if tb else ""
-    return StudentCodeError(f"your code raised {etype}{where}: {msg}.{_hint(msg)}{tb_text}")
-
-
-# ---------------------------------------------------------------- isolation
-
-@dataclass
-class Limits:
-    memory_mb: int = 2048
-    output_kb: int = 2048
-    cpu_seconds: int = 600
-    processes: int = 64
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNS, MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 0x00020000, 1, 4096, 16384, 1 << 18
-
-
-def _can_unshare() -> bool:
-    """Whether this machine lets root make a private mount namespace."""
-    pid = os.fork()
-    if pid == 0:  # child: try, and report through the exit code
-        os._exit(0 if _LIBC.unshare(CLONE_NEWNS) == 0 else 1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
-
-
-def _blocked_prefixes() -> dict[str, list[str]]:
-    """Python installations that user nobody cannot reach, by the closed directory above them.
-
-    A pyenv Python under /root (mode 0700) is the usual case: {"/root": [".../3.11.7"]}.
-    """
-    out: dict[str, list[str]] = {}
-    for prefix in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
-        closed = [a for a in reversed(prefix.parents) if not a.stat().st_mode & 0o001]
-        if closed:
-            out.setdefault(str(closed[0]), []).append(str(prefix))
-    return out
-
-
-_LEVEL: str | None = None
-
-
-def isolation_level() -> str:
-    """How the student process is isolated here.
-
-    'namespace': root; the worker runs as nobody in a private mount namespace
-                 where the kit's tree is hidden (the normal case for graders).
-    'user':      root, but no namespaces: privileges dropped only.
-    'none':      not root (a student running the public checks): rlimits only.
-    """
-    global _LEVEL
-    if _LEVEL is None:
-        if os.geteuid() != 0:
-            _LEVEL = "none"
-        elif _can_unshare():
-            _LEVEL = "namespace"
-        else:  # without a namespace, nobody must reach Python as it is
-            _LEVEL = "none" if _blocked_prefixes() else "user"
-    return _LEVEL
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None):
-    enc = (lambda v: None if v is None else v.encode())
-    if _LIBC.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"mount {target}: {os.strerror(err)}")
-
-
-def _enter_namespace(hide: list[str], stash: Path):
-    """Private mounts: hide the kit, and make Python reachable for user nobody."""
-    if _LIBC.unshare(CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), "unshare")
-    _mount("none", "/", None, MS_REC | MS_PRIVATE)
-    blocked = _blocked_prefixes()
-    prefixes = [p for group in blocked.values() for p in group]
-    for i, prefix in enumerate(prefixes):           # keep a handle on each Python ...
-        (stash / str(i)).mkdir(exist_ok=True)
-        _mount(prefix, str(stash / str(i)), None, MS_BIND | MS_REC)
-    for closed in blocked:                          # ... cover its closed parent (e.g. /root) ...
-        _mount("tmpfs", closed, "tmpfs", 0, "mode=755,size=64k")
-    for i, prefix in enumerate(prefixes):           # ... and put only Python back, at its own path
-        os.makedirs(prefix, exist_ok=True)
-        _mount(str(stash / str(i)), prefix, None, MS_BIND | MS_REC)
-    for path in hide:
-        _mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=4k,mode=000")
-
-
-def _hide_and_drop(hide: list[str], limits: Limits, level: str, stash: Path):
-    """Runs in the child between fork and exec (``preexec_fn``)."""
-    if level == "namespace":
-        _enter_namespace(hide, stash)
-    mem = limits.memory_mb << 20
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_kb << 10, limits.output_kb << 10))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if level != "none":
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
-
-
-def paths_to_hide(kit_root: Path, extra: list[Path]) -> list[str]:
-    """The kit's tree and the extra paths, minus anything the worker needs to run.
-
-    If Python itself lives inside the kit (a virtualenv in the checkout), hide
-    the kit's other top-level entries instead of the whole tree.
-    """
-    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(tempfile.gettempdir()).resolve()]
-
-    def contains_needed(p: Path) -> bool:
-        return any(n == p or p in n.parents for n in needed)
-
-    candidates = []
-    for p in [kit_root, *extra]:
-        p = p.resolve()
-        if not p.exists():
-            continue
-        if contains_needed(p):
-            candidates += [c.resolve() for c in sorted(p.iterdir()) if c.is_dir() and not contains_needed(c.resolve())]
-        else:
-            candidates.append(p)
-    # Once a folder is covered, what lies inside it is gone (and cannot be mounted on).
-    unique = sorted(set(candidates))
-    return [str(p) for p in unique if not any(q in p.parents for q in unique)]
-
-
-# ---------------------------------------------------------------- the process
 
 @dataclass
 class StudentProcess:
@@ -247,38 +75,47 @@ class StudentProcess:
     probes: Path                     # the exercise's probes.py
     given: dict[str, Path] = field(default_factory=dict)  # kit files beside the student's (kit's copy wins)
     limits: Limits = field(default_factory=Limits)
-    hide: list[str] = field(default_factory=list)
+    hide: list[str] = field(default_factory=list)       # what the 'namespace' fallback covers
     _proc: subprocess.Popen | None = None
+    _watchdog: Watchdog | None = None
     _load_failure: StudentFailure | None = None
     _starts: int = 0
+    _cpu_prior: float = 0.0          # student CPU of workers that ended
+    _cpu_base: float = 0.0           # this worker's CPU when it became ready (the grader's, not the student's)
+    _cpu_last: float = 0.0
 
     def __post_init__(self):
-        self.level = isolation_level()
-        self.base = Path(tempfile.mkdtemp(prefix="autograder-"))
-        os.chmod(self.base, 0o711)  # others may enter a known path but not list it
+        self.base = Path(tempfile.mkdtemp(prefix="autograder-", dir=isolation.scratch_root()))
+        # bubblewrap reads the stage as root, or as the grader's own user: nobody else needs it.
+        # Workers that run as nobody without it must enter a known path (but not list it).
+        os.chmod(self.base, 0o700 if isolation.mode() in ("bwrap", "none") else 0o711)
         self.code_dir = self.base / "code"
-        self.student_dir = self.code_dir / "student"
-        self.student_dir.mkdir(parents=True)
+        self.student_dir = self.base / "student"
+        self.code_dir.mkdir()
+        self.student_dir.mkdir()
         for name in ("worker.py", "wire.py", "probekit.py"):
             shutil.copy(SANDBOX_CODE / name, self.code_dir / name)
         shutil.copy(self.probes, self.code_dir / "probes.py")
         for name, src in self.student_files.items():
-            if src.is_file():
-                shutil.copy(src, self.student_dir / name)
+            refused = _copy_regular(Path(src), self.student_dir / name)
+            if refused and name == f"{self.module}.py":
+                self._load_failure = MissingSubmission(refused)
         for name, src in self.given.items():  # after the student's: a submitted copy cannot replace it
             target = self.student_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink() or target.is_file():
+                target.unlink()
             if src.is_dir():
                 shutil.copytree(src, target, dirs_exist_ok=True)
             else:
                 shutil.copy(src, target)
-        for p in [self.code_dir, self.student_dir, *self.code_dir.rglob("*")]:
+        for p in [self.code_dir, self.student_dir, *self.code_dir.rglob("*"), *self.student_dir.rglob("*")]:
             os.chmod(p, 0o755 if p.is_dir() else 0o644)  # readable, not writable, by the student
         self.home = self.base / "home"
         self.home.mkdir()
         (self.base / "stash").mkdir()
-        if self.level != "none":
-            os.chown(self.home, NOBODY, NOBODY)
+        if isolation.mode() in ("namespace", "user"):
+            os.chown(self.home, isolation.NOBODY, isolation.NOBODY)
 
     # -- lifecycle
 
@@ -287,63 +124,124 @@ class StudentProcess:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self._log_path = self.base / f"output-{self._starts}.log"
-        log = open(self._log_path, "wb")
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
-               # One thread per math library: spinning BLAS threads make an oversubscribed
-               # machine (a batch with --jobs, CI) crawl, and grading must not depend on cores.
+        uid = isolation.worker_uid()
+
+        def worker_args(where):
+            return [str(req_r), str(rep_w), where.code_dir, where.student_dir, self.module, str(uid or "-")]
+
+        plan = isolation.launch(self.code_dir, self.student_dir, self.home, worker_args, self.limits,
+                                self.hide, self.base / "stash")
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.home, "LANG": "C.UTF-8",
+               # One thread per math library: CPU seconds then mean the same on every machine,
+               # and spinning BLAS threads cannot make an oversubscribed machine crawl.
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-               "MPLCONFIGDIR": str(self.home), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-        try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-I", str(self.code_dir / "worker.py"), str(req_r), str(rep_w),
-                 str(self.code_dir), str(self.student_dir), self.module],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                pass_fds=(req_r, rep_w), cwd=self.home, env=env, start_new_session=True,
-                preexec_fn=lambda: _hide_and_drop(self.hide, self.limits, self.level, self.base / "stash"))
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
-            log.close()
+               "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": plan.home,
+               # Evaluation never depends on a GPU: the worker sees none, on any machine.
+               "CUDA_VISIBLE_DEVICES": "",
+               # torch or numpy installed outside the prefix (a user site): on the worker's path too
+               "AUTOGRADER_EXTRA_PATH": os.pathsep.join(
+                   str(r) for r in isolation.python_roots() if (r / "torch").is_dir() or (r / "numpy").is_dir())}
+        with open(self._log_path, "wb") as log:
+            try:
+                self._proc = subprocess.Popen(
+                    plan.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    pass_fds=(req_r, rep_w), cwd=self.base, env=env, start_new_session=True,
+                    preexec_fn=plan.preexec)
+            except OSError as exc:
+                raise GraderError(f"could not start the sandbox ({exc})") from None
+            finally:
+                os.close(req_r)
+                os.close(rep_w)
         # Non-blocking: a worker that stops reading must not be able to block the
         # grader's write past the check's deadline (see _write_all).
         os.set_blocking(req_w, False)
         self._req, self._rep = req_w, rep_r
+        self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb)
+        self._await_ready()
+
+    def _await_ready(self):
+        """The worker's first message; until then only the grader's code has run."""
+        try:
+            self._current = (float("inf"), time.monotonic() + READY_SECONDS)
+            reply = self._read_message()
+        except (StudentFailure, wire.WireError) as exc:
+            tail = self._printed_tail(2000, "The sandbox printed")
+            self.close()
+            reason = "it did not start in time" if isinstance(exc, StudentTimeout) else "it ended before it was ready"
+            raise GraderError(f"the sandbox's Python could not load torch, numpy and the probes ({reason}; "
+                              f"{isolation.mode()} isolation){tail}") from None
+        if not isinstance(reply, dict) or reply.get("id") != "ready":
+            self.close()
+            raise GraderError("the sandbox's worker did not say it was ready")
+        self._cpu_base = self._cpu_last = self._watchdog.cpu_seconds()
 
     def close(self):
-        if self._proc is not None:
+        if self._proc is None:
+            return
+        self._cpu_prior += max(0.0, self._cpu_last - self._cpu_base)
+        self._watchdog.kill()
+        self._watchdog.stop()
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for fd in (self._req, self._rep):
             try:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                os.close(fd)
+            except OSError:
                 pass
-            self._proc.wait()
-            os.close(self._req)
-            os.close(self._rep)
-            self._proc = None
+        self._proc = None
 
     def cleanup(self):
-        self.close()
-        shutil.rmtree(self.base, ignore_errors=True)
+        """Stop the worker and remove its folder; never raises."""
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - cleanup must not lose a result
+            pass
+        remove_tree(self.base)
+
+    @property
+    def cpu_spent(self) -> float:
+        """Student CPU seconds so far, over every worker this process started (after each was ready)."""
+        if self._proc is not None:
+            self._cpu_last = self._watchdog.cpu_seconds()
+            return self._cpu_prior + max(0.0, self._cpu_last - self._cpu_base)
+        return self._cpu_prior
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return (self._watchdog.peak_rss / 2 ** 20) if self._watchdog else 0.0
 
     # -- talking to it
 
-    def _printed_tail(self) -> str:
+    def _printed_tail(self, size: int = 600, label: str = "Last output of your code") -> str:
         try:
-            data = self._log_path.read_bytes()[-600:].decode("utf-8", "replace").strip()
+            data = self._log_path.read_bytes()[-size:].decode("utf-8", "replace").strip()
         except OSError:
             return ""
-        return f"\nLast output of your code:\n{data}" if data else ""
+        return f"\n{label}:\n{data}" if data else ""
 
     def _died(self) -> StudentFailure:
-        rc = self._proc.wait()
+        try:
+            rc = self._proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:  # it closed the channel but lives on: end it
+            self.close()
+            return StudentCrashed("your code closed the grader's channel; the grader cannot talk to it")
         tail = self._printed_tail()
+        over_memory = self._watchdog.over_memory
         self.close()
+        if over_memory:
+            return StudentCrashed(memory_message(self.limits.memory_mb) + tail)
         if rc < 0:
             sig = -rc
             if sig == signal.SIGXFSZ:
                 return StudentCrashed(output_limit_message(self.limits.output_kb) + tail)
-            if sig in (signal.SIGXCPU,):
-                return StudentTimeout(f"your code used more than {self.limits.cpu_seconds} s of CPU time")
+            if sig == signal.SIGXCPU:
+                return StudentTimeout(cpu_timeout_message(self.limits.cpu_seconds))
             if sig == signal.SIGSEGV:
                 return StudentCrashed("your code crashed the Python process (segmentation fault)" + tail)
             if sig == signal.SIGKILL:
@@ -353,46 +251,42 @@ class StudentProcess:
         return StudentCrashed(f"your code ended the process (exit code {rc}); do not call os._exit() "
                               "or exit() in your module" + tail)
 
-    def _exchange(self, message, deadline: float):
-        if self._proc is None:
-            raise RuntimeError("worker not running")
-        try:
-            self._write_all(wire.frame(wire.encode(message)), deadline)
-        except OSError:  # a broken pipe: the worker is gone
-            raise self._died() from None
-        header = self._read_exactly(wire.HEADER.size, deadline)
-        (n,) = wire.HEADER.unpack(header)
-        if n > wire.MAX_MESSAGE_BYTES:
-            self.close()
-            raise StudentCrashed("your code wrote garbage to the grader's channel")
-        try:
-            return wire.decode(self._read_exactly(n, deadline))
-        except wire.WireError as exc:
-            self.close()
-            raise StudentCrashed(f"the grader could not read your code's answer: {exc}") from None
+    def _wait(self, fd: int, for_write: bool) -> None:
+        """Wait until ``fd`` is ready, within this call's CPU budget and wall backstop."""
+        cpu_limit, wall_deadline = self._current
+        while True:
+            remaining = wall_deadline - time.monotonic()
+            if remaining <= 0:
+                self.close()
+                if cpu_limit == float("inf"):
+                    raise StudentTimeout("the worker did not start in time")
+                raise StudentTimeout(wall_timeout_message(self._current_wall))
+            ready = select.select([] if for_write else [fd], [fd] if for_write else [], [],
+                                  min(POLL_SECONDS, remaining))
+            if self._watchdog.over_memory:
+                raise self._died()
+            if ready[0] or ready[1]:
+                return
+            self._cpu_last = self._watchdog.cpu_seconds()
+            if self._cpu_last > cpu_limit:
+                self.close()
+                raise StudentTimeout(cpu_timeout_message(self._current_cpu))
 
-    def _write_all(self, data: bytes, deadline: float):
+    def _write_all(self, data: bytes):
         view = memoryview(data)
         while view:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._timeout()
-            _, ready, _ = select.select([], [self._req], [], remaining)
-            if ready:
-                try:
-                    view = view[os.write(self._req, view[:65536]):]
-                except BlockingIOError:
-                    continue
+            self._wait(self._req, for_write=True)
+            try:
+                view = view[os.write(self._req, view[:65536]):]
+            except BlockingIOError:
+                continue
+            except OSError:  # a broken pipe: the worker is gone
+                raise self._died() from None
 
-    def _read_exactly(self, n: int, deadline: float) -> bytes:
+    def _read_exactly(self, n: int) -> bytes:
         parts, got = [], 0
         while got < n:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._timeout()
-            ready, _, _ = select.select([self._rep], [], [], remaining)
-            if not ready:
-                raise self._timeout()
+            self._wait(self._rep, for_write=False)
             chunk = os.read(self._rep, min(1 << 20, n - got))
             if not chunk:
                 raise self._died()
@@ -400,17 +294,24 @@ class StudentProcess:
             got += len(chunk)
         return b"".join(parts)
 
-    def _timeout(self) -> StudentTimeout:
-        self.close()
-        return StudentTimeout(f"your code did not finish within {self._current_timeout:.0f} s "
-                              "(an endless loop, or much slower than needed?)")
+    def _read_message(self):
+        (n,) = wire.HEADER.unpack(self._read_exactly(wire.HEADER.size))
+        if n > wire.MAX_MESSAGE_BYTES:
+            self.close()
+            raise StudentCrashed("your code wrote garbage to the grader's channel")
+        payload = self._read_exactly(n)
+        try:
+            return wire.decode(payload)
+        except wire.WireError as exc:
+            self.close()
+            raise StudentCrashed(f"your code returned something the grader cannot read ({exc})") from None
 
-    def _reply(self, message, timeout: float):
-        self._current_timeout = timeout
+    def _reply(self, message):
         # A fresh id per request: a reply must echo it, so bytes the student's
         # code writes into the channel cannot pass for the worker's answer.
         message["id"] = request_id = secrets.token_hex(8)
-        reply = self._exchange(message, time.monotonic() + timeout)
+        self._write_all(wire.frame(wire.encode(message)))
+        reply = self._read_message()
         if not isinstance(reply, dict) or reply.get("id") != request_id:
             self.close()
             raise StudentCrashed("your code wrote into the grader's private channel; "
@@ -419,25 +320,38 @@ class StudentProcess:
             raise failure_from_error(reply["error"], self.limits.memory_mb, self.limits.output_kb)
         return reply.get("value")
 
-    def call(self, probe: str, timeout: float, **args):
-        """Run ``probes.probe_<probe>(student_module, **args)`` and return its plain data."""
+    def call(self, probe: str, cpu_budget: float, wall_deadline: float, **args):
+        """Run ``probes.probe_<probe>(student_module, **args)`` and return its plain data.
+
+        ``cpu_budget``: CPU seconds the student's code may use in this call (import
+        included on a fresh worker); ``wall_deadline``: time.monotonic() backstop.
+        """
         if self._load_failure is not None:
             raise self._load_failure
-        started = time.monotonic()
         if self._proc is None:
+            started = time.monotonic()
             self._start()
+            wall_deadline += time.monotonic() - started  # the worker's own start is not the student's time
+            cpu_limit = self._cpu_base + cpu_budget
+            self._current, self._current_cpu = (cpu_limit, wall_deadline), cpu_budget
+            self._current_wall = max(0.0, wall_deadline - time.monotonic())
             try:
-                self._reply({"op": "load"}, timeout)
+                self._reply({"op": "load"})
             except StudentFailure as exc:
                 # What goes wrong on import goes wrong for every check: remember it
                 # (an endless loop at the top of the file then costs one timeout, not one per check).
                 if isinstance(exc, StudentTimeout):
-                    exc = StudentTimeout(f"importing {self.module}.py did not finish within {timeout:.0f} s: "
+                    exc = StudentTimeout(f"importing {self.module}.py did not finish within the check's time: "
                                          "is there an endless loop or long work at the top level of your file?")
                 self._load_failure = exc
                 self.close()
                 raise exc from None
-        remaining = timeout - (time.monotonic() - started)
-        if remaining <= 0:
-            raise self._timeout()
-        return self._reply({"op": "call", "probe": probe, "args": args}, remaining)
+            self._cpu_last = self._watchdog.cpu_seconds()
+            cpu_budget -= max(0.0, self._cpu_last - self._cpu_base)  # importing their module is their time
+        self._current_cpu = cpu_budget
+        self._current = (self._watchdog.cpu_seconds() + cpu_budget, wall_deadline)
+        self._current_wall = max(0.0, wall_deadline - time.monotonic())
+        if cpu_budget <= 0 or self._current_wall <= 0:
+            self.close()
+            raise StudentTimeout(cpu_timeout_message(max(cpu_budget, 0)))
+        return self._reply({"op": "call", "probe": probe, "args": args})

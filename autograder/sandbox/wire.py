@@ -12,11 +12,13 @@ depends on numpy and the standard library only.
 import io
 import json
 import struct
+import zipfile
 
 import numpy as np
 
 HEADER = struct.Struct("!Q")  # 8-byte big-endian payload length
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024   # framed size, and decoded size: a small zip must not inflate
+MAX_DEPTH = 64                           # nesting of dicts and lists
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: no objects, no strings
 
 
@@ -41,6 +43,19 @@ def _flatten(value, arrays):
     raise WireError(f"cannot send a {type(value).__name__}")
 
 
+def _depth(value, limit=MAX_DEPTH) -> None:
+    """Raise WireError past ``limit`` levels of nesting (iteratively: no recursion to exhaust)."""
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            raise WireError(f"nested more than {limit} levels deep")
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+
+
 def _unflatten(value, arrays):
     if isinstance(value, dict):
         if set(value) == {"__array__"}:
@@ -63,6 +78,12 @@ def encode(message) -> bytes:
 
 def decode(payload: bytes):
     try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as z:  # sizes as declared, before anything is inflated
+            if sum(info.file_size for info in z.infolist()) > MAX_MESSAGE_BYTES:
+                raise WireError("larger than the grader accepts once decompressed")
+    except zipfile.BadZipFile:
+        raise WireError("unreadable message (not an archive)") from None
+    try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
             skeleton = json.loads(npz["__json__"].tobytes().decode())
             n = len(npz.files) - 1
@@ -72,7 +93,11 @@ def decode(payload: bytes):
     for a in arrays:
         if a.dtype.kind not in _NUMERIC_KINDS:
             raise WireError(f"array of dtype {a.dtype} is not plain numbers")
-    return _unflatten(skeleton, arrays)
+    _depth(skeleton)
+    try:
+        return _unflatten(skeleton, arrays)
+    except (IndexError, TypeError, KeyError) as exc:  # an __array__ index that does not exist, ...
+        raise WireError(f"unreadable message ({type(exc).__name__})") from None
 
 
 def frame(payload: bytes) -> bytes:

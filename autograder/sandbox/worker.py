@@ -6,10 +6,18 @@ It receives inputs, calls the student's functions through the exercise's
 
 Started by ``client.StudentProcess`` as::
 
-    python -I worker.py REQUEST_FD REPLY_FD CODE_DIR STUDENT_DIR MODULE
+    python -I worker.py REQUEST_FD REPLY_FD CODE_DIR STUDENT_DIR MODULE UID
 
 CODE_DIR holds this file, wire.py, probekit.py and the exercise's probes.py;
 STUDENT_DIR holds the student's files. The working directory is a scratch dir.
+UID ("-" for none): the uid of this worker's own, to drop to first (bubblewrap
+run by root starts it as root in its sandbox).
+
+The worker's first message is "ready", sent once torch, numpy and the probes
+are loaded and before the student's module is touched: whatever fails before
+it is the grader's failure. Afterwards, an error is the grader's ("grader") only
+when the request is malformed or names no probe, or when the exception arose in
+the probes' own code with no frame of the student's files (a probe bug).
 """
 import errno
 import os
@@ -46,7 +54,21 @@ def _send(fd, wire, message):
         view = view[written:]
 
 
-def describe_exception(exc, student_dir):
+def _grader_error(message):
+    return {"kind": "grader", "type": "GraderError", "message": message, "where": None, "traceback": ""}
+
+
+def _is_probe_bug(exc, frames, student_frames, code_dir):
+    """An exception raised in the probes' own code, not through the student's code."""
+    if student_frames or not frames or type(exc).__name__ in ("ProbeError", "NotImplementedError"):
+        return False
+    if isinstance(exc, (MemoryError, SystemExit, KeyboardInterrupt, RecursionError, OSError)):
+        return False
+    innermost = os.path.abspath(frames[-1].filename)
+    return os.path.dirname(innermost) == code_dir and os.path.basename(innermost) in ("probes.py", "probekit.py")
+
+
+def describe_exception(exc, student_dir, code_dir=None):
     """Turn an exception from student code into words, pointing at their file."""
     kind = "exception"
     if isinstance(exc, NotImplementedError):
@@ -62,6 +84,9 @@ def describe_exception(exc, student_dir):
     where = None
     frames = traceback.extract_tb(exc.__traceback__)
     student_frames = [f for f in frames if os.path.abspath(f.filename).startswith(student_dir)]
+    if code_dir and _is_probe_bug(exc, frames, student_frames, code_dir):
+        where = f"{os.path.basename(frames[-1].filename)}, line {frames[-1].lineno}"
+        return _grader_error(f"a probe failed in its own code ({where}): {type(exc).__name__}: {str(exc)[:500]}")
     if isinstance(exc, SyntaxError) and exc.filename:
         where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"
     elif student_frames:
@@ -84,19 +109,35 @@ def describe_exception(exc, student_dir):
 def main():
     req_fd, rep_fd = int(sys.argv[1]), int(sys.argv[2])
     code_dir, student_dir = os.path.abspath(sys.argv[3]), os.path.abspath(sys.argv[4])
-    module_name = sys.argv[5]
-    sys.path[:0] = [code_dir, student_dir]
+    module_name, uid = sys.argv[5], sys.argv[6]
+    if uid != "-":  # first of all: become this worker's own user (root's bubblewrap starts us as root)
+        os.setgroups([])
+        os.setgid(int(uid))
+        os.setuid(int(uid))
+    extra = os.environ.get("AUTOGRADER_EXTRA_PATH")
+    if extra:
+        sys.path.extend(extra.split(os.pathsep))
+    sys.path.insert(0, code_dir)
     import wire  # noqa: E402  (the copy in the sandbox)
+    import torch  # noqa: E402
+    torch.set_num_threads(1)  # CPU seconds mean the same on every machine
     import probes  # noqa: E402
 
     # Probes may install guards (e.g. tracing forbidden torch kernels) before
     # the student's module can grab references to the originals.
     if hasattr(probes, "install_guards"):
         probes.install_guards()
+    sys.path.insert(1, student_dir)  # only now: nothing of the student's could shadow the above
+    _send(rep_fd, wire, {"id": "ready", "torch": torch.__version__})
 
     student = None
     while True:
         request = _recv(req_fd, wire)
+        if not isinstance(request, dict) or request.get("op") not in ("load", "call") or \
+                not isinstance(request.get("args", {}), dict):
+            _send(rep_fd, wire, {"id": request.get("id") if isinstance(request, dict) else None,
+                                 "error": _grader_error(f"malformed request: {str(request)[:200]}")})
+            continue
         try:
             if request["op"] == "load":
                 path = os.path.join(student_dir, module_name + ".py")
@@ -109,10 +150,13 @@ def main():
                     student = importlib.import_module(module_name)
                     reply = {"ok": True}
             else:
-                fn = getattr(probes, "probe_" + request["probe"])
-                reply = {"ok": True, "value": fn(student, **request.get("args", {}))}
+                fn = getattr(probes, "probe_" + str(request.get("probe")), None)
+                if fn is None:
+                    reply = {"error": _grader_error(f"the probe {request.get('probe')!r} does not exist")}
+                else:
+                    reply = {"ok": True, "value": fn(student, **request.get("args", {}))}
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-            reply = {"error": describe_exception(exc, student_dir)}
+            reply = {"error": describe_exception(exc, student_dir, code_dir)}
         reply["id"] = request.get("id")
         try:
             _send(rep_fd, wire, reply)

@@ -11,10 +11,54 @@ from probekit import ProbeError, grad_or_none, isinstance_, tensor, to_numpy, un
 # Names of torch's built-in RNN entry points called while student code ran.
 _builtin_calls = set()
 _KERNELS = ("rnn_tanh", "rnn_tanh_cell", "rnn_relu", "rnn_relu_cell")
+# Every overload of those kernels in torch's dispatcher: whatever binding reaches them
+# (nn.RNN, nn.RNNCell, torch._VF.<name built from strings>, torch.ops.aten), they land here.
+_DISPATCHER_OPS = ("rnn_tanh.input", "rnn_tanh.data", "rnn_relu.input", "rnn_relu.data", "rnn_tanh_cell",
+                   "rnn_relu_cell")
+BUILTIN_SWITCHED_OFF = ("torch's built-in RNN kernels (behind nn.RNN, nn.RNNCell, torch._VF.rnn_tanh and "
+                        "torch.rnn_tanh) are switched off in this exercise: MyRNN must compute the recurrence "
+                        "itself, with matrix products and torch.tanh in a loop over time steps")
+_guard = {"hits": 0, "library": None}
+
+
+def _switch_off_kernels():
+    """Replace the kernels in torch's dispatcher by one that raises (and counts its calls)."""
+    import warnings
+
+    def switched_off(*args, **kwargs):
+        _guard["hits"] += 1
+        _builtin_calls.add("torch's built-in RNN kernel")
+        raise RuntimeError(BUILTIN_SWITCHED_OFF)
+
+    library = torch.library.Library("aten", "IMPL")
+    with warnings.catch_warnings():  # "overriding a previously registered kernel": that is the point
+        warnings.simplefilter("ignore")
+        for op in _DISPATCHER_OPS:
+            library.impl(op, switched_off, "CompositeImplicitAutograd")
+    _guard["library"] = library
+
+
+def guard_intact() -> bool:
+    """Whether the switched-off kernel is still the one installed (student code could remove or replace it).
+
+    Calls a kernel: the guard must raise and its own counter must move. A kernel
+    that runs, or a stand-in that raises without counting, is tampering.
+    """
+    hits, calls = _guard["hits"], set(_builtin_calls)
+    try:
+        torch.ops.aten.rnn_tanh_cell(torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1, 1))
+    except RuntimeError:
+        pass
+    intact = _guard["hits"] == hits + 1
+    _builtin_calls.clear()
+    _builtin_calls.update(calls)
+    return intact
 
 
 def install_guards():
-    """Trace torch's RNN kernels and modules, before the student's module is imported."""
+    """Switch torch's RNN kernels off and trace its RNN modules, before the student's module is imported."""
+    _switch_off_kernels()
+
     def traced(owner, name, label):
         original = getattr(owner, name, None)
         if original is None:
@@ -80,6 +124,7 @@ def probe_run(student, config, x, h0=None, state=None, grad_output=None, grad_h_
         result["grad_x"] = grad_or_none(xt)
         result["grad_h0"] = None if h0t is None else grad_or_none(h0t)
     result["builtin_calls"] = sorted(_builtin_calls)
+    result["guard_intact"] = guard_intact()
     return result
 
 

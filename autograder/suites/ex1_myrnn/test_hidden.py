@@ -124,6 +124,9 @@ def test_no_builtin_rnn(student):
     case = CASES["basic"][0]
     inputs = make_inputs(case)
     got = student.call("run", config=case.config, x=inputs["x"], state=inputs["state"])
+    if not got["guard_intact"]:
+        fail("the grader's switch that turns off torch's built-in RNN kernels was removed or replaced while your "
+             "code ran. That is tampering with the grader; your instructor sees this message.")
     if got["builtin_calls"]:
         fail(builtin_message(got["builtin_calls"]))
     hits = forbidden_uses(student.source or "")

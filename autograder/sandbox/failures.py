@@ -1,0 +1,123 @@
+"""Every way a call into the student's process can fail, and the words for it.
+
+Two sides can fail, and the message must never confuse them:
+
+- ``StudentFailure``: the student's code did something wrong (raised, looped,
+  used too much memory or CPU, crashed). Graded: the check scores 0, and the
+  message starts with "your code ..." and says what to do about it.
+- ``GraderError``: the grader's side failed (the sandbox's Python could not
+  start, a probe is missing or broken, a request was malformed). Never graded:
+  the check gets status ``grader_error``, ``grade`` exits 3 and ``batch``
+  grades the student again on its next run. The message never says "your code".
+"""
+from __future__ import annotations
+
+GRADER_ERROR = "grader_error"
+
+
+class StudentFailure(Exception):
+    """A check could not get a usable answer from the student's code."""
+
+    status = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotImplementedYet(StudentFailure):
+    status = "failed"
+
+
+class MissingSubmission(StudentFailure):
+    status = "failed"
+
+
+class StudentCodeError(StudentFailure):
+    status = "error"
+
+
+class StudentCrashed(StudentFailure):
+    status = "error"
+
+
+class StudentTimeout(StudentFailure):
+    status = "timeout"
+
+
+class GraderError(Exception):
+    """The grader's side failed; the student is not to blame and the check is not scored."""
+
+    status = GRADER_ERROR
+
+    def __init__(self, detail: str):
+        self.message = (f"the grader failed on this check, not your code: {detail.rstrip('.')}. "
+                        "It is not scored; your instructor will grade it again.")
+        super().__init__(self.message)
+
+
+# Common error texts and the hint that teaches what to do about them.
+HINTS = [
+    ("same dtype", "create new tensors with the input's dtype, e.g. x.new_zeros(...) "
+                   "or torch.zeros(..., dtype=x.dtype); the grader runs your code in float64"),
+    ("expected scalar type", "create new tensors with the input's dtype, e.g. x.new_zeros(...)"),
+    ("must match the size", "print the shapes of the tensors on that line; they must agree"),
+    ("shapes cannot be multiplied", "print the shapes of the tensors on that line: "
+                                    "(a, b) @ (b, c) needs the inner sizes to match"),
+    ("cuda", "the grader runs your code on the CPU, without a GPU: pick the device with "
+             "torch.device('cuda' if torch.cuda.is_available() else 'cpu') instead of calling .cuda()"),
+    ("nvidia", "the grader runs your code on the CPU, without a GPU: pick the device with "
+               "torch.device('cuda' if torch.cuda.is_available() else 'cpu') instead of calling .cuda()"),
+]
+
+
+def _hint(text: str) -> str:
+    lowered = text.lower()
+    for needle, hint in HINTS:
+        if needle in lowered:
+            return f" Hint: {hint}."
+    return ""
+
+
+def output_limit_message(output_kb: int) -> str:
+    return f"your code printed or wrote more than {output_kb} KB; remove the prints inside loops"
+
+
+def memory_message(memory_mb: int) -> str:
+    return f"your code ran out of memory (it may use at most {memory_mb} MB)"
+
+
+def cpu_timeout_message(cpu_seconds: float) -> str:
+    return (f"your code used more than {cpu_seconds:.0f} s of CPU time in this check "
+            "(an endless loop, or much slower than needed?)")
+
+
+def wall_timeout_message(wall_seconds: float) -> str:
+    return (f"your code did not finish within {wall_seconds:.0f} s of real time while using little CPU "
+            "(is it waiting for input, sleeping, or blocked?)")
+
+
+def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFailure | GraderError:
+    """Words for an error the worker reported."""
+    where = f" ({err['where']})" if err.get("where") else ""
+    kind, etype, msg = err.get("kind"), err.get("type", "Exception"), err.get("message", "")
+    if kind == "grader":
+        return GraderError(f"{etype}: {msg}")
+    if kind == "not_implemented":
+        text = msg if "not implemented" in msg.lower() else f"not implemented yet: {msg}" if msg \
+            else "not implemented yet"
+        return NotImplementedYet(f"{text}{where}")
+    if kind == "missing":
+        return MissingSubmission(f"file not found: {msg}. Submit it to get points for this exercise.")
+    if kind == "syntax":
+        return StudentCodeError(f"your file has a syntax error{where}: {msg}")
+    if kind == "memory":
+        return StudentCodeError(memory_message(memory_mb) + where)
+    if kind == "output":
+        return StudentCodeError(output_limit_message(output_kb) + where)
+    if kind == "exit":
+        return StudentCodeError(f"your code called sys.exit() / exit(){where}; "
+                                "remove it, the grader needs the process to keep running")
+    tb = err.get("traceback", "").strip()
+    tb_text = f"\n{tb}" if tb else ""
+    return StudentCodeError(f"your code raised {etype}{where}: {msg}.{_hint(msg)}{tb_text}")

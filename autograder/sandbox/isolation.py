@@ -1,0 +1,320 @@
+"""How a worker is walled off from the machine: one place decides, and says so in one line.
+
+Modes, best first (``mode()`` picks the first that works here; the environment
+variable AUTOGRADER_ISOLATION forces one, for tests and for ``doctor``):
+
+``bwrap``      Bubblewrap (the sandbox behind Flatpak). The worker gets its own
+               PID, IPC, network, UTS and mount namespaces, dies with the grader,
+               and sees an allow-list only: /usr, the Python runtime, its own
+               staged code and files (read-only), a private bounded /tmp and
+               /dev/shm, its own /proc. As root, bwrap runs privileged and the
+               worker drops to a uid of its own before any student code runs;
+               as an ordinary user, bwrap runs in a user namespace.
+``namespace``  root without bwrap: user nobody in a private mount namespace where
+               the kit's tree and the submission's parent are covered.
+``user``       root without namespaces: user nobody, nothing hidden.
+``none``       not root and no bwrap (a student's laptop): a separate process with
+               limits; it can read what the user can.
+
+In every mode: memory and CPU are measured by ``watchdog`` (resident memory of
+the process tree, CPU seconds), output by RLIMIT_FSIZE, and a generous
+RLIMIT_DATA and RLIMIT_CPU stand behind the watchdog.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # Windows: no rlimits; the watchdog still limits memory and time
+    resource = None
+
+MODES = ("bwrap", "namespace", "user", "none")
+NOBODY = 65534
+# Workers run as uids of their own when the grader is root: one per worker, so a
+# process limit or a signal can only ever reach the worker itself.
+WORKER_UID_BASE = 2_000_000_000
+INSIDE = Path("/sandbox")           # where a bwrap worker finds its staged files
+
+
+@dataclass
+class Limits:
+    memory_mb: int = 2048      # resident memory of the whole tree (watchdog)
+    output_kb: int = 2048      # any one file written, the output log included
+    cpu_seconds: int = 600     # RLIMIT_CPU per process: a backstop behind the budgets
+    processes: int = 64        # RLIMIT_NPROC, per worker uid (root only)
+    tmp_mb: int = 64           # private /tmp (bwrap)
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+# ---------------------------------------------------------------- which mode
+
+def python_roots() -> list[Path]:
+    """Folders the worker's Python needs: its prefixes, and site folders outside them."""
+    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}
+    for name in ("numpy", "torch"):
+        spec = __import__("importlib.util").util.find_spec(name)
+        if spec and spec.origin:
+            roots.add(Path(spec.origin).resolve().parent.parent)
+    roots = {r for r in roots if r != Path("/usr") and Path("/usr") not in r.parents}  # /usr is bound whole
+    return sorted(r for r in roots if not any(o != r and o in r.parents for o in roots))
+
+
+def _bwrap_base(root: bool, limits: Limits) -> list[str]:
+    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if not root:
+        args += ["--unshare-user", "--disable-userns"]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        top = Path("/") / name
+        if top.is_symlink():
+            args += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            args += ["--ro-bind", str(top), str(top)]
+    made: set[Path] = set()
+
+    def parents(dest: str) -> list[str]:
+        # bwrap makes a mount point's missing parents 0700 (or copies a closed parent's
+        # mode, /root's): make each one 0755 first, so the worker's uid can pass.
+        out = []
+        for parent in reversed(Path(dest).parents):
+            if str(parent) != "/" and parent not in made:
+                made.add(parent)
+                out += ["--perms", "0755", "--dir", str(parent)]
+        return out
+
+    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives"):
+        if os.path.exists(etc):
+            args += [*parents(etc), "--ro-bind", etc, etc]
+    for r in python_roots():
+        args += [*parents(str(r)), "--ro-bind", str(r), str(r)]
+    cpu = "/sys/devices/system/cpu"  # torch picks its CPU kernels from here, as outside
+    if os.path.isdir(cpu):
+        args += [*parents(cpu), "--ro-bind", cpu, cpu]
+    args += [*parents(str(INSIDE / "code")),
+             "--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
+    return args
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_works() -> bool:
+    if sys.platform != "linux" or not shutil.which("bwrap"):
+        return False
+    probe = [*_bwrap_base(is_root(), Limits()), "--", sys.executable, "-I", "-c", "import os"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+CLONE_NEWNS, MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 0x00020000, 1, 4096, 16384, 1 << 18
+
+
+def _can_unshare() -> bool:
+    """Whether this machine lets root make a private mount namespace."""
+    pid = os.fork()
+    if pid == 0:  # child: try, and report through the exit code
+        os._exit(0 if _LIBC.unshare(CLONE_NEWNS) == 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@functools.lru_cache(maxsize=None)
+def mode() -> str:
+    forced = os.environ.get("AUTOGRADER_ISOLATION")
+    if forced:
+        if forced not in MODES:
+            raise ValueError(f"AUTOGRADER_ISOLATION={forced}: expected one of {', '.join(MODES)}")
+        return forced
+    if _bwrap_works():
+        return "bwrap"
+    if not is_root() or _LIBC is None:
+        return "none"
+    if _can_unshare():
+        return "namespace"
+    return "none" if _blocked_prefixes() else "user"  # nobody must reach Python as it is
+
+
+def describe() -> str:
+    """One line: which isolation is in force, for grade, batch and doctor."""
+    m = mode()
+    return {
+        "bwrap": "isolation: bubblewrap (own PID, network, IPC and mount namespaces; only Python and the "
+                 "worker's own files visible" + ("; a uid per worker)" if is_root() else ")"),
+        "namespace": "isolation: user nobody in a private mount namespace (bubblewrap not available): the kit "
+                     "and the submission's folder are hidden, the rest of the machine is readable",
+        "user": "isolation: user nobody (no bubblewrap, no namespaces): nothing is hidden beyond file permissions",
+        "none": "isolation: NONE beyond a separate process with memory and CPU limits (not root, no bubblewrap): "
+                "student code can read your files",
+    }[m] + "; memory: resident-memory watchdog; time: CPU-second budgets"
+
+
+# ---------------------------------------------------------------- staging
+
+def _reachable_by_others(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
+
+
+def scratch_root() -> Path:
+    """A folder to stage workers in that the worker's user can reach, whatever TMPDIR is.
+
+    bwrap mounts what it needs (as root) or runs as the grader's own user, and
+    'none' runs as that user: any writable folder does. Workers that run as
+    nobody without bwrap need every folder above the stage to be enterable.
+    """
+    candidates = [Path(tempfile.gettempdir())]
+    if mode() in ("namespace", "user"):
+        candidates += [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]
+        candidates = [c for c in candidates if c.is_dir() and _reachable_by_others(c.resolve())]
+    for c in candidates:
+        if os.access(c, os.W_OK | os.X_OK):
+            return c
+    from .failures import GraderError
+    raise GraderError("no scratch folder that the sandbox user can reach; set TMPDIR to a world-enterable folder")
+
+
+_uid_counter = 0
+
+
+def worker_uid() -> int | None:
+    """A uid of this worker's own (grader as root), or None (workers run as the grader's user)."""
+    global _uid_counter
+    if not is_root() or mode() != "bwrap":
+        return None
+    _uid_counter += 1
+    return WORKER_UID_BASE + (os.getpid() % (1 << 22)) * 64 + _uid_counter % 64
+
+
+# ---------------------------------------------------------------- launching
+
+@dataclass
+class Launch:
+    argv: list[str]           # the whole command: bwrap ... -- python worker.py ...
+    preexec: object           # run in the child before exec (rlimits, namespace, privileges)
+    code_dir: str             # where the worker sees its code, the student's files, its home
+    student_dir: str
+    home: str
+
+
+def launch(code_dir: Path, student_dir: Path, home: Path, worker_args: list[str], limits: Limits,
+           hide: list[str], stash: Path) -> Launch:
+    """The command that starts a worker under the mode in force."""
+    m = mode()
+    python = [sys.executable, "-I"]
+    if m == "bwrap":
+        inside = Launch([], None, str(INSIDE / "code"), str(INSIDE / "student"), "/tmp")
+        wrap = [*_bwrap_base(is_root(), limits),
+                "--ro-bind", str(code_dir), inside.code_dir, "--ro-bind", str(student_dir), inside.student_dir,
+                "--chdir", inside.home, "--"]
+        inside.argv = [*wrap, *python, f"{inside.code_dir}/worker.py", *worker_args(inside)]
+        inside.preexec = functools.partial(_limit, limits, drop=False)
+        return inside
+    out = Launch([], None, str(code_dir), str(student_dir), str(home))
+    out.argv = [*python, f"{code_dir}/worker.py", *worker_args(out)]
+    out.preexec = functools.partial(_hide_and_drop, hide, limits, m, stash)
+    return out
+
+
+def _limit(limits: Limits, drop: bool) -> None:
+    """rlimits for the worker (in the child, before exec). Memory is the watchdog's job."""
+    if resource is None:
+        return
+    data = max(4 * limits.memory_mb, 8192) << 20  # private writable memory only: reservations don't count
+    resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_kb << 10, limits.output_kb << 10))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if is_root():  # per worker uid (bwrap) or per nobody; root itself is exempt until it drops
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    if drop:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+
+
+# ---------------------------------------------------------------- the fallback without bwrap
+
+def _blocked_prefixes() -> dict[str, list[str]]:
+    """Python installations that user nobody cannot reach, by the closed directory above them.
+
+    A pyenv Python under /root (mode 0700) is the usual case: {"/root": [".../3.11.7"]}.
+    """
+    out: dict[str, list[str]] = {}
+    for prefix in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
+        closed = [a for a in reversed(prefix.parents) if not a.stat().st_mode & 0o001]
+        if closed:
+            out.setdefault(str(closed[0]), []).append(str(prefix))
+    return out
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None):
+    enc = (lambda v: None if v is None else v.encode())
+    if _LIBC.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def _enter_namespace(hide: list[str], stash: Path):
+    """Private mounts: hide the kit, and make Python reachable for user nobody."""
+    if _LIBC.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare")
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    blocked = _blocked_prefixes()
+    prefixes = [p for group in blocked.values() for p in group]
+    for i, prefix in enumerate(prefixes):           # keep a handle on each Python ...
+        (stash / str(i)).mkdir(exist_ok=True)
+        _mount(prefix, str(stash / str(i)), None, MS_BIND | MS_REC)
+    for closed in blocked:                          # ... cover its closed parent (e.g. /root) ...
+        _mount("tmpfs", closed, "tmpfs", 0, "mode=755,size=64k")
+    for i, prefix in enumerate(prefixes):           # ... and put only Python back, at its own path
+        os.makedirs(prefix, exist_ok=True)
+        _mount(str(stash / str(i)), prefix, None, MS_BIND | MS_REC)
+    for path in hide:
+        _mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=4k,mode=000")
+
+
+def _hide_and_drop(hide: list[str], limits: Limits, level: str, stash: Path):
+    """Runs in the child between fork and exec (``preexec_fn``)."""
+    if level == "namespace":
+        _enter_namespace(hide, stash)
+    _limit(limits, drop=level in ("namespace", "user"))
+
+
+def paths_to_hide(kit_root: Path, extra: list[Path]) -> list[str]:
+    """For the ``namespace`` mode: the kit's tree and the extra paths, minus what the worker needs.
+
+    If Python itself lives inside the kit (a virtualenv in the checkout), hide
+    the kit's other top-level entries instead of the whole tree.
+    """
+    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(tempfile.gettempdir()).resolve()]
+
+    def contains_needed(p: Path) -> bool:
+        return any(n == p or p in n.parents for n in needed)
+
+    candidates = []
+    for p in [kit_root, *extra]:
+        p = p.resolve()
+        if not p.exists():
+            continue
+        if contains_needed(p):
+            candidates += [c.resolve() for c in sorted(p.iterdir()) if c.is_dir() and not contains_needed(c.resolve())]
+        else:
+            candidates.append(p)
+    # Once a folder is covered, what lies inside it is gone (and cannot be mounted on).
+    unique = sorted(set(candidates))
+    return [str(p) for p in unique if not any(q in p.parents for q in unique)]

