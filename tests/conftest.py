@@ -39,8 +39,10 @@ def run_cli(*args, timeout: float = 300, cwd: Path = KIT) -> subprocess.Complete
 
 def grade(submission: Path, *, exercise: str | None = None, checks=(), course: Path | None = None,
           public: bool = False, timeout: float = 300) -> dict:
-    """Grade ``submission`` with ``python -m autograder grade`` and return its JSON."""
-    out = submission.parent / f"{submission.name}-result.json"
+    """Grade ``submission`` with ``python -m autograder grade`` and return its JSON (written to a temporary file)."""
+    import tempfile
+
+    out = Path(tempfile.mkdtemp(prefix="kit-test-result-")) / f"{submission.name}-result.json"
     args = ["grade", submission, "--json", out]
     if course:
         args = ["--course", course, *args]
@@ -54,6 +56,9 @@ def grade(submission: Path, *, exercise: str | None = None, checks=(), course: P
     assert proc.returncode == 0, f"grader exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     result = json.loads(out.read_text())
     result["_stdout"] = proc.stdout
+    result["_stderr"] = proc.stderr
+    out.unlink()
+    out.parent.rmdir()
     return result
 
 
