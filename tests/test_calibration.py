@@ -36,6 +36,8 @@ def test_threshold_has_a_margin_wider_than_the_spread(exercise):
     rows = calibrate.summarise(data, params)
     assert {r["metric"] for r in rows} == set(calibrate.THRESHOLDS[exercise][1])
     for row in rows:
+        if row["threshold_param"] is None:
+            continue  # reported only: no check compares with a constant here (see scripts/calibrate.py)
         assert row["threshold"] is not None, f"course.yaml has no {row['threshold_param']}"
         assert row["margin"] > row["spread"], row
 

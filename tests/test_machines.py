@@ -263,3 +263,15 @@ def test_the_nobody_fallback_stages_where_nobody_can_reach_whatever_tmpdir_is(tm
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "user nobody in a private mount namespace" in proc.stderr
     assert_all_passed(json.loads(out.read_text()))
+
+
+def test_doctor_is_clean_here_and_warns_where_a_budget_is_too_thin(kit_copy):
+    shutil.copytree(SOLUTIONS / "ex1_myrnn", kit_copy / "solutions" / "ex1_myrnn")
+    clean = grade_with(kit_copy, kit_copy, "doctor", "--exercise", "ex1_myrnn")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    for words in ("torch:", "isolation:", "memory:", "ex1_myrnn", "this machine grades as the kit expects"):
+        assert words in clean.stdout, clean.stdout
+    course = kit_copy / "course.yaml"
+    course.write_text(course.read_text().replace("    time_limit: 120\n", "    time_limit: 0.05\n", 1))
+    thin = grade_with(kit_copy, kit_copy, "doctor", "--exercise", "ex1_myrnn")
+    assert thin.returncode == 1 and "WARNING: ex1_myrnn" in thin.stdout, thin.stdout

@@ -9,7 +9,7 @@ SOLUTION = (SOLUTIONS / "ex5_hidden_pca" / "hidden_pca.py").read_text()
 
 
 MUTANTS = [
-    Mutant("no_centring", targets=["pca_random", "pca_rank_deficient"], says="uncentred data",
+    Mutant("no_centring", targets=["pca_random", "pca_rank_deficient", "pc1_dominates"], says="uncentred data",
            replace=[("centred = X - X.mean(dim=0)", "centred = X")]),
     Mutant("eigenvectors_of_x_xt", targets=["pca_random"], says="components has shape", regions={"pca": """
         X = torch.as_tensor(X, dtype=torch.float64)
@@ -22,8 +22,13 @@ MUTANTS = [
     Mutant("components_as_columns", targets=["pca_shapes", "pca_random"], says="One principal direction per row",
            replace=[("return components, variance[:k] / variance.sum(), centred @ components.T",
                      "return components.T, variance[:k] / variance.sum(), centred @ components.T")]),
-    Mutant("ratio_not_normalised", targets=["pca_random"], says="look like variances",
+    Mutant("ratio_not_normalised", targets=["pca_random", "pc1_dominates"], says="look like variances",
            replace=[("variance[:k] / variance.sum()", "variance[:k] / (len(X) - 1)")]),
+    Mutant("ratio_over_the_first_k_components", targets=["pc1_dominates", "pca_random"], says="the true ratios",
+           replace=[("variance[:k] / variance.sum()", "variance[:k] / variance[:k].sum()")]),
+    Mutant("states_reversed_in_time", targets=["sentiment_separates_on_pc1", "collect_hidden_states"],
+           says="along the true first component",
+           replace=[("    return output\n    ### END SOLUTION", "    return output.flip(1)\n    ### END SOLUTION")]),
     Mutant("wrong_layer_embedding", targets=["collect_hidden_states"], says="embedding layer's output",
            replace=[("output, _ = model.rnn(model.embedding(batch))\n    return output",
                      "return model.embedding(batch)")]),

@@ -50,6 +50,19 @@ def reference_pca(X: np.ndarray, k: int):
     return vt[:k], var[:k] / var.sum(), centred @ vt[:k].T
 
 
+def reference_final_state_pca(model, tokens: np.ndarray, k: int = 2):
+    """The grader's own PCA of the kit model's final hidden states, computed as the probe feeds the student's.
+
+    The kit trains its model in the grader's process, so what PC1 explains and
+    how well it separates sentiment are measured here, on this machine, from
+    the very model the student's code sees: the checks compare with these, not
+    with constants that move with the training trajectory (calibration/README.md).
+    """
+    with torch.no_grad():
+        final = model.rnn(model.embedding(torch.tensor(tokens)))[0][:, -1].numpy().astype(np.float64)
+    return reference_pca(final, k)
+
+
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     """Area under the ROC curve of ``scores`` for labels 1 vs 0 (ties count half)."""
     pos, neg = scores[labels == 1], scores[labels == 0]
