@@ -71,6 +71,16 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def complete_seeds(path: Path, metrics: dict, wanted: int) -> dict[int, dict]:
+    """Seed -> its metrics, for seeds below ``wanted`` that have every metric (a script may write one line per metric)."""
+    merged: dict[int, dict] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            merged.setdefault(record["seed"], {}).update(record)
+    return {s: r for s, r in merged.items() if s < wanted and all(m in r for m in metrics)}
+
+
 def run(exercise: str, seeds: int, kernels: list[str], deterministic_seeds: int) -> dict:
     script, metrics = THRESHOLDS[exercise]
     partial = OUT / ".partial"
@@ -80,11 +90,11 @@ def run(exercise: str, seeds: int, kernels: list[str], deterministic_seeds: int)
         for kernel in kernels:
             wanted = deterministic_seeds if deterministic else seeds
             path = partial / f"{exercise}.{kernel}.{'det' if deterministic else 'nondet'}.jsonl"
-            done = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-            done = [r for r in done if r["seed"] < wanted]
-            if len(done) < wanted:  # seeds run in order: resume after the last one that finished
-                cmd = [sys.executable, str(KIT / "scripts" / script), "--seeds", str(wanted - len(done)),
-                       "--first-seed", str(len(done)), "--json", str(path)]
+            done = complete_seeds(path, metrics, wanted)
+            if len(done) < wanted:  # resume from the first seed that has not all its metrics
+                first = min(set(range(wanted)) - set(done))
+                cmd = [sys.executable, str(KIT / "scripts" / script), "--seeds", str(wanted - first),
+                       "--first-seed", str(first), "--json", str(path)]
                 if deterministic:
                     cmd.append("--deterministic")
                 env = {**os.environ, "ATEN_CPU_CAPABILITY": kernel, "OMP_NUM_THREADS": "1"}
@@ -92,8 +102,8 @@ def run(exercise: str, seeds: int, kernels: list[str], deterministic_seeds: int)
                 subprocess.run(cmd, check=True, env=env, stdout=sys.stderr)
                 print(f"{exercise}: kernel {kernel}, deterministic {deterministic}: "
                       f"{time.monotonic() - started:.0f} s", file=sys.stderr)
-                done = [json.loads(line) for line in path.read_text().splitlines()][:wanted]
-            runs += [{"kernel": kernel, "deterministic": deterministic, **r} for r in done]
+                done = complete_seeds(path, metrics, wanted)
+            runs += [{"kernel": kernel, "deterministic": deterministic, **done[seed]} for seed in sorted(done)]
     twins = {(r["kernel"], r["seed"]): r for r in runs if not r["deterministic"]}
     identical = all(all(r[m] == twins[(r["kernel"], r["seed"])][m] for m in metrics if m in r)
                     for r in runs if r["deterministic"])
