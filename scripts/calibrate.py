@@ -7,9 +7,10 @@ For each exercise, runs its scripts/calibrate_exN.py (the reference, trained as
 the grader trains it) over --seeds seeds per CPU kernel (ATEN_CPU_CAPABILITY:
 `default` and this machine's best, unless --kernels says otherwise), and again
 with torch.use_deterministic_algorithms(True) on the first --deterministic-seeds
-of them. On the CPU, deterministic mode has given bit-identical results for
-every seed so far (the JSON records, per exercise, whether each deterministic
-run equals its twin), so it is checked on a few seeds rather than all.
+of them. Deterministic runs count like the others. On the CPU they were
+bit-identical to their twins for ex3 and ex5, but not for ex4 (one seed went
+from 0.997 to 1.000: another summation order moves the trajectory as another
+seed does); the JSON records whether each exercise's were identical.
 Every run's metrics go to calibration/<exercise>.json; calibration/README.md
 gets one row per threshold: worst, median and best value, the spread (best -
 worst), the threshold in course.yaml and the margin (worst - threshold, in the
@@ -153,7 +154,7 @@ def report(course) -> str:
                          f"{margin} | {verdict} |")
         kernels = sorted({r["kernel"] for r in data["runs"]})
         det = sum(r["deterministic"] for r in data["runs"])
-        same = "bit-identical to" if data.get("deterministic_runs_identical") else "DIFFERENT from"
+        same = "bit-identical to" if data.get("deterministic_runs_identical") else "not all identical to"
         lines.append(f"| | *{data['cpu']}, torch {data['torch']}, kernels {', '.join(kernels)}; {det} deterministic "
                      f"runs, {same} their twins; {data['date']}* | | | | | | | | |")
     return "\n".join(lines) + "\n"
@@ -163,8 +164,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exercise", action="append", choices=sorted(THRESHOLDS))
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--deterministic-seeds", type=int, default=5,
-                        help="seeds per kernel also run with deterministic algorithms (default 5)")
+    parser.add_argument("--deterministic-seeds", type=int, default=3,
+                        help="seeds per kernel also run with deterministic algorithms (default 3)")
     parser.add_argument("--kernels", help="comma-separated ATEN_CPU_CAPABILITY values "
                                           "(default: 'default' and this machine's best)")
     parser.add_argument("--report", action="store_true", help="only rebuild calibration/README.md")

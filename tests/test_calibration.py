@@ -31,7 +31,8 @@ def test_threshold_has_a_margin_wider_than_the_spread(exercise):
     assert len(kernels) >= MIN_KERNELS, kernels
     for kernel in kernels:
         assert len({r["seed"] for r in plain if r["kernel"] == kernel}) >= MIN_SEEDS, kernel
-    assert any(r["deterministic"] for r in data["runs"]) and data["deterministic_runs_identical"]
+    for kernel in kernels:  # deterministic algorithms too: on the CPU they can move a trajectory (ex4)
+        assert any(r["deterministic"] and r["kernel"] == kernel for r in data["runs"]), kernel
     params = COURSE.exercises[exercise].params
     rows = calibrate.summarise(data, params)
     assert {r["metric"] for r in rows} == set(calibrate.THRESHOLDS[exercise][1])

@@ -231,6 +231,8 @@ class StudentProcess:
         except subprocess.TimeoutExpired:  # it closed the channel but lives on: end it
             self.close()
             return StudentCrashed("your code closed the grader's channel; the grader cannot talk to it")
+        if rc > 128 and isolation.mode() == "bwrap":
+            rc = -(rc - 128)  # bubblewrap exits with 128 + the signal that ended the worker
         tail = self._printed_tail()
         over_memory = self._watchdog.over_memory
         self.close()
