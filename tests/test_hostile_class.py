@@ -225,12 +225,17 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
     work = tmp_path / "work"
     sub = write_submission(work / "sub", "ex1_myrnn", {"myrnn.py": source})
+    kit = tmp_path / "kit"  # the checkout may sit in a folder this user cannot enter: grade from a copy
+    shutil.copytree(KIT / "autograder", kit / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(KIT / "exercises" / "ex1_myrnn", kit / "exercises" / "ex1_myrnn")
+    shutil.copy(KIT / "course.yaml", kit / "course.yaml")
     for p in [tmp_path, *tmp_path.rglob("*")]:
         os.chmod(p, 0o777 if p.is_dir() else 0o644)
     env = {**os.environ, "STASH": str(tmp_path / "stash"), "PYROOT": str(python_root), "WORK": str(work),
-           "CLOSED": str(closed or python_root.parent), "PYTHON": sys.executable, "SUB": str(sub)}
+           "CLOSED": str(closed or python_root.parent), "PYTHON": sys.executable, "SUB": str(sub),
+           "PYTHONPATH": str(kit)}
     script = NON_ROOT if closed else NON_ROOT.replace('mount -t tmpfs', ': mount -t tmpfs')
-    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=KIT, env=env, capture_output=True, text=True,
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=kit, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "isolation: bubblewrap" in proc.stderr and "a uid per worker" not in proc.stderr
