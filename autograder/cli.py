@@ -131,7 +131,7 @@ def _nbgrader(args, course) -> int:
 def _doctor(args, course) -> int:
     from .doctor import run_doctor
 
-    return run_doctor(course, args.course, args.exercise)
+    return run_doctor(course, args.exercise)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from pathlib import Path
 
 from .course import KIT_ROOT, Course
 
@@ -28,7 +27,7 @@ def machine_lines() -> list[str]:
     import psutil
     import torch
 
-    from .sandbox import isolation
+    from .sandbox import isolation, watchdog
 
     build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU only"
     try:
@@ -43,7 +42,7 @@ def machine_lines() -> list[str]:
         f"{psutil.virtual_memory().total / 2 ** 30:.1f} GiB",
         isolation.describe(),
         f"memory:    resident memory of the worker's process tree, sampled every "
-        f"{__import__('autograder.sandbox.watchdog', fromlist=['x']).SAMPLE_SECONDS * 1000:.0f} ms "
+        f"{watchdog.SAMPLE_SECONDS * 1000:.0f} ms "
         f"(psutil {psutil.__version__}); address space is not limited",
         f"scratch:   {scratch}",
     ]
@@ -75,7 +74,7 @@ def budget_rows(course: Course, result) -> tuple[list[str], list[str]]:
     return lines, warnings
 
 
-def run_doctor(course: Course, course_path: Path | None, exercise_ids: list[str] | None) -> int:
+def run_doctor(course: Course, exercise_ids: list[str] | None) -> int:
     from .engine import grade
 
     print("\n".join(machine_lines()))

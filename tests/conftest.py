@@ -62,6 +62,16 @@ def grade(submission: Path, *, exercise: str | None = None, checks=(), course: P
     return result
 
 
+def copy_kit(dest: Path) -> Path:
+    """A copy of the kit that grades ex1 (run with cwd and PYTHONPATH pointing at it); a test may break it."""
+    import shutil
+
+    shutil.copytree(KIT / "autograder", dest / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(KIT / "exercises" / "ex1_myrnn", dest / "exercises" / "ex1_myrnn")
+    shutil.copy(KIT / "course.yaml", dest / "course.yaml")
+    return dest
+
+
 def checks_by_name(result: dict, exercise: str) -> dict[str, dict]:
     ex = next(e for e in result["exercises"] if e["id"] == exercise)
     return {t["name"]: t for t in ex["tests"]}

@@ -29,7 +29,7 @@ import pytest
 from autograder.authoring import render
 from autograder.sandbox import isolation
 
-from .conftest import KIT, SOLUTIONS, checks_by_name, grade, run_cli, write_submission
+from .conftest import KIT, SOLUTIONS, checks_by_name, copy_kit, grade, run_cli, write_submission
 
 pytestmark = [pytest.mark.skipif(isolation.mode() != "bwrap", reason="needs bubblewrap: the attack is real"),
               pytest.mark.xdist_group("hostile_class")]
@@ -225,10 +225,7 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
     work = tmp_path / "work"
     sub = write_submission(work / "sub", "ex1_myrnn", {"myrnn.py": source})
-    kit = tmp_path / "kit"  # the checkout may sit in a folder this user cannot enter: grade from a copy
-    shutil.copytree(KIT / "autograder", kit / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(KIT / "exercises" / "ex1_myrnn", kit / "exercises" / "ex1_myrnn")
-    shutil.copy(KIT / "course.yaml", kit / "course.yaml")
+    kit = copy_kit(tmp_path / "kit")  # the checkout may sit in a folder this user cannot enter
     for p in [tmp_path, *tmp_path.rglob("*")]:
         os.chmod(p, 0o777 if p.is_dir() else 0o644)
     env = {**os.environ, "STASH": str(tmp_path / "stash"), "PYROOT": str(python_root), "WORK": str(work),

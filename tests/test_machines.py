@@ -20,7 +20,7 @@ from autograder.course import load_course
 from autograder.sandbox.client import StudentProcess
 from autograder.sandbox.failures import GraderError
 
-from .conftest import KIT, SOLUTIONS, checks_by_name, grade, run_cli, write_submission
+from .conftest import KIT, SOLUTIONS, checks_by_name, copy_kit, grade, run_cli, write_submission
 
 COURSE = load_course()
 SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
@@ -155,11 +155,7 @@ def test_without_isolation_the_reference_passes_and_attacks_still_end_with_their
 @pytest.fixture
 def kit_copy(tmp_path):
     """A copy of the kit that a test may break; run with cwd and PYTHONPATH pointing at it."""
-    copy = tmp_path / "kit"
-    shutil.copytree(KIT / "autograder", copy / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(KIT / "exercises" / "ex1_myrnn", copy / "exercises" / "ex1_myrnn")
-    shutil.copy(KIT / "course.yaml", copy / "course.yaml")
-    return copy
+    return copy_kit(tmp_path / "kit")
 
 
 def grade_with(kit: Path, submission: Path, *args) -> subprocess.CompletedProcess:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -60,15 +61,16 @@ def is_root() -> bool:
 
 # ---------------------------------------------------------------- which mode
 
-def python_roots() -> list[Path]:
+@functools.lru_cache(maxsize=None)
+def python_roots() -> tuple[Path, ...]:
     """Folders the worker's Python needs: its prefixes, and site folders outside them."""
     roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}
     for name in ("numpy", "torch"):
-        spec = __import__("importlib.util").util.find_spec(name)
+        spec = importlib.util.find_spec(name)
         if spec and spec.origin:
             roots.add(Path(spec.origin).resolve().parent.parent)
     roots = {r for r in roots if r != Path("/usr") and Path("/usr") not in r.parents}  # /usr is bound whole
-    return sorted(r for r in roots if not any(o != r and o in r.parents for o in roots))
+    return tuple(sorted(r for r in roots if not any(o != r and o in r.parents for o in roots)))
 
 
 def _bwrap_base(root: bool, limits: Limits) -> list[str]:
