@@ -28,6 +28,7 @@ from .course import KIT_ROOT, PACKAGE_DIR, SUITES_DIR, Course, Exercise, load_co
 from .results import CheckResult, ExerciseResult, SubmissionResult
 from .sandbox.client import StudentProcess
 from .sandbox.failures import GRADER_ERROR, GraderError, MissingSubmission, StudentFailure, StudentTimeout
+from .sandbox import isolation
 from .sandbox.isolation import Limits, paths_to_hide
 from .submission import Submission
 
@@ -50,6 +51,18 @@ class StudentHandle:
         self._plugin.images.setdefault((self._exercise.id, self._check), []).append(uri)
 
     def call(self, probe: str, **args):
+        return self._timed(lambda proc, budget, deadline: proc.call(probe, cpu_budget=budget,
+                                                                    wall_deadline=deadline, **args))
+
+    def guards_hold(self) -> bool:
+        """Whether the probes' guards (e.g. ex1's switched-off kernels) still work after the student's code ran."""
+        return self._timed(lambda proc, budget, deadline: proc.guards_hold(budget, deadline))
+
+    def evidence(self) -> dict[str, int]:
+        """What the worker's tamper-evident audit channel reported so far: {"kernel": n, "tamper <event>": n}."""
+        return dict(self._plugin.process_for(self._exercise).evidence)
+
+    def _timed(self, run):
         plugin = self._plugin
         budget = plugin.check_budget - plugin.check_cpu
         if budget <= 0:
@@ -57,7 +70,7 @@ class StudentHandle:
         proc = plugin.process_for(self._exercise)
         before = proc.cpu_spent
         try:
-            return proc.call(probe, cpu_budget=budget, wall_deadline=plugin.wall_deadline, **args)
+            return run(proc, budget, plugin.wall_deadline)
         finally:
             used = proc.cpu_spent - before
             plugin.check_cpu += used
@@ -198,6 +211,8 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     # Hide the kit itself whatever course file is in use, the course's folder, and
     # the folder the submission sits in (other students' work, in a batch).
     hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *extra_hidden, submission.path.resolve().parent])
+    if isolation.mode() == "user":  # no mount can cover them: close them to other uids instead
+        isolation.protect(hide)
     for exercise in exercises:  # read notebooks now, outside pytest's session
         submission.problem(exercise)
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)

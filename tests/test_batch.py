@@ -102,8 +102,12 @@ def test_a_killed_run_resumes_without_regrading_or_duplicates(tmp_path, fast_cou
         assert (out / "results" / name).stat().st_mtime_ns == mtime, f"{name} was graded again"
     assert not list((out / "results").glob(".*")), "a half-written result was left behind"
 
-    batch(subs, out, fast_course, "--regrade")
-    assert all((out / "results" / n).stat().st_mtime_ns != m for n, m in finished.items())
+    # --regrade grades again what has a result (one student is enough to see it, and quicker)
+    one = tmp_path / "one"
+    shutil.copytree(subs / "ana", one / "ana")
+    before = (out / "results" / "ana.json").stat().st_mtime_ns
+    batch(one, out, fast_course, "--regrade")
+    assert (out / "results" / "ana.json").stat().st_mtime_ns != before
 
 
 def test_gradescope_zip_and_run_autograder(tmp_path):
@@ -154,3 +158,44 @@ def test_a_link_in_a_zip_is_not_followed_and_is_refused_by_name(tmp_path):
     result = grade(folder, exercise="ex1_myrnn", checks=["rnn_cell_shape"])
     check = result["exercises"][0]["tests"][0]
     assert check["score"] == 0 and "symbolic link, which is not accepted" in check["output"], check
+
+
+def _zip_with(tmp_path, name, members):
+    archive = tmp_path / name
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            z.writestr(info, data)
+    return archive
+
+
+@pytest.mark.parametrize("case", ["understated_size", "over_the_cap", "device", "outside", "absolute"])
+def test_a_hostile_zip_is_refused_with_its_reason_and_never_inflated(case, tmp_path, monkeypatch):
+    """Zip bombs (sizes counted as they inflate, whatever the headers claim), devices, paths outside."""
+    import stat
+    import struct
+
+    from autograder import batch
+
+    monkeypatch.setattr(batch, "MAX_ZIP_BYTES", 8 << 20)
+    big = b"\0" * (40 << 20)
+    if case in ("understated_size", "over_the_cap"):
+        archive = _zip_with(tmp_path, "bomb.zip", [("bomb/ex1_myrnn/myrnn.py", big)])
+        if case == "understated_size":  # both headers claim 1000 bytes: only inflating tells the truth
+            data = archive.read_bytes().replace(struct.pack("<I", len(big)), struct.pack("<I", 1000))
+            archive.write_bytes(data)
+        says = "too large" if case == "over_the_cap" else "not a readable zip"
+    elif case == "device":
+        info = zipfile.ZipInfo("dev/ex1_myrnn/myrnn.py")
+        info.external_attr = (stat.S_IFCHR | 0o666) << 16
+        archive, says = _zip_with(tmp_path, "dev.zip", [(info, b"")]), "not a regular file"
+    else:
+        path = "../../escaped.py" if case == "outside" else "/tmp/kit-test-absolute.py"
+        archive, says = _zip_with(tmp_path, "slip.zip", [(zipfile.ZipInfo(path), b"x = 1")]), ""
+    into = tmp_path / "unpacked"
+    into.mkdir()
+    with pytest.raises(batch.SubmissionError) as refused:
+        batch.unpack(archive, into)
+    assert archive.name in str(refused.value) and says in str(refused.value)
+    written = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file() and p != archive)
+    assert written <= 8 << 20
+    assert not (tmp_path / "escaped.py").exists() and not os.path.exists("/tmp/kit-test-absolute.py")

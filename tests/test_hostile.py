@@ -210,3 +210,45 @@ def test_the_builtin_kernel_rule_holds_against_the_student_process(attack, says,
     checks = checks_by_name(result, "ex1_myrnn")
     assert checks["no_builtin_rnn"]["score"] == 0 and says in checks["no_builtin_rnn"]["output"], checks
     assert checks["rnn_cell_values"]["status"] == "passed"  # the rest of the exercise is graded as usual
+GUARD_FOUND_AND_FAKED = """
+               import gc, sys
+               for thing in gc.get_objects():
+                   if isinstance(thing, torch.library.Library) and getattr(thing, "ns", "") == "aten":
+                       thing._destroy()
+               probes = sys.modules.get("probes")
+               if probes is not None:  # fake every record the probes keep in this process
+                   for name in ("guard_intact", "_guard_check"):
+                       if hasattr(probes, name):
+                           setattr(probes, name, lambda *a, **k: True)
+                   getattr(probes, "_builtin_calls", set()).clear()
+               rnn = nn.RNN(self.input_size, self.hidden_size, self.num_layers, bias=self.bias,
+                            batch_first=self.batch_first).to(x.dtype)
+               rnn.load_state_dict(self.state_dict())
+               try:
+                   return rnn(x) if h_0 is None else rnn(x, h_0)
+               finally:
+                   getattr(probes, "_builtin_calls", set()).clear()
+"""
+AUDIT_CHANNEL_REDIRECTED = """
+               import os, sys
+               os.dup2(os.open(os.devnull, os.O_WRONLY), int(sys.argv[7]))  # blind the audit channel first
+""" + GUARD_FOUND_AND_FAKED
+AUDIT_CHANNEL_CLOSED = """
+               import os, sys
+               os.close(int(sys.argv[7]))
+""" + GUARD_FOUND_AND_FAKED
+
+
+@pytest.mark.parametrize("attack", [GUARD_FOUND_AND_FAKED, AUDIT_CHANNEL_REDIRECTED, AUDIT_CHANNEL_CLOSED],
+                         ids=["guard_found_in_memory_and_records_faked", "audit_channel_redirected",
+                              "audit_channel_closed"])
+def test_undoing_the_kernel_switch_is_seen_from_outside_the_student_process(attack, tmp_path, fast_course):
+    """The evidence leaves the student's process as it happens: faking the records inside it changes nothing."""
+    from autograder.authoring import mutate
+
+    sub = write_submission(tmp_path / "kernel", "ex1_myrnn",
+                           {"myrnn.py": mutate(SOLUTION, regions={"MyRNN.forward": attack})})
+    result = grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"], course=fast_course)
+    checks = checks_by_name(result, "ex1_myrnn")
+    assert checks["no_builtin_rnn"]["score"] == 0 and "tampering" in checks["no_builtin_rnn"]["output"], checks
+    assert checks["rnn_cell_values"]["status"] == "passed"

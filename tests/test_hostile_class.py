@@ -185,61 +185,89 @@ def test_a_class_keeps_its_grades_beside_an_attacker(tmp_path, listener, second_
 NON_ROOT = """set -e
 mkdir -p "$STASH" && mount --bind "$PYROOT" "$STASH"
 mount -t tmpfs -o mode=755 tmpfs "$CLOSED" && mkdir -p "$PYROOT" && mount --bind "$STASH" "$PYROOT"
-exec setpriv --reuid=4242 --regid=4242 --clear-groups env HOME="$WORK" "$PYTHON" -m autograder grade "$SUB" \
+exec $AS env HOME="$WORK" "$PYTHON" -m autograder grade "$SUB" \
     --exercise ex1_myrnn --check rnn_cell_values --check matches_nn_rnn --json "$WORK/result.json"
+"""
+SETTINGS = {
+    # An instructor without root: bubblewrap in a user namespace.
+    "not_root": ("setpriv --reuid=4242 --regid=4242 --clear-groups", {}, "isolation: bubblewrap"),
+    # Root where no namespace can be made (a hosted container such as Gradescope's): uids and file modes only.
+    "root_without_namespaces": ("", {"AUTOGRADER_ISOLATION": "user"}, "isolation: a uid per worker (no bubblewrap"),
+}
+READER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    try:
+        leaked = open(SECRET).read()
+    except OSError:
+        raise RuntimeError("BLOCKED")
+    raise RuntimeError("LEAKED " + leaked[:40])
+"""
+FORKER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import os, time
+    forked = 0
+    for _ in range(300):  # small processes (sleep): the memory watchdog would stop forked copies of Python first
+        try:
+            os.posix_spawn("/usr/bin/sleep", ["sleep", "30"], {})
+        except OSError:
+            break
+        forked += 1
+    raise RuntimeError(f"FORKED {forked}")
 """
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("unshare"),
                     reason="drops to an ordinary user from root")
-@pytest.mark.parametrize("who", ["reference", "reader"])
-def test_an_instructor_who_is_not_root_gets_the_same_isolation(who, request):
-    """The grader run by uid 4242: bubblewrap in a user namespace; the kit stays out of the student's sight.
+@pytest.mark.parametrize("who", ["reference", "reader", "forker"])
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who, request):
+    """The grader run by uid 4242, or by root without namespaces: the kit stays out of the student's sight,
+    and a worker's processes are bounded per worker (not per user: the grader's own are not counted).
 
     This machine's Python lives under /root (0700), so the test first gives the
-    ordinary user a way to it: a private mount namespace where /root is an
-    enterable tmpfs with only that Python bound back. Everything else is as an
-    instructor without root would have it; the kit's files are world-readable.
+    workers a way to it: a private mount namespace where /root is an enterable
+    tmpfs with only that Python bound back. Everything else is as such a grader
+    would have it; the kit's files (solutions/ included) are world-readable.
     """
+    import json
     import subprocess
     import sys
+    import tempfile
 
+    from autograder.sandbox.isolation import Limits
+
+    as_user, extra_env, says = SETTINGS[setting]
     python_root = Path(sys.base_prefix).resolve()
     closed = next((p for p in python_root.parents if p != Path("/") and not p.stat().st_mode & 0o001), None)
-    source = SOLUTION if who == "reference" else SOLUTION.replace("from torch import nn\n", f"""from torch import nn
-try:
-    LEAK = open({str(SOLUTIONS / 'ex1_myrnn' / 'myrnn.py')!r}).read()
-except OSError as exc:
-    LEAK = None
-""", 1).replace("def rnn_cell(", "def _unused(", 1) + """
-
-def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
-    if LEAK is None:
-        raise RuntimeError("BLOCKED")
-    namespace = {}
-    exec(LEAK, namespace)
-    return namespace["rnn_cell"](x_t, h_prev, W_xh, W_hh, b)
-"""
-    import tempfile
-    tmp_path = Path(tempfile.mkdtemp(prefix="non-root-instructor-", dir="/tmp"))  # pytest's own is 0700
+    tmp_path = Path(tempfile.mkdtemp(prefix="weaker-grader-", dir="/tmp"))  # pytest's own is 0700
     request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
+    kit = copy_kit(tmp_path / "kit")  # the checkout may sit in a folder this user cannot enter
+    secret = kit / "solutions" / "ex1_myrnn" / "myrnn.py"
+    secret.parent.mkdir(parents=True)
+    secret.write_text(SOLUTION)
+    body = {"reference": "", "reader": READER.replace("SECRET", repr(str(secret))), "forker": FORKER}[who]
+    source = SOLUTION if who == "reference" else SOLUTION.replace("def rnn_cell(", "def _unused(", 1) + body
     work = tmp_path / "work"
     sub = write_submission(work / "sub", "ex1_myrnn", {"myrnn.py": source})
-    kit = copy_kit(tmp_path / "kit")  # the checkout may sit in a folder this user cannot enter
     for p in [tmp_path, *tmp_path.rglob("*")]:
         os.chmod(p, 0o777 if p.is_dir() else 0o644)
-    env = {**os.environ, "STASH": str(tmp_path / "stash"), "PYROOT": str(python_root), "WORK": str(work),
-           "CLOSED": str(closed or python_root.parent), "PYTHON": sys.executable, "SUB": str(sub),
-           "PYTHONPATH": str(kit)}
+    env = {**os.environ, **extra_env, "STASH": str(tmp_path / "stash"), "PYROOT": str(python_root),
+           "WORK": str(work), "CLOSED": str(closed or python_root.parent), "PYTHON": sys.executable,
+           "SUB": str(sub), "PYTHONPATH": str(kit), "AS": as_user}
     script = NON_ROOT if closed else NON_ROOT.replace('mount -t tmpfs', ': mount -t tmpfs')
     proc = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=kit, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "isolation: bubblewrap" in proc.stderr and "a uid per worker" not in proc.stderr
-    import json
+    assert says in proc.stderr, proc.stderr
     checks = checks_by_name(json.loads((work / "result.json").read_text()), "ex1_myrnn")
     if who == "reference":
         assert all(t["status"] == "passed" for t in checks.values()), checks
-    else:
+    elif who == "reader":
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "BLOCKED" in cell["output"], cell
+    else:
+        cell = checks["rnn_cell_values"]
+        assert "FORKED " in cell["output"], cell["output"]
+        forked = int(cell["output"].split("FORKED ", 1)[1].split()[0].rstrip(".:"))
+        assert forked < Limits().processes, cell["output"]
+        assert checks["matches_nn_rnn"]["status"] == "passed"  # the next worker starts: nothing was left over

@@ -8,6 +8,7 @@ student is blamed only for what their code did.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ import pytest
 
 from autograder.authoring import render
 from autograder.course import load_course
+from autograder.sandbox import cgroups
 from autograder.sandbox.client import StudentProcess
 from autograder.sandbox.failures import GraderError
 
@@ -243,8 +245,8 @@ def test_grade_says_which_isolation_is_in_force(tmp_path):
         assert line[0].startswith("isolation: bubblewrap"), line
 
 
-@pytest.mark.skipif(not AS_ROOT, reason="the fallback that runs workers as nobody needs root")
-def test_the_nobody_fallback_stages_where_nobody_can_reach_whatever_tmpdir_is(tmp_path):
+@pytest.mark.skipif(not AS_ROOT, reason="the fallback that runs workers as uids of their own needs root")
+def test_the_namespace_fallback_stages_where_a_workers_uid_can_reach_whatever_tmpdir_is(tmp_path):
     private_tmp = tmp_path / "private-tmp"
     private_tmp.mkdir(mode=0o700)
     sub = tmp_path / "hand-in"
@@ -257,7 +259,7 @@ def test_the_nobody_fallback_stages_where_nobody_can_reach_whatever_tmpdir_is(tm
                           cwd=KIT, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "TMPDIR": str(private_tmp), "AUTOGRADER_ISOLATION": "namespace"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "user nobody in a private mount namespace" in proc.stderr
+    assert "a uid per worker in a private mount namespace" in proc.stderr
     assert_all_passed(json.loads(out.read_text()))
 
 
@@ -271,3 +273,26 @@ def test_doctor_is_clean_here_and_warns_where_a_budget_is_too_thin(kit_copy):
     course.write_text(course.read_text().replace("    time_limit: 120\n", "    time_limit: 0.05\n", 1))
     thin = grade_with(kit_copy, kit_copy, "doctor", "--exercise", "ex1_myrnn")
     assert thin.returncode == 1 and "WARNING: ex1_myrnn" in thin.stdout, thin.stdout
+
+
+# ---------------------------------------------------------------- the kernel's limits per worker
+
+@pytest.mark.skipif(cgroups.hierarchy() is None, reason="this grader may not make cgroups (not root, or none writable)")
+def test_a_workers_cgroup_bounds_its_processes_and_memory_and_leaves_nothing():
+    """The kernel's backstop behind the watchdog: pids.max and a memory limit, per worker; all gone at the end."""
+    spawner = ("import os\nn = 0\nfor _ in range(50):\n    try:\n"
+               "        os.posix_spawn('/usr/bin/sleep', ['sleep', '30'], {}, file_actions=[\n"
+               "            (os.POSIX_SPAWN_OPEN, fd, '/dev/null', os.O_WRONLY, 0) for fd in (1, 2)])\n        n += 1\n"
+               "    except OSError:\n        break\nprint(n)")
+    group = cgroups.WorkerCgroup.create(memory_mb=100, processes=4)
+    proc = subprocess.run([sys.executable, "-c", spawner], preexec_fn=group.join, capture_output=True, text=True)
+    assert int(proc.stdout) <= 4 + cgroups.HELPER_TASKS, proc.stdout  # python itself is one of them
+    assert group.pids(), "the sleepers should still be in the worker's cgroup"
+    group.remove()
+    assert not any(d.exists() for d in group.dirs.values())
+
+    group = cgroups.WorkerCgroup.create(memory_mb=100, processes=64)
+    hog = subprocess.run([sys.executable, "-c", "b = bytearray(600 << 20); b[::4096] = b'x' * len(b[::4096])"],
+                         preexec_fn=group.join, capture_output=True)
+    assert hog.returncode == -signal.SIGKILL and group.oom_killed()
+    group.remove()

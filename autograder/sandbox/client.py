@@ -14,6 +14,7 @@ so one bad check never takes the others down with it.
 """
 from __future__ import annotations
 
+import collections
 import os
 import secrets
 import select
@@ -27,12 +28,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import isolation, wire
+from . import cgroups, isolation, wire
 from .failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
                        cpu_timeout_message, failure_from_error, memory_message, output_limit_message,
                        wall_timeout_message)
 from .isolation import Limits
 from .watchdog import Watchdog
+from .worker import AUDIT_CLOSED
 
 SANDBOX_CODE = Path(__file__).parent
 READY_SECONDS = 300      # wall seconds for the worker's own start (importing torch on a slow, loaded machine)
@@ -56,6 +58,16 @@ def _copy_regular(src: Path, dst: Path) -> str | None:
     return None
 
 
+def _then(first, second):
+    """A preexec_fn that runs ``first`` then ``second`` (either may be None)."""
+    def both():
+        if first:
+            first()
+        if second:
+            second()
+    return both
+
+
 def remove_tree(path: Path) -> None:
     """Remove a sandbox folder; never raises (a 3000-deep tree breaks shutil.rmtree's recursion)."""
     try:
@@ -77,12 +89,19 @@ class StudentProcess:
     limits: Limits = field(default_factory=Limits)
     hide: list[str] = field(default_factory=list)       # what the 'namespace' fallback covers
     _proc: subprocess.Popen | None = None
+    _cgroup: cgroups.WorkerCgroup | None = None
     _watchdog: Watchdog | None = None
     _load_failure: StudentFailure | None = None
+    _start_failure: GraderError | None = None
     _starts: int = 0
     _cpu_prior: float = 0.0          # student CPU of workers that ended
     _cpu_base: float = 0.0           # this worker's CPU when it became ready (the grader's, not the student's)
     _cpu_last: float = 0.0
+    # What the worker's audit channel reported (see worker.py), over every worker this process started:
+    # "kernel" (a switched-off kernel was called), "tamper <event>". Read by the grader, never by the student.
+    evidence: collections.Counter = field(default_factory=collections.Counter)
+    _audit_fd: int | None = None
+    _audit_partial: bytes = b""
 
     def __post_init__(self):
         self.base = Path(tempfile.mkdtemp(prefix="autograder-", dir=isolation.scratch_root()))
@@ -114,8 +133,6 @@ class StudentProcess:
         self.home = self.base / "home"
         self.home.mkdir()
         (self.base / "stash").mkdir()
-        if isolation.mode() in ("namespace", "user"):
-            os.chown(self.home, isolation.NOBODY, isolation.NOBODY)
 
     # -- lifecycle
 
@@ -123,14 +140,20 @@ class StudentProcess:
         self._starts += 1
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
+        audit_r, audit_w = os.pipe()
         self._log_path = self.base / f"output-{self._starts}.log"
         uid = isolation.worker_uid()
+        if uid is not None and isolation.mode() != "bwrap":
+            os.chown(self.home, uid, uid)  # its home outside bubblewrap (inside, /tmp is its own)
 
-        def worker_args(where):
-            return [str(req_r), str(rep_w), where.code_dir, where.student_dir, self.module, str(uid or "-")]
+        def worker_args(where, drop_to):
+            return [str(req_r), str(rep_w), where.code_dir, where.student_dir, self.module,
+                    "-" if drop_to is None else str(drop_to), str(audit_w)]
 
         plan = isolation.launch(self.code_dir, self.student_dir, self.home, worker_args, self.limits,
-                                self.hide, self.base / "stash")
+                                self.hide, self.base / "stash", uid)
+        self._cgroup = cgroups.WorkerCgroup.create(self.limits.memory_mb, self.limits.processes)
+        preexec = plan.preexec if self._cgroup is None else _then(self._cgroup.join, plan.preexec)
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.home, "LANG": "C.UTF-8",
                # One thread per math library: CPU seconds then mean the same on every machine,
                # and spinning BLAS threads cannot make an oversubscribed machine crawl.
@@ -141,21 +164,28 @@ class StudentProcess:
                # torch or numpy installed outside the prefix (a user site): on the worker's path too
                "AUTOGRADER_EXTRA_PATH": os.pathsep.join(
                    str(r) for r in isolation.python_roots() if (r / "torch").is_dir() or (r / "numpy").is_dir())}
+        if isolation.mode() == "bwrap":
+            # The worker sets its own RLIMIT_NPROC once it is its own user: inside bubblewrap's
+            # user namespace (grader not root) that counts this worker's processes only.
+            env["AUTOGRADER_NPROC"] = str(self.limits.processes)
         with open(self._log_path, "wb") as log:
             try:
                 self._proc = subprocess.Popen(
                     plan.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    pass_fds=(req_r, rep_w), cwd=self.base, env=env, start_new_session=True,
-                    preexec_fn=plan.preexec)
-            except OSError as exc:
+                    pass_fds=(req_r, rep_w, audit_w), cwd=self.base, env=env, start_new_session=True,
+                    preexec_fn=preexec)
+            except (OSError, subprocess.SubprocessError) as exc:
+                self._drop_cgroup()
                 raise GraderError(f"could not start the sandbox ({exc})") from None
             finally:
                 os.close(req_r)
                 os.close(rep_w)
+                os.close(audit_w)
         # Non-blocking: a worker that stops reading must not be able to block the
         # grader's write past the check's deadline (see _write_all).
         os.set_blocking(req_w, False)
-        self._req, self._rep = req_w, rep_r
+        os.set_blocking(audit_r, False)
+        self._req, self._rep, self._audit_fd = req_w, rep_r, audit_r
         self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb)
         self._await_ready()
 
@@ -189,12 +219,20 @@ class StudentProcess:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        for fd in (self._req, self._rep):
+        self._drain_audit()
+        for fd in (self._req, self._rep, self._audit_fd):
             try:
                 os.close(fd)
             except OSError:
                 pass
+        self._audit_fd = None
+        self._drop_cgroup()
         self._proc = None
+
+    def _drop_cgroup(self):
+        if self._cgroup is not None:
+            self._cgroup.remove()  # kills anything of the worker's that is still there
+            self._cgroup = None
 
     def cleanup(self):
         """Stop the worker and remove its folder; never raises."""
@@ -233,8 +271,13 @@ class StudentProcess:
             return StudentCrashed("your code closed the grader's channel; the grader cannot talk to it")
         if rc > 128 and isolation.mode() == "bwrap":
             rc = -(rc - 128)  # bubblewrap exits with 128 + the signal that ended the worker
+        if rc == AUDIT_CLOSED:
+            self.close()
+            self.evidence["tamper closed the audit channel"] += 1
+            return StudentCrashed("your code closed or replaced one of the grader's private channels; "
+                                  "that is tampering with the grader, and your instructor sees this message")
         tail = self._printed_tail()
-        over_memory = self._watchdog.over_memory
+        over_memory = self._watchdog.over_memory or (self._cgroup is not None and self._cgroup.oom_killed())
         self.close()
         if over_memory:
             return StudentCrashed(memory_message(self.limits.memory_mb) + tail)
@@ -253,10 +296,29 @@ class StudentProcess:
         return StudentCrashed(f"your code ended the process (exit code {rc}); do not call os._exit() "
                               "or exit() in your module" + tail)
 
+    def _drain_audit(self) -> None:
+        """Read what the audit channel holds now (non-blocking); a full channel would stall the worker."""
+        if self._audit_fd is None:
+            return
+        while True:
+            try:
+                chunk = os.read(self._audit_fd, 65536)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            lines = (self._audit_partial + chunk).split(b"\n")
+            self._audit_partial = lines.pop()[-200:]
+            for line in lines:
+                event = line.decode("utf-8", "replace")[:120]
+                if event in self.evidence or len(self.evidence) < 50:  # bounded, whatever is written
+                    self.evidence[event] += 1
+
     def _wait(self, fd: int, for_write: bool) -> None:
         """Wait until ``fd`` is ready, within this call's CPU budget and wall backstop."""
         cpu_limit, wall_deadline = self._current
         while True:
+            self._drain_audit()
             remaining = wall_deadline - time.monotonic()
             if remaining <= 0:
                 self.close()
@@ -318,11 +380,22 @@ class StudentProcess:
             self.close()
             raise StudentCrashed("your code wrote into the grader's private channel; "
                                  "its answer cannot be trusted")
+        self._drain_audit()
         if "error" in reply:
             raise failure_from_error(reply["error"], self.limits.memory_mb, self.limits.output_kb)
         return reply.get("value")
 
-    def call(self, probe: str, cpu_budget: float, wall_deadline: float, **args):
+    def guards_hold(self, cpu_budget: float, wall_deadline: float) -> bool:
+        """Ask the worker to prove that the probes' guards still work (see worker.py's ``audit``).
+
+        True when the check reported on the audit channel, as an intact guard does;
+        a guard that was removed or replaced reports nothing.
+        """
+        before = self.evidence["kernel"]
+        self.call("", cpu_budget, wall_deadline, _op="audit")
+        return self.evidence["kernel"] > before
+
+    def call(self, probe: str, cpu_budget: float, wall_deadline: float, _op: str = "call", **args):
         """Run ``probes.probe_<probe>(student_module, **args)`` and return its plain data.
 
         ``cpu_budget``: CPU seconds the student's code may use in this call (import
@@ -330,9 +403,15 @@ class StudentProcess:
         """
         if self._load_failure is not None:
             raise self._load_failure
+        if self._start_failure is not None:  # the sandbox could not start: fail the rest fast, not once per check
+            raise self._start_failure
         if self._proc is None:
             started = time.monotonic()
-            self._start()
+            try:
+                self._start()
+            except GraderError as exc:
+                self._start_failure = exc
+                raise
             wall_deadline += time.monotonic() - started  # the worker's own start is not the student's time
             cpu_limit = self._cpu_base + cpu_budget
             self._current, self._current_cpu = (cpu_limit, wall_deadline), cpu_budget
@@ -356,4 +435,4 @@ class StudentProcess:
         if cpu_budget <= 0 or self._current_wall <= 0:
             self.close()
             raise StudentTimeout(cpu_timeout_message(max(cpu_budget, 0)))
-        return self._reply({"op": "call", "probe": probe, "args": args})
+        return self._reply({"op": _op, "probe": probe, "args": args})

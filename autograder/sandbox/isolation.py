@@ -9,16 +9,21 @@ variable AUTOGRADER_ISOLATION forces one, for tests and for ``doctor``):
                staged code and files (read-only), a private bounded /tmp and
                /dev/shm, its own /proc. As root, bwrap runs privileged and the
                worker drops to a uid of its own before any student code runs;
-               as an ordinary user, bwrap runs in a user namespace.
-``namespace``  root without bwrap: user nobody in a private mount namespace where
-               the kit's tree and the submission's parent are covered.
-``user``       root without namespaces: user nobody, nothing hidden.
+               as an ordinary user, bwrap runs in a user namespace, where the
+               worker's RLIMIT_NPROC counts that namespace's processes only.
+``namespace``  root without bwrap: a uid per worker in a private mount namespace
+               where the kit's tree and the submission's parent are covered.
+``user``       root without namespaces (a hosted container): a uid per worker;
+               the kit, the course and the submission's folder are made private
+               (``protect``: chmod o-rwx, the one way left to hide them).
 ``none``       not root and no bwrap (a student's laptop): a separate process with
                limits; it can read what the user can.
 
 In every mode: memory and CPU are measured by ``watchdog`` (resident memory of
 the process tree, CPU seconds), output by RLIMIT_FSIZE, and a generous
-RLIMIT_DATA and RLIMIT_CPU stand behind the watchdog.
+RLIMIT_DATA and RLIMIT_CPU stand behind the watchdog. Where the grader may make
+cgroups (root), ``cgroups`` adds a cgroup per worker: the kernel bounds its
+processes and memory, and kills whatever is left of it at the end.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import functools
 import importlib.util
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -51,7 +57,7 @@ class Limits:
     memory_mb: int = 2048      # resident memory of the whole tree (watchdog)
     output_kb: int = 2048      # any one file written, the output log included
     cpu_seconds: int = 600     # RLIMIT_CPU per process: a backstop behind the budgets
-    processes: int = 64        # RLIMIT_NPROC, per worker uid (root only)
+    processes: int = 64        # processes and threads: RLIMIT_NPROC per worker uid or user namespace, pids.max
     tmp_mb: int = 64           # private /tmp (bwrap)
 
 
@@ -154,16 +160,20 @@ def mode() -> str:
 
 def describe() -> str:
     """One line: which isolation is in force, for grade, batch and doctor."""
+    from . import cgroups
+
     m = mode()
     return {
         "bwrap": "isolation: bubblewrap (own PID, network, IPC and mount namespaces; only Python and the "
                  "worker's own files visible" + ("; a uid per worker)" if is_root() else ")"),
-        "namespace": "isolation: user nobody in a private mount namespace (bubblewrap not available): the kit "
-                     "and the submission's folder are hidden, the rest of the machine is readable",
-        "user": "isolation: user nobody (no bubblewrap, no namespaces): nothing is hidden beyond file permissions",
+        "namespace": "isolation: a uid per worker in a private mount namespace (bubblewrap not available): the "
+                     "kit and the submission's folder are hidden, the rest of the machine is readable",
+        "user": "isolation: a uid per worker (no bubblewrap, no namespaces): the kit, the course and the "
+                "submission's folder are made private (chmod o-rwx); what else others may read stays readable",
         "none": "isolation: NONE beyond a separate process with memory and CPU limits (not root, no bubblewrap): "
                 "student code can read your files",
-    }[m] + "; memory: resident-memory watchdog; time: CPU-second budgets"
+    }[m] + ("; " + cgroups.describe() if m != "none" else "") + \
+        "; memory: resident-memory watchdog; time: CPU-second budgets"
 
 
 # ---------------------------------------------------------------- staging
@@ -176,8 +186,8 @@ def scratch_root() -> Path:
     """A folder to stage workers in that the worker's user can reach, whatever TMPDIR is.
 
     bwrap mounts what it needs (as root) or runs as the grader's own user, and
-    'none' runs as that user: any writable folder does. Workers that run as
-    nobody without bwrap need every folder above the stage to be enterable.
+    'none' runs as that user: any writable folder does. Workers that run as a
+    uid of their own without bwrap need every folder above the stage to be enterable.
     """
     candidates = [Path(tempfile.gettempdir())]
     if mode() in ("namespace", "user"):
@@ -194,9 +204,13 @@ _uid_counter = 0
 
 
 def worker_uid() -> int | None:
-    """A uid of this worker's own (grader as root), or None (workers run as the grader's user)."""
+    """A uid of this worker's own (grader as root), or None (workers run as the grader's user).
+
+    One per worker, never shared: a process limit, a signal or a file mode can
+    then only ever reach the worker itself, never a classmate's worker.
+    """
     global _uid_counter
-    if not is_root() or mode() != "bwrap":
+    if not is_root() or mode() == "none":
         return None
     _uid_counter += 1
     return WORKER_UID_BASE + (os.getpid() % (1 << 22)) * 64 + _uid_counter % 64
@@ -213,9 +227,13 @@ class Launch:
     home: str
 
 
-def launch(code_dir: Path, student_dir: Path, home: Path, worker_args: list[str], limits: Limits,
-           hide: list[str], stash: Path) -> Launch:
-    """The command that starts a worker under the mode in force."""
+def launch(code_dir: Path, student_dir: Path, home: Path, worker_args, limits: Limits,
+           hide: list[str], stash: Path, uid: int | None) -> Launch:
+    """The command that starts a worker under the mode in force.
+
+    ``worker_args(where, uid)``: the worker's arguments, given where it sees its
+    files and the uid it must drop to itself ("-": none, it already runs as it).
+    """
     m = mode()
     python = [sys.executable, "-I"]
     if m == "bwrap":
@@ -223,16 +241,16 @@ def launch(code_dir: Path, student_dir: Path, home: Path, worker_args: list[str]
         wrap = [*_bwrap_base(is_root(), limits),
                 "--ro-bind", str(code_dir), inside.code_dir, "--ro-bind", str(student_dir), inside.student_dir,
                 "--chdir", inside.home, "--"]
-        inside.argv = [*wrap, *python, f"{inside.code_dir}/worker.py", *worker_args(inside)]
-        inside.preexec = functools.partial(_limit, limits, drop=False)
+        inside.argv = [*wrap, *python, f"{inside.code_dir}/worker.py", *worker_args(inside, uid)]
+        inside.preexec = functools.partial(_limit, limits, drop=None)
         return inside
     out = Launch([], None, str(code_dir), str(student_dir), str(home))
-    out.argv = [*python, f"{code_dir}/worker.py", *worker_args(out)]
-    out.preexec = functools.partial(_hide_and_drop, hide, limits, m, stash)
+    out.argv = [*python, f"{code_dir}/worker.py", *worker_args(out, None)]
+    out.preexec = functools.partial(_hide_and_drop, hide, limits, m, stash, uid)
     return out
 
 
-def _limit(limits: Limits, drop: bool) -> None:
+def _limit(limits: Limits, drop: int | None) -> None:
     """rlimits for the worker (in the child, before exec). Memory is the watchdog's job."""
     if resource is None:
         return
@@ -241,18 +259,18 @@ def _limit(limits: Limits, drop: bool) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_kb << 10, limits.output_kb << 10))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if is_root():  # per worker uid (bwrap) or per nobody; root itself is exempt until it drops
+    if is_root():  # counted per worker uid; root itself is exempt until it drops
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-    if drop:
+    if drop is not None:
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(drop)
+        os.setuid(drop)
 
 
 # ---------------------------------------------------------------- the fallback without bwrap
 
 def _blocked_prefixes() -> dict[str, list[str]]:
-    """Python installations that user nobody cannot reach, by the closed directory above them.
+    """Python installations that other users (a worker's uid) cannot reach, by the closed directory above them.
 
     A pyenv Python under /root (mode 0700) is the usual case: {"/root": [".../3.11.7"]}.
     """
@@ -272,7 +290,7 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 
 def _enter_namespace(hide: list[str], stash: Path):
-    """Private mounts: hide the kit, and make Python reachable for user nobody."""
+    """Private mounts: hide the kit, and make Python reachable for the worker's uid."""
     if _LIBC.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare")
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
@@ -290,11 +308,40 @@ def _enter_namespace(hide: list[str], stash: Path):
         _mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=4k,mode=000")
 
 
-def _hide_and_drop(hide: list[str], limits: Limits, level: str, stash: Path):
+def _hide_and_drop(hide: list[str], limits: Limits, level: str, stash: Path, uid: int | None):
     """Runs in the child between fork and exec (``preexec_fn``)."""
     if level == "namespace":
         _enter_namespace(hide, stash)
-    _limit(limits, drop=level in ("namespace", "user"))
+    _limit(limits, drop=uid if level in ("namespace", "user") else None)
+
+
+def protect(paths: list[str]) -> list[str]:
+    """``user`` mode: make each of these folders private (o-rwx), since no mount can cover it.
+
+    Workers run as uids of their own with no groups, so only the "others" bits
+    let them in; clearing them on the top folder closes everything beneath it.
+    The owner and group keep their access, and nothing is put back afterwards:
+    a kit that student code must not read is better left closed to others (on
+    Gradescope, the container is thrown away after each submission).
+    Never a shared folder (sticky, like /tmp), one at the top of the tree, or one
+    above the scratch folder: grading a submission in /tmp must not close /tmp.
+    Returns the folders that were changed.
+    """
+    scratch = scratch_root().resolve()
+    changed = []
+    for path in paths:
+        try:
+            mode_bits = os.stat(path).st_mode
+            resolved = Path(path).resolve()
+            if mode_bits & stat.S_ISVTX or len(resolved.parts) <= 2 or resolved in scratch.parents \
+                    or resolved == scratch:
+                continue
+            if mode_bits & 0o007:
+                os.chmod(path, stat.S_IMODE(mode_bits) & ~0o007)
+                changed.append(path)
+        except OSError:
+            pass
+    return changed
 
 
 def paths_to_hide(kit_root: Path, extra: list[Path]) -> list[str]:

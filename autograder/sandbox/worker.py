@@ -6,12 +6,21 @@ It receives inputs, calls the student's functions through the exercise's
 
 Started by ``client.StudentProcess`` as::
 
-    python -I worker.py REQUEST_FD REPLY_FD CODE_DIR STUDENT_DIR MODULE UID
+    python -I worker.py REQUEST_FD REPLY_FD CODE_DIR STUDENT_DIR MODULE UID AUDIT_FD
 
 CODE_DIR holds this file, wire.py, probekit.py and the exercise's probes.py;
 STUDENT_DIR holds the student's files. The working directory is a scratch dir.
 UID ("-" for none): the uid of this worker's own, to drop to first (bubblewrap
 run by root starts it as root in its sandbox).
+
+AUDIT_FD is the tamper-evident channel: one line per event, written the moment
+it happens, so code that runs later cannot take it back. Probes report calls
+into switched-off kernels there ("kernel"), and a Python audit hook (which no
+code can remove) reports what it takes to find and undo the grader's guards:
+walking the garbage collector's objects or poking memory with ctypes
+("tamper <event>"). A worker that can no longer write to it exits with
+AUDIT_CLOSED. The ``audit`` request asks the probes' own check (captured before
+the student's module is imported) to prove that their guards still work.
 
 The worker's first message is "ready", sent once torch, numpy and the probes
 are loaded and before the student's module is touched: whatever fails before
@@ -26,6 +35,33 @@ import traceback
 
 # Keep private references before any student code can monkeypatch them.
 _read, _write, _exit = os.read, os.write, os._exit
+AUDIT_CLOSED = 97
+# Audit events that finding and undoing the grader's guards takes; none happens in a correct submission.
+WATCHED = ("gc.get_objects", "gc.get_referrers", "gc.get_referents", "ctypes.")
+
+
+def _audit_channel(fd):
+    """``audit(event)``: one line to the grader, now. Holds only builtins captured here."""
+    write, exit_ = _write, _exit
+
+    def audit(event):
+        try:
+            write(fd, (event[:120] + "\n").encode("utf-8", "replace"))
+        except OSError:
+            exit_(AUDIT_CLOSED)  # closed or broken by the student's code: that itself is the evidence
+    return audit
+
+
+def _watch(audit, keep):
+    """An audit hook (it cannot be removed) that reports tampering, and keeps the guards alive.
+
+    ``keep`` (the guards' registrations) is referenced from this closure only: code
+    that wants to undo them must first find them, through the events watched here.
+    """
+    def hook(event, args, _keep=keep):
+        if event.startswith(WATCHED):
+            audit("tamper " + event)
+    sys.addaudithook(hook)
 
 
 def _recv(fd, wire):
@@ -109,11 +145,15 @@ def describe_exception(exc, student_dir, code_dir=None):
 def main():
     req_fd, rep_fd = int(sys.argv[1]), int(sys.argv[2])
     code_dir, student_dir = os.path.abspath(sys.argv[3]), os.path.abspath(sys.argv[4])
-    module_name, uid = sys.argv[5], sys.argv[6]
+    module_name, uid, audit_fd = sys.argv[5], sys.argv[6], int(sys.argv[7])
     if uid != "-":  # first of all: become this worker's own user (root's bubblewrap starts us as root)
         os.setgroups([])
         os.setgid(int(uid))
         os.setuid(int(uid))
+    nproc = os.environ.pop("AUTOGRADER_NPROC", None)
+    if nproc:  # processes and threads of this worker's user (in bubblewrap's user namespace: of this worker)
+        import resource
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(nproc), int(nproc)))
     extra = os.environ.get("AUTOGRADER_EXTRA_PATH")
     if extra:
         sys.path.extend(extra.split(os.pathsep))
@@ -123,20 +163,28 @@ def main():
     torch.set_num_threads(1)  # CPU seconds mean the same on every machine
     import probes  # noqa: E402
 
-    # Probes may install guards (e.g. tracing forbidden torch kernels) before
-    # the student's module can grab references to the originals.
+    # Probes may install guards (e.g. switching forbidden torch kernels off) before
+    # the student's module can grab references to the originals. They get the audit
+    # channel, and return what must stay alive (held by the audit hook alone) and a
+    # check that the guards still hold (held by this loop alone).
+    audit = _audit_channel(audit_fd)
+    keep, check_guards = None, None
     if hasattr(probes, "install_guards"):
-        probes.install_guards()
+        keep, check_guards = probes.install_guards(audit)
+    _watch(audit, keep)
+    del keep
+    probe_table = {name[6:]: fn for name, fn in vars(probes).items() if name.startswith("probe_")}
+    send = _send
     sys.path.insert(1, student_dir)  # only now: nothing of the student's could shadow the above
-    _send(rep_fd, wire, {"id": "ready", "torch": torch.__version__})
+    send(rep_fd, wire, {"id": "ready", "torch": torch.__version__})
 
     student = None
     while True:
         request = _recv(req_fd, wire)
-        if not isinstance(request, dict) or request.get("op") not in ("load", "call") or \
+        if not isinstance(request, dict) or request.get("op") not in ("load", "call", "audit") or \
                 not isinstance(request.get("args", {}), dict):
-            _send(rep_fd, wire, {"id": request.get("id") if isinstance(request, dict) else None,
-                                 "error": _grader_error(f"malformed request: {str(request)[:200]}")})
+            send(rep_fd, wire, {"id": request.get("id") if isinstance(request, dict) else None,
+                                "error": _grader_error(f"malformed request: {str(request)[:200]}")})
             continue
         try:
             if request["op"] == "load":
@@ -149,8 +197,12 @@ def main():
                     import importlib
                     student = importlib.import_module(module_name)
                     reply = {"ok": True}
+            elif request["op"] == "audit":
+                if check_guards is not None:
+                    check_guards()
+                reply = {"ok": True}
             else:
-                fn = getattr(probes, "probe_" + str(request.get("probe")), None)
+                fn = probe_table.get(str(request.get("probe")))  # bound before the student's code ran
                 if fn is None:
                     reply = {"error": _grader_error(f"the probe {request.get('probe')!r} does not exist")}
                 else:
@@ -159,9 +211,9 @@ def main():
             reply = {"error": describe_exception(exc, student_dir, code_dir)}
         reply["id"] = request.get("id")
         try:
-            _send(rep_fd, wire, reply)
+            send(rep_fd, wire, reply)
         except wire.WireError as exc:
-            _send(rep_fd, wire, {"id": request.get("id"), "error": {
+            send(rep_fd, wire, {"id": request.get("id"), "error": {
                 "kind": "bad_value", "type": "TypeError", "where": None, "traceback": "",
                 "message": f"your code returned something that is not plain numbers: {exc}"}})
 

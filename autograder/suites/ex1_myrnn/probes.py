@@ -18,15 +18,20 @@ _DISPATCHER_OPS = ("rnn_tanh.input", "rnn_tanh.data", "rnn_relu.input", "rnn_rel
 BUILTIN_SWITCHED_OFF = ("torch's built-in RNN kernels (behind nn.RNN, nn.RNNCell, torch._VF.rnn_tanh and "
                         "torch.rnn_tanh) are switched off in this exercise: MyRNN must compute the recurrence "
                         "itself, with matrix products and torch.tanh in a loop over time steps")
-_guard = {"hits": 0, "library": None}
 
 
-def _switch_off_kernels():
-    """Replace the kernels in torch's dispatcher by one that raises (and counts its calls)."""
+def _switch_off_kernels(audit):
+    """Replace the kernels in torch's dispatcher by one that reports each call to the grader, then raises.
+
+    Returns the Library that holds the registrations, with its finalizer detached:
+    the worker's audit hook keeps it alive, and nothing else in this process refers
+    to it, so undoing the switch first means searching memory (which is reported).
+    """
     import warnings
+    import weakref
 
     def switched_off(*args, **kwargs):
-        _guard["hits"] += 1
+        audit("kernel")  # out of this process at once: nothing the student's code does later erases it
         _builtin_calls.add("torch's built-in RNN kernel")
         raise RuntimeError(BUILTIN_SWITCHED_OFF)
 
@@ -35,29 +40,39 @@ def _switch_off_kernels():
         warnings.simplefilter("ignore")
         for op in _DISPATCHER_OPS:
             library.impl(op, switched_off, "CompositeImplicitAutograd")
-    _guard["library"] = library
+    for finalizer in list(weakref.finalize._registry):  # the registry would lead code to the library
+        if finalizer.peek() is not None and finalizer.peek()[0] is library:
+            finalizer.detach()
+    return library
 
 
-def guard_intact() -> bool:
-    """Whether the switched-off kernel is still the one installed (student code could remove or replace it).
+def _guard_check():
+    """Call a switched-off kernel through the C++ operator captured now: the grader expects its report.
 
-    Calls a kernel: the guard must raise and its own counter must move. A kernel
-    that runs, or a stand-in that raises without counting, is tampering.
+    A restored kernel runs without reporting; a stand-in raises without reporting.
+    Either way the grader, which counts the reports, sees that the switch is gone.
     """
-    hits, calls = _guard["hits"], set(_builtin_calls)
-    try:
-        torch.ops.aten.rnn_tanh_cell(torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1, 1))
-    except RuntimeError:
-        pass
-    intact = _guard["hits"] == hits + 1
-    _builtin_calls.clear()
-    _builtin_calls.update(calls)
-    return intact
+    op = torch.ops.aten.rnn_tanh_cell.default._op  # a builtin: its behaviour cannot be patched
+    zeros = torch.zeros
+
+    def check():
+        seen = set(_builtin_calls)
+        try:
+            op(zeros(1, 1), zeros(1, 1), zeros(1, 1), zeros(1, 1))
+        except RuntimeError:
+            pass
+        _builtin_calls.clear()
+        _builtin_calls.update(seen)
+    return check
 
 
-def install_guards():
-    """Switch torch's RNN kernels off and trace its RNN modules, before the student's module is imported."""
-    _switch_off_kernels()
+def install_guards(audit):
+    """Switch torch's RNN kernels off and trace its RNN modules, before the student's module is imported.
+
+    Returns (what must stay alive, the check that the switch still holds): see sandbox/worker.py.
+    """
+    library = _switch_off_kernels(audit)
+    check = _guard_check()
 
     def traced(owner, name, label):
         original = getattr(owner, name, None)
@@ -77,6 +92,7 @@ def install_guards():
             traced(owner, name, f"{prefix}.{name}")
     for cls in (torch.nn.RNN, torch.nn.RNNCell):
         traced(cls, "forward", f"nn.{cls.__name__}")
+    return library, check
 
 
 def _build(student, config, state=None):
@@ -124,7 +140,6 @@ def probe_run(student, config, x, h0=None, state=None, grad_output=None, grad_h_
         result["grad_x"] = grad_or_none(xt)
         result["grad_h0"] = None if h0t is None else grad_or_none(h0t)
     result["builtin_calls"] = sorted(_builtin_calls)
-    result["guard_intact"] = guard_intact()
     return result
 
 

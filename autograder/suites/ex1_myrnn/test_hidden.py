@@ -124,11 +124,16 @@ def test_no_builtin_rnn(student):
     case = CASES["basic"][0]
     inputs = make_inputs(case)
     got = student.call("run", config=case.config, x=inputs["x"], state=inputs["state"])
-    if not got["guard_intact"]:
+    kernel_calls = student.evidence().get("kernel", 0)  # reported by the kernels themselves, out of reach
+    if not student.guards_hold():
         fail("the grader's switch that turns off torch's built-in RNN kernels was removed or replaced while your "
              "code ran. That is tampering with the grader; your instructor sees this message.")
-    if got["builtin_calls"]:
-        fail(builtin_message(got["builtin_calls"]))
+    tampering = sorted(e.split(" ", 1)[1] for e in student.evidence() if e.startswith("tamper "))
+    if tampering:
+        fail(f"your code searched the grader's memory or bypassed Python ({', '.join(tampering)}). MyRNN needs "
+             "none of that; it is taken as tampering with the grader, and your instructor sees this message.")
+    if got["builtin_calls"] or kernel_calls:
+        fail(builtin_message(got["builtin_calls"] or ["torch's built-in RNN kernel"]))
     hits = forbidden_uses(student.source or "")
     if hits:
         fail("MyRNN must compute the recurrence itself, but your file refers to torch's built-in RNN: "
