@@ -179,7 +179,7 @@ class GradingPlugin:
     def result(self) -> SubmissionResult:
         out = SubmissionResult(str(self.submission.path), peak_rss_mb=dict(self.peak_rss_mb))
         for exercise in self.exercises.values():
-            er = ExerciseResult(exercise.id, exercise.title)
+            er = ExerciseResult(exercise.id, exercise.title, notes=self.submission.notes(exercise))
             for check in self.selected(exercise):
                 er.tests.append(self.results.get((exercise.id, check.name)) or CheckResult(
                     name=check.name, score=0.0, max_score=check.points, status=GRADER_ERROR,

@@ -1,13 +1,19 @@
 """What a notebook's cells call: ``check_public(exercise)`` and ``check(exercise, name)``.
 
 Neither asserts anything about the student's code in the notebook's kernel,
-where the student's own code could fake it. Both hand the files the solution
-cells wrote to the kit's grader, in a separate process (``python -I -m
-autograder grade``) that runs the student's code in its sandbox, and report
-its verdicts: the same checks, the same messages as a ``.py`` submission.
+where the student's own code could fake it. Both hand the student's code to
+the kit's grader, in a separate process (``python -I -m autograder grade``)
+that runs it in its sandbox, and report its verdicts: the same checks, the
+same messages as a ``.py`` submission. The code graded is:
+
+- in the student's Jupyter: the notebook itself, as last saved (the one reading
+  of ``notebooks.extract``), never a ``.py`` file left beside it;
+- under ``nbgrader autograde``: the files the kit's hooks staged from the
+  submitted notebook, read the same way (``nbgrader_hooks``), or the reason the
+  notebook holds none (``PROBLEM_FILE``), which then fails every check.
 
 The first call grades the whole exercise once and keeps the result for as long
-as the files are unchanged, so a notebook with 17 graded cells costs one grading.
+as the code is unchanged, so a notebook with 17 graded cells costs one grading.
 """
 from __future__ import annotations
 
@@ -18,11 +24,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .course import load_course
 
 _cache: dict[tuple[str, str], dict] = {}
+PROBLEM_FILE = ".rnn-kit-problem.txt"   # written by nbgrader_hooks.StageStudentFiles
+
+
+def _autograding() -> bool:
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
 class CheckNotPassed(AssertionError):
@@ -36,19 +48,34 @@ def _exercise(exercise_id: str):
     return course.exercises[exercise_id]
 
 
+def _problem_result(exercise, problem: str) -> dict:
+    """Every check failed for one reason (the notebook holds no code the grader can read)."""
+    return {"id": exercise.id, "title": exercise.title, "tests": [
+        {"name": c.name, "score": 0.0, "max_score": c.points, "status": "failed", "output": problem,
+         "visibility": c.visibility, "images": [], "cpu_seconds": 0.0} for c in exercise.checks.values()]}
+
+
 def _grade(exercise_id: str, folder: Path) -> dict:
-    """Grade the exercise's files in ``folder`` (default: the notebook's); cached by their contents."""
+    """Grade the exercise's code (see the module's docstring for which); cached by its contents."""
     exercise = _exercise(exercise_id)
+    notebook = folder / f"{exercise_id}.ipynb"
+    if _autograding() and (folder / PROBLEM_FILE).is_file():
+        return _problem_result(exercise, (folder / PROBLEM_FILE).read_text(encoding="utf-8", errors="replace"))
+    use_notebook = notebook.is_file() and not _autograding()
+    sources = [notebook.name] if use_notebook else list(exercise.files)
     digest = hashlib.sha256()
-    for name in exercise.files:
+    for name in sources:
         path = folder / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<missing>") + b"\0")
     key = (exercise_id, digest.hexdigest())
     if key not in _cache:
+        if use_notebook:
+            saved = time.strftime("%H:%M:%S", time.localtime(notebook.stat().st_mtime))
+            print(f"(grading {notebook.name} as last saved, at {saved}: save it after editing your code)")
         with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as tmp:
             submission = Path(tmp) / "submission"
             (submission / exercise_id).mkdir(parents=True)
-            for name in exercise.files:  # only the student files: nothing else beside the notebook counts
+            for name in sources:  # only the notebook, or only the student files: nothing else counts
                 if (folder / name).is_file():
                     shutil.copy(folder / name, submission / exercise_id / name)
             out = Path(tmp) / "result.json"

@@ -1,25 +1,36 @@
 """The kit's part of nbgrader's configuration (``configure``) and its two preprocessors.
 
-nbgrader alone trusts the student's kernel: a student can add a cell that
-redefines ``check``, turn their solution cell into code that patches
-``AssertionError``, ship a ``torch.py`` that shadows the real one, or submit
-a notebook naming a kernel the grading machine lacks. So, during ``autograde``:
+nbgrader alone trusts the student's kernel and the files on disk: a student can
+add a cell that redefines ``check``, turn their solution cell into code that
+patches ``AssertionError``, ship a ``torch.py`` that shadows the real one, hand
+in a correct ``myrnn.py`` beside a wrong notebook, or submit a notebook nbgrader
+cannot even read. So, during ``autograde``:
 
+- ``read_submissions`` (nbgrader's pre-convert hook, before nbgrader reads a
+  notebook) reads each submitted notebook with the kit's one reader
+  (``notebooks``), exactly as ``python -m autograder grade`` does, and keeps
+  the verdict (the student's files, or why there are none). A notebook nbgrader
+  would abort on is replaced by the released notebook; the student's file is
+  kept beside it as ``<name>.ipynb.original``, and every later reading reads it;
 - ``OnlyKitCells`` (while sanitising) makes the only code the kernel runs the
-  kit's own: every solution cell is forced to start with its ``%%writefile``
-  line (so its body is written to the file, never executed), and every cell
-  the student added is commented out;
-- ``RemoveStrayCode`` (before execution) removes Python files that are neither
-  the exercise's given files nor its student files from the working folder;
+  kit's own: the solution cells and every cell the student added are
+  commented out (the student's code runs only in the grader's sandbox);
+- ``StageStudentFiles`` (before execution) removes every Python file from the
+  working folder but the exercise's given files, and writes the student files
+  from the verdict: a ``.py`` handed in beside the notebook is never graded;
 - the notebook's kernelspec is the course's (nbgrader's OverwriteKernelspec,
   and ``Execute.kernel_name``), and cells have the time the course allows.
 
 And in ``generate_feedback``, ``ScrubHiddenTests`` removes the hidden checks'
 code from the cells and every traceback from the outputs, keeping only the
-grader's message, so feedback never shows how a hidden check is written.
+grader's message, so feedback never shows how a hidden check is written, and
+``InertStudentContent`` leaves nothing active (HTML, scripts, event handlers,
+javascript: links) from the student's markdown and outputs in the page.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -30,9 +41,91 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 
 from .course import load_course
 from .nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, TASK_TEXT_ID
-from .notebooks import cell_code, nbgrader_meta, solution_cell_id, writefile_line
+from . import jupyter
+from .notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, nbgrader_meta,
+                        notebook_name, parse, repaired_original, solution_cell_id)
 
 NEUTRALISED = "# This cell was not run by the grader: only the notebook's own cells run when grading.\n"
+SOLUTION_NOT_RUN = ("# Your code from this cell is graded in the course's sandbox, not run in this kernel.\n")
+
+
+def _verdict(raw: bytes, label: str, exercise) -> tuple[dict | None, dict]:
+    """(the notebook's JSON or None if unreadable, {"files": ...} or {"problem": ...}): the one reading."""
+    try:
+        data = parse(raw, label)
+    except NotebookProblem as exc:
+        return None, {"problem": str(exc)}
+    try:
+        return data, {"files": files_from_cells(data["cells"], exercise.files, label)}
+    except NotebookProblem as exc:
+        return data, {"problem": str(exc)}
+
+
+_VERDICTS: dict[tuple[str, str], dict] = {}   # (student, exercise) -> the reading, from hook to preprocessor
+
+
+def _nbgrader_can_read(data: dict, exercise) -> bool:
+    """Whether nbgrader would grade this notebook as it is: UTF-8 text, nbformat's schema, valid
+    nbgrader metadata, every graded cell of the kit present, its solution cells still plain solution cells."""
+    import nbformat
+
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        nb = nbformat.from_dict(data)
+        nbformat.validate(nb)
+        from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+        validator = MetadataValidatorV3()
+        solution_ids = {solution_cell_id(name) for name in exercise.files}
+        present = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
+        if not set(exercise.checks) <= present:  # a graded cell deleted: nbgrader would score it as missing
+            return False
+        for cell in nb.cells:
+            if "nbgrader" in cell.get("metadata", {}):
+                validator.validate_cell(cell)
+                meta = cell.metadata.nbgrader
+                if meta.get("grade_id") in solution_ids and (meta.get("locked") or meta.get("grade")
+                                                             or not meta.get("solution")):
+                    return False
+        return True
+    except Exception:  # noqa: BLE001 - any failure means nbgrader would abort on it
+        return False
+
+
+def read_submissions(assignment=None, student=None, notebooks=()):
+    """nbgrader's pre-convert hook for autograde: the kit's reading of every submitted notebook, first.
+
+    The reading (files, or why there are none) is kept for ``StageStudentFiles``.
+    A notebook nbgrader would read as it is stays untouched. One it would abort
+    on is replaced by the released notebook, with the student's file kept beside
+    it as ``<name>.ipynb.original`` (which ``python -m autograder grade`` then
+    reads: the same verdict).
+    """
+    import logging
+
+    import nbformat
+
+    course = load_course()
+    for path in map(Path, notebooks):
+        exercise = course.exercises.get(path.stem)
+        if exercise is None or path.name != notebook_name(exercise.id):
+            continue
+        try:
+            source = repaired_original(path) or path  # a second autograde: the student's own file
+            raw = source.read_bytes()
+            data, verdict = _verdict(raw, path.name, exercise)
+            # submitted/<student>/<assignment>/<notebook>: nbgrader's layout (the hook's own ``student``
+            # argument is the command line's pattern, not this notebook's student)
+            _VERDICTS[(path.parent.parent.name, exercise.id)] = verdict
+            if source is path and (data is None or not _nbgrader_can_read(data, exercise)):
+                # nbgrader would abort on it: it reads the released notebook instead, and every reading
+                # of this hand-in (this one, grade's, a second autograde's) reads the student's file
+                released = Path("release") / exercise.id / path.name
+                nb = nbformat.read(released, as_version=4) if released.is_file() else nbformat.v4.new_notebook()
+                nb.metadata[REPAIRED_KEY] = hashlib.sha256(raw).hexdigest()
+                path.with_name(path.name + ".original").write_bytes(raw)
+                nbformat.write(nb, path)
+        except Exception:  # noqa: BLE001 - never abort autograde for one student: say so, grade what we can
+            logging.getLogger("autograder").exception("could not read %s", path)
 
 
 def _kit_exercise(resources):
@@ -64,17 +157,21 @@ class OnlyKitCells(NbGraderPreprocessor):
             if cell.cell_type != "code":
                 continue
             if grade_id in solution_ids:
-                cell.source = f"{writefile_line(solution_ids[grade_id])}\n{cell_code(cell.source)}"
+                cell.source = SOLUTION_NOT_RUN + "\n".join(f"# {ln}" for ln in cell.source.splitlines())
             elif grade_id not in kit_ids:
                 cell.source = NEUTRALISED + "\n".join(f"# {ln}" for ln in cell.source.splitlines())
         return nb, resources
 
 
-class RemoveStrayCode(NbGraderPreprocessor):
-    """Before execution, in the autograded folder: no Python file the student put beside the notebook.
+class StageStudentFiles(NbGraderPreprocessor):
+    """Before execution, in the autograded folder: the student's files are what the notebook holds.
 
-    The kernel's working folder is on its import path, so a submitted ``torch.py``
-    or ``autograder/`` package would stand in for the real one.
+    Every Python file but the exercise's given files goes (the kernel's working
+    folder is on its import path, so a submitted ``torch.py`` or ``autograder/``
+    package would stand in for the real one, and a ``myrnn.py`` handed in beside
+    the notebook would be graded instead of it). Then the student files are
+    written from the kit's reading of the submitted notebook (``read_submissions``),
+    or the reason there are none is left for ``autograder.jupyter.check``.
     """
 
     def preprocess(self, nb, resources):
@@ -82,16 +179,49 @@ class RemoveStrayCode(NbGraderPreprocessor):
         if exercise is None:
             return nb, resources
         folder = Path(resources.get("metadata", {}).get("path") or ".")
-        keep = {folder / name for name in exercise.given} | {folder / name for name in exercise.files}
+        keep = {folder / name for name in exercise.given}
         for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
             if any(path == k or k in path.parents for k in keep):
                 continue
-            if path.is_file() and path.suffix in (".py", ".pyc", ".so", ".pth"):
-                self.log.warning("Removing %s: submitted code beside the notebook is not run", path)
+            if path.is_file() and (path.suffix in (".py", ".pyc", ".so", ".pth") or path.name == jupyter.PROBLEM_FILE):
+                if path.name not in exercise.files:
+                    self.log.warning("Removing %s: submitted code beside the notebook is not run", path)
                 path.unlink()
             elif path.is_dir() and path.name == "__pycache__":
                 shutil.rmtree(path, ignore_errors=True)
+        student = str(resources["nbgrader"].get("student"))
+        verdict = _VERDICTS.pop((student, exercise.id), None) or {
+            "problem": "the grader could not read this notebook; your instructor has been told"}
+        files = verdict.get("files") if isinstance(verdict.get("files"), dict) else None
+        if files is not None and set(files) == set(exercise.files):
+            for name, text in files.items():
+                (folder / name).write_text(str(text), encoding="utf-8")
+        else:
+            (folder / jupyter.PROBLEM_FILE).write_text(str(verdict.get("problem") or "no code found"),
+                                                       encoding="utf-8")
         return nb, resources
+
+
+class InertStudentContent(NbGraderPreprocessor):
+    """For feedback: nothing the student wrote is active in the page (no HTML, scripts, handlers, js links).
+
+    Markdown keeps its formatting, but every ``<`` is shown as text, and links or
+    images may only lead to http(s). Outputs keep plain text and PNG/JPEG images.
+    """
+
+    SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg")
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        import re
+
+        if cell.cell_type in ("markdown", "raw") and nbgrader_meta(cell).get("grade_id") != TASK_TEXT_ID:
+            text = cell.source.replace("&", "&amp;").replace("<", "&lt;")
+            cell.source = re.sub(r"\]\(\s*(?!https?://)[^)]*\)", "](#link-removed)", text)
+            cell.pop("attachments", None)
+        for output in cell.get("outputs", []):
+            if "data" in output:
+                output["data"] = {k: v for k, v in output["data"].items() if k in self.SAFE_OUTPUTS}
+        return cell, resources
 
 
 class ScrubHiddenTests(ClearHiddenTests):
@@ -117,9 +247,11 @@ def configure(c, course_id: str = "rnn") -> None:
     # verdicts): allow twice the course's largest time budget, plus start-up.
     c.Execute.timeout = int(2 * max(e.time_limit for e in course.exercises.values()) + 120)
     c.Execute.kernel_name = KERNELSPEC["name"]
+    c.Autograde.pre_convert_hook = read_submissions
     c.Autograde.sanitize_preprocessors = [
         ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, OnlyKitCells, CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
-        RemoveStrayCode, Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        StageStudentFiles, Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.GenerateFeedback.preprocessors = [ScrubHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [ScrubHiddenTests, InertStudentContent, GetGrades,
+                                        CSSHTMLHeaderPreprocessor]

@@ -1,24 +1,38 @@
-"""Notebook submissions: where a released notebook keeps the student's code.
+"""Notebook submissions: one reading of a notebook, for every grader.
 
 Every released notebook (``nbgrader_course.py``) is named after its exercise
 (``ex1_myrnn.ipynb``) and holds, per student file, one *solution cell* whose
 first line is the IPython magic ``%%writefile myrnn.py``: the rest of the cell
-is the file. Running the cell writes the file beside the notebook; it never
-executes the student's code in the kernel (that only happens in the grader's
-sandbox, as for a ``.py`` submission).
+is the file.
 
-The grader reads a notebook with ``extract`` and grades the files it holds
-exactly as it grades ``.py`` files, so scores and messages are the same. The
-nbgrader hooks (``nbgrader_hooks.py``) use the same rule to decide which cell
-is the solution, so both graders see the same code.
+``extract`` (and ``files_from_cells`` for a notebook already in memory) is the
+one function that says what code a notebook submission holds; ``grade``, the
+nbgrader hooks and a notebook's own ``check()`` all go through it, so all of
+them grade the same text:
+
+- the solution cell is the first cell, of any type, whose nbgrader grade_id is
+  the file's (nbgrader keeps the first of duplicated ids); its position does
+  not matter. A notebook whose cells lost that metadata falls back to the last
+  code cell whose first line is ``%%writefile <file>``;
+- the file is the cell's text after the ``%%writefile`` line, as written: IPython
+  is never involved (it would strip ``>>>`` prompts; the grader does not);
+- ``.py`` files handed in beside a notebook are never used (the report says so);
+- a damaged notebook (not JSON, nested too deep, not text, an old format that
+  cannot be converted, no solution cell, code that is not valid text) is a
+  ``NotebookProblem`` with a sentence for the student, never a crash. nbformat 3
+  is converted. The JSON schema is not enforced: a notebook whose cells can be
+  read is graded, whatever else is wrong with it (the nbgrader hooks repair it
+  the same way before nbgrader reads it).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 MAGIC = "%%writefile"
+REPAIRED_KEY = "rnn_kit_repaired"   # notebook metadata: sha256 of the unreadable original kept beside it
 
 
 def notebook_name(exercise_id: str) -> str:
@@ -44,9 +58,21 @@ class SolutionCell:
     code: str           # the file's text (the cell without its %%writefile line)
 
 
+def _as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def nbgrader_meta(cell) -> dict:
-    """A cell's nbgrader metadata ({} for a cell nbgrader does not know)."""
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
+    """A cell's nbgrader metadata ({} for a cell nbgrader does not know, or metadata of the wrong type)."""
+    return _as_dict(_as_dict(_as_dict(cell).get("metadata")).get("nbgrader"))
+
+
+def cell_source(cell) -> str:
+    """A cell's text: nbformat stores a string or a list of lines; anything else reads as empty."""
+    source = _as_dict(cell).get("source", "")
+    if isinstance(source, list):
+        return "".join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else ""
 
 
 def _writes(source: str) -> str | None:
@@ -61,46 +87,28 @@ def _writes(source: str) -> str | None:
 def cell_code(source: str) -> str:
     """A solution cell's file text: everything after the ``%%writefile`` line.
 
-    A cell whose magic line was deleted or edited is taken as a whole, which is
-    also what the nbgrader hooks write to the file: students cannot make the
-    grader run anything but the file.
+    A cell whose magic line was deleted or edited is taken as a whole:
+    students cannot make the grader run anything but the file.
     """
     first, _, rest = source.partition("\n")
     return rest if first.strip().startswith(MAGIC) else source
 
 
-def find_solution_cells(cells: list[dict], file_names: tuple[str, ...]) -> dict[str, SolutionCell]:
-    """For each student file, the cell holding it.
-
-    The cell nbgrader marks as the file's solution cell wins (by its grade_id);
-    without one (a notebook the student rebuilt) the last cell whose first line
-    is ``%%writefile <file>``, the one that wrote the file last when run top to bottom.
-    """
+def find_solution_cells(cells: list, file_names: tuple[str, ...]) -> dict[str, SolutionCell]:
+    """For each student file, the cell holding it (see the module's docstring for the rule)."""
     out: dict[str, SolutionCell] = {}
-    marked: set[str] = set()
-    for i, cell in enumerate(cells):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")  # nbformat has joined a list of lines into one string
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        for name in file_names:
-            if grade_id == solution_cell_id(name):
-                out[name] = SolutionCell(i, cell_code(source))
-                marked.add(name)
-            elif name not in marked and _writes(source) == name:
-                out[name] = SolutionCell(i, cell_code(source))
+    for name in file_names:
+        marked = [i for i, c in enumerate(cells) if nbgrader_meta(c).get("grade_id") == solution_cell_id(name)]
+        written = [i for i, c in enumerate(cells)
+                   if _as_dict(c).get("cell_type") == "code" and _writes(cell_source(c)) == name]
+        index = marked[0] if marked else written[-1] if written else None
+        if index is not None:
+            out[name] = SolutionCell(index, cell_code(cell_source(cells[index])))
     return out
 
 
-def read_cells(path: Path) -> list[dict]:
-    """The cells of a notebook file, or NotebookProblem saying in words what is wrong with it."""
-    import nbformat
-
-    label = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NotebookProblem(f"{label} could not be read ({exc.strerror or exc})") from None
+def parse(raw: bytes, label: str) -> dict:
+    """A notebook's JSON as a format-4 dict with a list of cells, or NotebookProblem saying what is wrong."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -112,29 +120,87 @@ def read_cells(path: Path) -> list[dict]:
         raise NotebookProblem(f"{label} is damaged: it is not valid JSON ({exc.msg} at line {exc.lineno}, "
                               f"column {exc.colno}). Open it in Jupyter; if it does not open, copy your "
                               "code into a fresh copy of the released notebook.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+    except RecursionError:
+        raise NotebookProblem(f"{label} is damaged: its JSON is nested far deeper than any notebook. Copy "
+                              "your code into a fresh copy of the released notebook.") from None
+    if not isinstance(data, dict):
+        raise NotebookProblem(f"{label} is not a Jupyter notebook. Submit the released notebook with your "
+                              "code in it.")
+    major = data.get("nbformat")
+    if major == 3 or (major is None and "worksheets" in data):
+        data = _from_v3(data, label)
+    elif major not in (4, None):
+        raise NotebookProblem(f"{label} is in notebook format {str(major)[:20]}, which the grader cannot read. "
+                              "Open it in a current Jupyter and save it again.")
+    if not isinstance(data.get("cells"), list):
         raise NotebookProblem(f"{label} is not a Jupyter notebook (it has no list of cells). "
                               "Submit the released notebook with your code in it.")
+    return data
+
+
+def _from_v3(data: dict, label: str) -> dict:
+    import nbformat
+
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-    except Exception as exc:  # nbformat raises several types; all mean "not a valid notebook"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookProblem(f"{label} is not a valid notebook ({reason[:200]}). Open it in Jupyter "
-                              "and save it again, or copy your code into the released notebook.") from None
-    return [dict(c) for c in nb.cells]
+        return json.loads(nbformat.writes(nbformat.convert(nbformat.from_dict(data), 4), version=4))
+    except Exception:  # noqa: BLE001 - nbformat raises many types; all mean "cannot convert"
+        raise NotebookProblem(f"{label} is an old (format 3) notebook that could not be converted. Open it "
+                              "in a current Jupyter and save it again (nbformat 4).") from None
 
 
-def extract(path: Path, file_names: tuple[str, ...]) -> dict[str, str]:
-    """The student files a notebook holds, name -> text; NotebookProblem when there are none."""
-    cells = find_solution_cells(read_cells(path), file_names)
-    missing = [n for n in file_names if n not in cells]
+def files_from_cells(cells: list, file_names: tuple[str, ...], label: str) -> dict[str, str]:
+    """The student files a notebook's cells hold, name -> text; NotebookProblem when they cannot be had."""
+    found = find_solution_cells(cells, file_names)
+    missing = [n for n in file_names if n not in found]
     if missing:
         lines = " and ".join(f"`{writefile_line(n)}`" for n in missing)
-        raise NotebookProblem(f"{path.name} has no cell that starts with {lines}: the cell with your "
+        raise NotebookProblem(f"{label} has no cell that starts with {lines}: the cell with your "
                               "code may have been deleted or its first line changed. Put your code back "
                               "in a cell that starts with that line.")
-    return {name: cell.code for name, cell in cells.items()}
+    for name, cell in found.items():
+        try:
+            cell.code.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line = cell.code.count("\n", 0, exc.start) + 1
+            raise NotebookProblem(f"{label}: line {line} of the cell holding {name} has a character that is "
+                                  "not valid text (a broken emoji or accent?). Retype that line.") from None
+    return {name: cell.code for name, cell in found.items()}
+
+
+def read_cells(path: Path) -> list:
+    """The cells of a notebook file, or NotebookProblem saying in words what is wrong with it."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotebookProblem(f"{path.name} could not be read ({exc.strerror or exc})") from None
+    return parse(raw, path.name)["cells"]
+
+
+def extract(path: Path, file_names: tuple[str, ...], label: str | None = None) -> dict[str, str]:
+    """The student files a notebook holds, name -> text; NotebookProblem when there are none."""
+    label = label or path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotebookProblem(f"{label} could not be read ({exc.strerror or exc})") from None
+    return files_from_cells(parse(raw, label)["cells"], file_names, label)
+
+
+def repaired_original(path: Path) -> Path | None:
+    """The student's own file, where the nbgrader hooks replaced an unreadable notebook (else None).
+
+    ``nbgrader_hooks.read_submissions`` keeps it beside the notebook as
+    ``<name>.ipynb.original`` and stamps the replacement with its hash, so that
+    every later reading (``grade``, a second autograde) reads the student's file.
+    """
+    original = path.with_name(path.name + ".original")
+    if not original.is_file():
+        return None
+    try:
+        stamp = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get(REPAIRED_KEY)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return original if stamp == hashlib.sha256(original.read_bytes()).hexdigest() else None
 
 
 def fill(nb, files: dict[str, str]):

@@ -38,6 +38,7 @@ def render_report(result: SubmissionResult, course_title: str) -> str:
              f"<p><strong>Total: {result.score:g} / {result.max_score:g}</strong></p>"]
     for e in result.exercises:
         parts.append(f"<h2>{html.escape(e.id)}: {html.escape(e.title)} ({e.score:g} / {e.max_score:g})</h2>")
+        parts += [f"<p class='note'>{html.escape(n)}</p>" for n in e.notes]
         parts.append("<table><tr><th>check</th><th>points</th><th>result</th></tr>")
         for t in e.tests:
             hidden = " <span class='hidden'>(hidden check)</span>" if t.visibility == "hidden" else ""

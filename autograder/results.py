@@ -32,6 +32,7 @@ class ExerciseResult:
     id: str
     title: str
     tests: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the grader chose or ignored (e.g. a .py beside a notebook)
 
     @property
     def score(self) -> float:
@@ -68,7 +69,7 @@ class SubmissionResult:
             "max_score": self.max_score,
             "exercises": [
                 {"id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score,
-                 "tests": [asdict(t) for t in e.tests]}
+                 "tests": [asdict(t) for t in e.tests], "notes": list(e.notes)}
                 for e in self.exercises
             ],
         }
@@ -76,7 +77,8 @@ class SubmissionResult:
     @classmethod
     def from_json(cls, data: dict, submission: str = "") -> "SubmissionResult":
         return cls(submission, [
-            ExerciseResult(e["id"], e.get("title", e["id"]), [CheckResult(**t) for t in e["tests"]])
+            ExerciseResult(e["id"], e.get("title", e["id"]), [CheckResult(**t) for t in e["tests"]],
+                           list(e.get("notes", [])))
             for e in data["exercises"]
         ])
 
@@ -94,8 +96,11 @@ class SubmissionResult:
                     "visibility": "visible" if t.visibility == "public" else "after_published",
                 })
         out = {"score": self.score, "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}
+        notes = [f"{e.id}: {n}" for e in self.exercises for n in e.notes]
+        if notes:
+            out["output"] = "\n".join(notes)
         if self.grader_errors:
-            out["output"] = (f"The grader failed on {len(self.grader_errors)} check(s) ({', '.join(self.grader_errors)}), "
+            out["output"] = (out.get("output", "") + "\n" if notes else "") + (f"The grader failed on {len(self.grader_errors)} check(s) ({', '.join(self.grader_errors)}), "
                              "not because of your code: they show 0 for now, and your instructor will grade them again.")
         return out
 
@@ -129,6 +134,7 @@ def render_table(result: SubmissionResult, width: int = 100, full_messages: bool
             first = t.output.splitlines()[0] if t.output else ""
             msg = "" if t.status == "passed" else "  " + _clip(first, max(20, width - name_w - 30))
             lines.append(f"  {t.name:<{name_w}} {t.score:>4g}/{t.max_score:<4g} {mark:<7} {vis:<6}{msg}")
+        lines += [f"  note: {n}" for n in e.notes]
         lines.append("")
     lines.append(f"Total: {result.score:g} / {result.max_score:g}")
     if full_messages:

@@ -5,7 +5,11 @@ Accepted layouts, tried in order for every exercise:
 - a released notebook, ``SUBMISSION/<id>/<id>.ipynb`` (nbgrader's
   ``submitted/<student>/<assignment>/`` layout) or ``SUBMISSION/<id>.ipynb``:
   its solution cells are the files (``notebooks.py``). A notebook wins over
-  ``.py`` files beside it, which may be stale copies its cells wrote earlier;
+  ``.py`` files beside it, which are never used (they may be stale copies its
+  cells wrote, or a file that is not the notebook's code); the report says so.
+  Where both places hold a notebook, the one nbgrader would grade wins: the
+  top-level one when SUBMISSION is the assignment's own folder (named after the
+  exercise), the nested one otherwise; the report names the one ignored;
 - ``SUBMISSION/<id>/<file>``: laid out like ``exercises/`` (the contract);
 - ``SUBMISSION/<file>``: a flat upload (Gradescope, or one exercise handed in alone).
 
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Course, Exercise
-from .notebooks import NotebookProblem, extract, notebook_name
+from .notebooks import NotebookProblem, extract, notebook_name, repaired_original
 
 
 @dataclass
@@ -32,20 +36,38 @@ class Submission:
     course: Course
     _extracted: dict[str, dict[str, Path]] = field(default_factory=dict)
     _problems: dict[str, str] = field(default_factory=dict)
+    _notes: dict[str, list[str]] = field(default_factory=dict)
     _tmp: Path | None = None
 
     def notebook_for(self, exercise: Exercise) -> Path | None:
         if self.path.is_file():  # a single notebook was given
             return self.path if self.path.name == notebook_name(exercise.id) else None
-        for candidate in (self.path / exercise.id / notebook_name(exercise.id), self.path / notebook_name(exercise.id)):
-            if candidate.is_file():
-                return candidate
-        return None
+        nested, top = self.path / exercise.id / notebook_name(exercise.id), self.path / notebook_name(exercise.id)
+        order = (top, nested) if self.path.name == exercise.id else (nested, top)
+        found = [c for c in order if c.is_file()]
+        return found[0] if found else None
+
+    def notes(self, exercise: Exercise) -> list[str]:
+        """What was chosen or ignored in this exercise's files, in words (shown with its result)."""
+        notebook = self.notebook_for(exercise)
+        if notebook is None:
+            return []
+        out = []
+        others = [p for p in (self.path / exercise.id / notebook_name(exercise.id),
+                              self.path / notebook_name(exercise.id)) if p.is_file() and p != notebook]
+        for other in others:
+            out.append(f"graded {notebook.relative_to(self.path)}; ignored the other notebook "
+                       f"{other.relative_to(self.path)}")
+        beside = [name for name in exercise.files if (notebook.parent / name).is_file()]
+        if beside:
+            out.append(f"ignored {', '.join(beside)} handed in beside the notebook: only the notebook's "
+                       "solution cell is graded")
+        return out
 
     def _from_notebook(self, exercise: Exercise, notebook: Path) -> dict[str, Path]:
         if exercise.id not in self._extracted and exercise.id not in self._problems:
             try:
-                files = extract(notebook, exercise.files)
+                files = extract(repaired_original(notebook) or notebook, exercise.files, label=notebook.name)
             except NotebookProblem as exc:
                 self._problems[exercise.id] = str(exc)
                 files = {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import re
 import subprocess
 import sys
@@ -59,6 +60,85 @@ def solution_files(exercise_id):
     return {n: (SOLUTIONS / exercise_id / n).read_text() for n in COURSE.exercises[exercise_id].files}
 
 
+# ---------------------------------------------------------------- the two-grader corpus
+# ex1 hand-ins that nbgrader and `python -m autograder grade` once read differently or
+# crashed on. Each (released notebook, target path) -> writes the hand-in.
+REFERENCE = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+WRONG = REFERENCE.replace("torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)", "torch.tanh(x_t @ W_xh + h_prev @ W_hh + b)")
+
+
+def _solution(nb):
+    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
+def _write(nb, target):
+    target.write_text(json.dumps(nb))
+
+
+def _beside_py(released, target):          # a wrong notebook, a correct file beside it
+    _write(fill(released, {"myrnn.py": WRONG}), target)
+    (target.parent / "myrnn.py").write_text(REFERENCE)
+
+
+def _moved(released, target):              # the solution cell below the graded cells
+    nb = fill(released, {"myrnn.py": REFERENCE})
+    cell = _solution(nb)
+    nb.cells.remove(cell)
+    nb.cells.append(cell)
+    _write(nb, target)
+
+
+def _markdown(released, target):           # the solution cell turned into markdown
+    nb = fill(released, {"myrnn.py": REFERENCE})
+    cell = _solution(nb)
+    cell.cell_type = "markdown"
+    cell.pop("outputs", None), cell.pop("execution_count", None)
+    _write(nb, target)
+
+
+def _prompts(released, target):            # every line behind a >>> prompt (IPython would strip them)
+    nb = fill(released, {"myrnn.py": "".join(f">>> {ln}\n" for ln in REFERENCE.splitlines())})
+    _write(nb, target)
+
+
+def _metadata_string(released, target):    # nbgrader metadata that is a string
+    nb = fill(released, {"myrnn.py": REFERENCE})
+    for cell in nb.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata["nbgrader"] = "solution"
+    _write(nb, target)
+
+
+def _locked_solution(released, target):    # the solution cell re-marked as a locked grade cell
+    nb = fill(released, {"myrnn.py": REFERENCE})
+    _solution(nb).metadata["nbgrader"].update(locked=True, grade=True, points=5)
+    _write(nb, target)
+
+
+def _deep(released, target):
+    target.write_text('{"cells": [], "x": ' + "[" * 5000 + "]" * 5000 + "}")
+
+
+def _surrogate(released, target):          # a lone surrogate in the code (valid JSON, not valid text)
+    nb = fill(released, {"myrnn.py": REFERENCE.replace("import torch", "import torch  # \ud83d", 1)})
+    _write(nb, target)
+
+
+def _not_utf8(released, target):
+    target.write_bytes(b"\xff\xfe" + json.dumps(fill(released, {"myrnn.py": REFERENCE})).encode())
+
+
+def _format_3(released, target):           # nbformat 3, the code in a %%writefile cell
+    import nbformat.v3 as v3
+    cell = v3.new_code_cell(input=writefile_line("myrnn.py") + "\n" + REFERENCE)
+    target.write_text(v3.writes_json(v3.new_notebook(worksheets=[v3.new_worksheet(cells=[cell])])))
+
+
+CORPUS = {"beside_py": _beside_py, "moved": _moved, "markdown": _markdown, "prompts": _prompts,
+          "metadata_string": _metadata_string, "locked_solution": _locked_solution, "deep": _deep,
+          "surrogate": _surrogate, "not_utf8": _not_utf8, "format_3": _format_3}
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     course_dir = tmp_path_factory.mktemp("nbgrader-course")
@@ -92,6 +172,11 @@ def pipeline(tmp_path_factory):
     other.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "y", "language": "python"}
     other.cells.insert(3, nbformat.v4.new_code_cell("print('my own notes')"))
     hand_in(course_dir, "other_kernel", "ex1_myrnn", other)
+
+    for student, make in CORPUS.items():
+        target = course_dir / "submitted" / student / "ex1_myrnn" / "ex1_myrnn.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        make(released, target)
 
     for ex_id in COURSE.exercises:
         nbgrader(course_dir, "autograde", ex_id)
@@ -186,3 +271,44 @@ def test_feedback_shows_the_graders_words_but_no_hidden_check_code(pipeline):
     for name in hidden:
         assert f'check("ex1_myrnn", "{name}")' not in text
     assert "not implemented yet" in text and "CheckNotPassed" in text
+
+
+def test_both_graders_give_every_corpus_hand_in_the_same_score(pipeline):
+    """nbgrader autograde never aborts, and `grade` on the same submitted folder agrees with it."""
+    course_dir, grades = pipeline
+    import shutil
+
+    out, corpus = course_dir / "grade-results", course_dir / "corpus"
+    for student in CORPUS:  # as nbgrader left them (a replaced notebook keeps the student's file beside it)
+        shutil.copytree(course_dir / "submitted" / student, corpus / student)
+    proc = run_cli("batch", corpus, "--out", out, "--exercise", "ex1_myrnn", "--jobs", "2",
+                   "--quiet", timeout=1200)
+    assert proc.returncode == 0, proc.stderr
+    ours = {}
+    with open(out / "gradebook.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            ours[row["student"]] = float(row["total"])
+    full = COURSE.exercises["ex1_myrnn"].max_score
+    expected = {"beside_py": None, "moved": full, "markdown": full, "prompts": 0.0, "metadata_string": full,
+                "locked_solution": full, "deep": 0.0, "surrogate": 0.0, "not_utf8": 0.0, "format_3": full}
+    for student, score in expected.items():
+        theirs = float(grades[(student, "ex1_myrnn")]["score"])
+        assert theirs == ours[student], f"{student}: nbgrader {theirs}, grade {ours[student]}"
+        if score is not None:
+            assert theirs == score, f"{student}: {theirs}, expected {score}"
+    assert 0 < ours["beside_py"] < full  # the wrong notebook is graded, not the correct file beside it
+    report = (out / "reports" / "beside_py.html").read_text()
+    assert "ignored myrnn.py handed in beside the notebook" in report
+    assert "nested far deeper" in (out / "reports" / "deep.html").read_text()
+
+
+def test_feedback_keeps_nothing_active_from_the_students_markdown(tmp_path):
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from autograder.nbgrader_hooks import InertStudentContent
+
+    nb = new_notebook(cells=[new_markdown_cell('<img src=x onerror="alert(1)"> [a](javascript:alert(2)) '
+                                               '<script>alert(3)</script> [ok](https://example.org)')])
+    cell, _ = InertStudentContent().preprocess_cell(nb.cells[0], {}, 0)
+    assert "<img" not in cell.source and "<script" not in cell.source and "javascript:" not in cell.source
+    assert "](https://example.org)" in cell.source

@@ -96,12 +96,100 @@ def test_bad_notebooks_get_clear_messages_and_the_rest_is_graded(tmp_path):
     assert result["score"] == COURSE.exercises["ex5_hidden_pca"].max_score
 
 
-def test_extract_rejects_a_notebook_that_nbformat_finds_invalid(tmp_path):
+CODE = "import torch\n\ndef rnn_cell(x_t, h_prev, W_xh, W_hh, b):\n    return torch.tanh(x_t)\n"
+
+
+def _solution_cell(nb):
+    return next(c for c in nb.cells if c.source.startswith(writefile_line("myrnn.py")))
+
+
+def _moved_below_the_checks(nb):
+    cell = _solution_cell(nb)
+    nb.cells.remove(cell)
+    nb.cells.append(cell)
+
+
+def _turned_into_markdown(nb):
+    _solution_cell(nb).cell_type = "markdown"
+    for key in ("outputs", "execution_count"):
+        _solution_cell(nb).pop(key, None)
+
+
+def _prompts(nb):
+    cell = _solution_cell(nb)
+    cell.source = writefile_line("myrnn.py") + "\n" + "".join(f">>> {ln}\n" for ln in CODE.splitlines())
+
+
+def _metadata_is_a_string(nb):
+    for c in nb.cells:
+        c.metadata["nbgrader"] = "solution"
+
+
+def _duplicated_id(nb):
+    cell = _solution_cell(nb)
+    twin = nbformat.from_dict(json.loads(json.dumps(cell)))
+    twin.source = writefile_line("myrnn.py") + "\nraise SystemExit('the second copy')\n"
+    nb.cells.append(twin)
+
+
+def _schema_invalid(nb):
+    _solution_cell(nb)["unknown_key"] = 1        # not in nbformat's schema
+    nb.cells[0].pop("metadata")
+
+
+READINGS = {  # how the notebook was changed -> the file text the grader must read (None: a NotebookProblem)
+    "moved_below_the_checks": (_moved_below_the_checks, CODE),
+    "turned_into_markdown": (_turned_into_markdown, CODE),
+    "prompts_kept_as_written": (_prompts, "".join(f">>> {ln}\n" for ln in CODE.splitlines())),
+    "metadata_is_a_string": (_metadata_is_a_string, CODE),  # falls back to the %%writefile line
+    "duplicated_id_first_wins": (_duplicated_id, CODE),
+    "schema_invalid_but_readable": (_schema_invalid, CODE),
+}
+
+
+@pytest.mark.parametrize("case", list(READINGS))
+def test_the_one_reading_of_a_notebook(case, tmp_path):
+    change, expected = READINGS[case]
+    nb = fill(released("ex1_myrnn"), {"myrnn.py": CODE})
+    change(nb)
     path = tmp_path / "ex1_myrnn.ipynb"
-    path.write_text(json.dumps({"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4,
-                                "nbformat_minor": 5}))
-    with pytest.raises(NotebookProblem, match="is not a valid notebook"):
+    path.write_text(json.dumps(nb))
+    assert extract(path, ("myrnn.py",)) == {"myrnn.py": expected}
+
+
+def _deep(depth):
+    return '{"cells": [], "x": ' + "[" * depth + "]" * depth + "}"
+
+
+DAMAGED = {  # raw file -> words the student reads
+    "nested_5000_deep": (_deep(5000).encode(), "nested far deeper"),
+    "lone_surrogate": (None, "not valid text"),
+    "format_2": (json.dumps({"nbformat": 2, "cells": []}).encode(), "notebook format 2"),
+    "cells_of_the_wrong_kind": (json.dumps({"nbformat": 4, "cells": [{"cell_type": "code"}, 7]}).encode(),
+                                "has no cell that starts with"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED))
+def test_a_damaged_notebook_is_a_sentence_not_a_crash(case, tmp_path):
+    raw, says = DAMAGED[case]
+    if raw is None:
+        nb = fill(released("ex1_myrnn"), {"myrnn.py": CODE.replace("return", "return  # \ud83d", 1)})
+        raw = json.dumps(nb).encode()  # json.dumps escapes the lone surrogate as \\ud83d: valid JSON, not valid text
+    path = tmp_path / "ex1_myrnn.ipynb"
+    path.write_bytes(raw)
+    with pytest.raises(NotebookProblem, match=says):
         extract(path, ("myrnn.py",))
+
+
+def test_a_format_3_notebook_is_converted_and_read(tmp_path):
+    import nbformat.v3 as v3
+
+    cell = v3.new_code_cell(input=writefile_line("myrnn.py") + "\n" + CODE)
+    nb = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[cell])])
+    path = tmp_path / "ex1_myrnn.ipynb"
+    path.write_text(v3.writes_json(nb))
+    assert extract(path, ("myrnn.py",)) == {"myrnn.py": CODE}
 
 
 def test_batch_grades_an_nbgrader_submitted_folder(tmp_path):
@@ -117,3 +205,21 @@ def test_batch_grades_an_nbgrader_submitted_folder(tmp_path):
     assert totals == {"alice": COURSE.exercises["ex1_myrnn"].max_score, "bob": 0.0}
     report = (tmp_path / "out" / "reports" / "bob.html").read_text()
     assert "is damaged: it is not valid JSON" in report
+
+
+def test_check_in_the_notebook_grades_the_notebook_not_a_file_beside_it(tmp_path, monkeypatch):
+    """In the student's Jupyter, check() reads the saved notebook (the one reading), never myrnn.py on disk."""
+    from autograder import jupyter
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    folder = tmp_path / "work"
+    write_notebook(folder, "ex1_myrnn", {"myrnn.py": MUTANT}, nested=False)
+    (folder / "myrnn.py").write_text((SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text())  # stale or foreign
+    result = jupyter._grade("ex1_myrnn", folder)
+    cell = next(t for t in result["tests"] if t["name"] == "rnn_cell_values")
+    assert cell["status"] != "passed", "check() graded the file beside the notebook"
+    # under nbgrader autograde it grades what the kit's hooks staged, or says why there is nothing
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    (folder / jupyter.PROBLEM_FILE).write_text("ex1_myrnn.ipynb is damaged: it is not valid JSON")
+    staged = jupyter._grade("ex1_myrnn", folder)
+    assert all(t["score"] == 0 and "not valid JSON" in t["output"] for t in staged["tests"])
