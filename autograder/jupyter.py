@@ -31,6 +31,7 @@ from .course import load_course
 
 _cache: dict[tuple[str, str], dict] = {}
 PROBLEM_FILE = ".rnn-kit-problem.txt"   # written by nbgrader_hooks.StageStudentFiles
+NOTES_FILE = ".rnn-kit-notes.txt"       # likewise: what the grader ignored
 
 
 def _autograding() -> bool:
@@ -109,6 +110,10 @@ def check_public(exercise_id: str, folder: str | os.PathLike = ".") -> None:
     from .results import ExerciseResult, CheckResult, SubmissionResult, render_table
 
     result = _grade(exercise_id, Path(folder))
+    notes = Path(folder) / NOTES_FILE
+    if _autograding() and notes.is_file():
+        for line in notes.read_text(encoding="utf-8", errors="replace").splitlines():
+            print(f"note: {line}")
     tests = [CheckResult(**t) for t in result["tests"] if t["visibility"] == "public"]
     table = SubmissionResult(str(Path(folder).resolve()), [ExerciseResult(result["id"], result["title"], tests)])
     print(render_table(table, width=110))

@@ -180,6 +180,8 @@ class StageStudentFiles(NbGraderPreprocessor):
             return nb, resources
         folder = Path(resources.get("metadata", {}).get("path") or ".")
         keep = {folder / name for name in exercise.given}
+        beside = [name for name in exercise.files if (folder / name).is_file()]
+        (folder / jupyter.NOTES_FILE).unlink(missing_ok=True)
         for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
             if any(path == k or k in path.parents for k in keep):
                 continue
@@ -190,6 +192,10 @@ class StageStudentFiles(NbGraderPreprocessor):
             elif path.is_dir() and path.name == "__pycache__":
                 shutil.rmtree(path, ignore_errors=True)
         student = str(resources["nbgrader"].get("student"))
+        if beside:  # shown by the Check-your-work cell, so the feedback says it too
+            (folder / jupyter.NOTES_FILE).write_text(
+                f"ignored {', '.join(beside)} handed in beside the notebook: only the notebook's solution "
+                "cell is graded\n", encoding="utf-8")
         verdict = _VERDICTS.pop((student, exercise.id), None) or {
             "problem": "the grader could not read this notebook; your instructor has been told"}
         files = verdict.get("files") if isinstance(verdict.get("files"), dict) else None

@@ -172,6 +172,10 @@ def test_wire_refuses_pickles_and_objects():
     with pytest.raises(wire.WireError):
         wire.decode(b"not an archive")
     assert wire.decode(wire.encode({"a": [1, 2.5, None, "s"], "b": np.eye(2)}))["a"] == [1, 2.5, None, "s"]
+    # shapes survive as they are: a 0-d array is reported to the student as shape (), not (1,)
+    shapes = {k: np.shape(v) for k, v in wire.decode(wire.encode({"0d": np.array(3.0), "empty": np.zeros((0, 2)),
+                                                                    "t": np.ones((2, 3)).T})).items()}
+    assert shapes == {"0d": (), "empty": (0, 2), "t": (3, 2)}
 
 
 KERNEL_THROUGH_STRINGS = """

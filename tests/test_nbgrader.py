@@ -80,12 +80,27 @@ def _beside_py(released, target):          # a wrong notebook, a correct file be
     (target.parent / "myrnn.py").write_text(REFERENCE)
 
 
-def _moved(released, target):              # the solution cell below the graded cells
+def _moved(released, target):              # the solution cell below the graded cells (and active markdown)
     nb = fill(released, {"myrnn.py": REFERENCE})
     cell = _solution(nb)
     nb.cells.remove(cell)
     nb.cells.append(cell)
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell('My notes <img src=x onerror="alert(1)">'))
     _write(nb, target)
+
+
+def _reads_the_course(released, target):   # code that looks for the instructor's source notebook
+    secret = target.parents[3] / "source" / "ex1_myrnn" / "ex1_myrnn.ipynb"
+    steal = f"""
+try:
+    import json as _json
+    _cells = _json.load(open({str(secret)!r}))["cells"]
+    exec(next("".join(c["source"]).split("\\n", 1)[1] for c in _cells
+              if "".join(c["source"]).startswith("%%writefile myrnn.py")))
+except OSError:
+    pass
+"""
+    _write(fill(released, {"myrnn.py": WRONG + steal}), target)
 
 
 def _markdown(released, target):           # the solution cell turned into markdown
@@ -134,9 +149,29 @@ def _format_3(released, target):           # nbformat 3, the code in a %%writefi
     target.write_text(v3.writes_json(v3.new_notebook(worksheets=[v3.new_worksheet(cells=[cell])])))
 
 
-CORPUS = {"beside_py": _beside_py, "moved": _moved, "markdown": _markdown, "prompts": _prompts,
+def _solution_deleted(released, target):   # no solution cell at all: a clear 0, not the file on disk
+    nb = fill(released, {"myrnn.py": REFERENCE})
+    nb.cells.remove(_solution(nb))
+    _write(nb, target)
+    (target.parent / "myrnn.py").write_text(REFERENCE)
+
+
+def _metadata_removed(released, target):   # the solution cell lost its nbgrader metadata: read by its magic line
+    nb = fill(released, {"myrnn.py": REFERENCE})
+    del _solution(nb).metadata["nbgrader"]
+    _write(nb, target)
+
+
+def _nested_too(released, target):         # a second notebook in a folder below: nbgrader's top-level one counts
+    _write(fill(released, {"myrnn.py": WRONG}), target)
+    (target.parent / "ex1_myrnn").mkdir()
+    _write(fill(released, {"myrnn.py": REFERENCE}), target.parent / "ex1_myrnn" / target.name)
+
+
+CORPUS = {"reads_the_course": _reads_the_course, "solution_deleted": _solution_deleted, "metadata_removed": _metadata_removed,
+          "beside_py": _beside_py, "moved": _moved, "markdown": _markdown, "prompts": _prompts,
           "metadata_string": _metadata_string, "locked_solution": _locked_solution, "deep": _deep,
-          "surrogate": _surrogate, "not_utf8": _not_utf8, "format_3": _format_3}
+          "surrogate": _surrogate, "not_utf8": _not_utf8, "format_3": _format_3, "nested_too": _nested_too}
 
 
 @pytest.fixture(scope="module")
@@ -288,17 +323,31 @@ def test_both_graders_give_every_corpus_hand_in_the_same_score(pipeline):
     with open(out / "gradebook.csv", newline="") as f:
         for row in csv.DictReader(f):
             ours[row["student"]] = float(row["total"])
+            assert row["status"] == "graded", row  # never a grader error (a crash in `grade`)
     full = COURSE.exercises["ex1_myrnn"].max_score
-    expected = {"beside_py": None, "moved": full, "markdown": full, "prompts": 0.0, "metadata_string": full,
-                "locked_solution": full, "deep": 0.0, "surrogate": 0.0, "not_utf8": 0.0, "format_3": full}
+    expected = {"reads_the_course": None, "solution_deleted": 0.0, "metadata_removed": full,
+                "beside_py": None, "moved": full, "markdown": full, "prompts": 0.0, "metadata_string": full,
+                "locked_solution": full, "deep": 0.0, "surrogate": 0.0, "not_utf8": 0.0, "format_3": full,
+                "nested_too": None}
     for student, score in expected.items():
         theirs = float(grades[(student, "ex1_myrnn")]["score"])
         assert theirs == ours[student], f"{student}: nbgrader {theirs}, grade {ours[student]}"
         if score is not None:
             assert theirs == score, f"{student}: {theirs}, expected {score}"
     assert 0 < ours["beside_py"] < full  # the wrong notebook is graded, not the correct file beside it
+    assert 0 < ours["nested_too"] < full  # nbgrader's notebook, not the one in a folder below it
+    assert ours["reads_the_course"] == ours["beside_py"]  # the source notebook stayed out of reach: WRONG's score
+    feedback = (course_dir / "feedback" / "moved" / "ex1_myrnn" / "ex1_myrnn.html").read_text()
+    assert "My notes" in feedback and "&lt;img" in feedback  # shown as text ...
+    assert not re.search(r"<img[^>]*onerror", feedback)   # ... never as an element with a handler
+    from .conftest import grade
+    assignment = grade(corpus / "nested_too" / "ex1_myrnn", exercise="ex1_myrnn")  # the assignment folder itself
+    assert assignment["score"] == ours["nested_too"]
+    assert "ignored the other notebook ex1_myrnn/ex1_myrnn.ipynb" in assignment["exercises"][0]["notes"][0]
     report = (out / "reports" / "beside_py.html").read_text()
     assert "ignored myrnn.py handed in beside the notebook" in report
+    nb = (course_dir / "autograded" / "beside_py" / "ex1_myrnn" / "ex1_myrnn.ipynb").read_text()
+    assert "ignored myrnn.py handed in beside the notebook" in nb  # nbgrader's feedback says so too
     assert "nested far deeper" in (out / "reports" / "deep.html").read_text()
 
 

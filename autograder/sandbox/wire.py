@@ -30,7 +30,7 @@ def _flatten(value, arrays):
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _NUMERIC_KINDS:
             raise WireError(f"array of dtype {value.dtype} is not plain numbers")
-        arrays.append(np.ascontiguousarray(value))
+        arrays.append(np.array(value, order="C"))  # (not ascontiguousarray: it makes a 0-d array 1-d)
         return {"__array__": len(arrays) - 1}
     if isinstance(value, dict):
         return {str(k): _flatten(v, arrays) for k, v in value.items()}

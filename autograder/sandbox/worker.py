@@ -52,15 +52,20 @@ def _audit_channel(fd):
     return audit
 
 
-def _watch(audit, keep):
-    """An audit hook (it cannot be removed) that reports tampering, and keeps the guards alive.
+def _watch(audit, keep, imports):
+    """An audit hook (it cannot be removed) that reports tampering and watched imports, and keeps the guards alive.
 
     ``keep`` (the guards' registrations) is referenced from this closure only: code
     that wants to undo them must first find them, through the events watched here.
+    ``imports``: top-level packages whose loading is reported ("import sklearn"): a
+    rule on what the student's code may use, judged by what runs (an import in a
+    ``__main__`` block that never runs is not one).
     """
-    def hook(event, args, _keep=keep):
+    def hook(event, args, _keep=keep, _imports=imports):
         if event.startswith(WATCHED):
             audit("tamper " + event)
+        elif event == "import" and _imports and type(args[0]) is str and args[0].partition(".")[0] in _imports:
+            audit("import " + args[0].partition(".")[0])
     sys.addaudithook(hook)
 
 
@@ -171,7 +176,7 @@ def main():
     keep, check_guards = None, None
     if hasattr(probes, "install_guards"):
         keep, check_guards = probes.install_guards(audit)
-    _watch(audit, keep)
+    _watch(audit, keep, frozenset(getattr(probes, "WATCHED_IMPORTS", ())))
     del keep
     probe_table = {name[6:]: fn for name, fn in vars(probes).items() if name.startswith("probe_")}
     send = _send

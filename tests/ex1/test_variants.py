@@ -140,3 +140,33 @@ VARIANTS = {
 def test_correct_variant_gets_full_marks(name, tmp_path):
     source = render(SOLUTION, regions=VARIANTS[name])
     assert_full_marks(tmp_path, "ex1_myrnn", "myrnn.py", source, load_course().exercises["ex1_myrnn"].max_score)
+
+
+OWN_NAMES = '''
+
+
+class RNNCell(nn.Module):
+    """The student's own cell, named as tutorials name it: not torch's."""
+
+    def forward(self, x_t, h_prev, W_xh, W_hh, b):
+        return rnn_tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)
+
+
+class RNN(MyRNN):
+    """The student's own alias of their MyRNN."""
+
+
+def rnn_tanh(z):
+    return torch.tanh(z)
+'''
+
+
+def test_a_students_own_classes_named_like_torchs_are_not_builtins(tmp_path):
+    """no_builtin_rnn judges what runs: classes of the student's own called RNN and RNNCell are fine."""
+    from ..conftest import checks_by_name, grade, write_submission
+
+    source = render(SOLUTION, regions={"rnn_cell": "return RNNCell()(x_t, h_prev, W_xh, W_hh, b)"}) + OWN_NAMES
+    sub = write_submission(tmp_path / "sub", "ex1_myrnn", {"myrnn.py": source})
+    checks = checks_by_name(grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"]),
+                            "ex1_myrnn")
+    assert all(c["status"] == "passed" for c in checks.values()), {n: c["output"] for n, c in checks.items()}

@@ -97,3 +97,27 @@ def test_the_zoo_covers_every_mistake_the_issue_names():
                      "h0_ignored", "layers_not_stacked", "batch_first_ignored", "time_reversed", "state_detached"):
         assert required in covered
     assert len(MUTANTS) >= 15
+
+
+def test_one_mistake_costs_its_own_check(tmp_path):
+    """No stacking: stacked_layers loses its points, initialisation (checked on one layer) keeps them.
+    A wrong h_n beside a right output: no float32 hint (it looks at every result, not only output)."""
+    from ..conftest import checks_by_name, grade, write_submission
+
+    no_stacking = SOLUTION.replace(
+        "        super().__init__()\n        self.input_size = input_size\n",
+        "        super().__init__()\n        if num_layers > 1:\n"
+        "            raise NotImplementedError('stacked layers are not done yet')\n"
+        "        self.input_size = input_size\n", 1)
+    wrong_h_n = SOLUTION.replace("output, h_n = layer_input, torch.stack(finals)",
+                                 "output, h_n = layer_input, torch.stack(finals) * 0.5", 1)
+    assert SOLUTION not in (no_stacking, wrong_h_n), "the solution's lines changed"
+    sub = write_submission(tmp_path / "a", "ex1_myrnn", {"myrnn.py": no_stacking})
+    checks = checks_by_name(grade(sub, exercise="ex1_myrnn", checks=["initialisation", "stacked_layers"]),
+                            "ex1_myrnn")
+    assert checks["initialisation"]["status"] == "passed", checks["initialisation"]["output"]
+    assert checks["stacked_layers"]["score"] == 0
+    sub = write_submission(tmp_path / "b", "ex1_myrnn", {"myrnn.py": wrong_h_n})
+    check = checks_by_name(grade(sub, exercise="ex1_myrnn", checks=["matches_nn_rnn"]), "ex1_myrnn")["matches_nn_rnn"]
+    assert check["score"] == 0 and "h_n is wrong" in check["output"] and "float32" not in check["output"], \
+        check["output"]

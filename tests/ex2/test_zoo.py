@@ -58,3 +58,54 @@ def test_mutant_loses_points_on_its_target(mutant, tmp_path):
 
 def test_the_zoo_covers_the_issues_list():
     assert len(MUTANTS) >= 10
+
+
+SCRATCH_LSTM = '''
+
+
+class ScratchLSTM(nn.Module):
+    """An LSTM written from the equations (4 gates), batch_first, returning (output, (h, c))."""
+
+    def __init__(self, input_size, hidden_size, batch_first=True):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.gates = nn.Linear(input_size + hidden_size, 4 * hidden_size)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[0], self.hidden_size)
+        c = torch.zeros_like(h)
+        outputs = []
+        for t in range(x.shape[1]):
+            i, f, g, o = self.gates(torch.cat([x[:, t], h], dim=1)).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), (h, c)
+'''
+
+
+def test_a_cell_written_from_scratch_counts_and_learning_is_judged_by_what_was_learned(tmp_path):
+    """model_modules accepts a from-scratch LSTM (recognised by its gates); a cell= that is ignored still fails."""
+    from ..conftest import checks_by_name, grade, write_submission
+
+    scratch = SOLUTION.replace('layers = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}',
+                               'layers = {"rnn": nn.RNN, "lstm": ScratchLSTM, "gru": nn.GRU}', 1) + SCRATCH_LSTM
+    ignored = scratch.replace("self.rnn = layers[cell](2, hidden_size, batch_first=True)",
+                              "self.rnn = ScratchLSTM(2, hidden_size, batch_first=True)", 1)
+    assert SOLUTION not in (scratch, ignored) and scratch != ignored, "the solution's lines changed"
+    for source, passes in ((scratch, True), (ignored, False)):
+        sub = write_submission(tmp_path / str(passes), "ex2_adding", {"adding.py": source})
+        check = checks_by_name(grade(sub, exercise="ex2_adding", checks=["model_modules"]),
+                               "ex2_adding")["model_modules"]
+        assert (check["status"] == "passed") == passes, check["output"]
+
+
+def test_a_model_that_learned_keeps_lstm_learns_despite_an_extra_loss_in_the_list(tmp_path):
+    """lstm_learns judges the held-out MSE; an off-by-one in the returned losses is not a failure to learn."""
+    from ..conftest import checks_by_name, grade, write_submission
+
+    source = SOLUTION.replace("    return losses\n", "    return losses + losses[-1:]\n", 1)
+    assert source != SOLUTION, "the solution's return line changed"
+    sub = write_submission(tmp_path / "sub", "ex2_adding", {"adding.py": source})
+    check = checks_by_name(grade(sub, exercise="ex2_adding", checks=["lstm_learns"]), "ex2_adding")["lstm_learns"]
+    assert check["status"] == "passed", check["output"]

@@ -70,3 +70,15 @@ VARIANTS = {
 def test_correct_variant_gets_full_marks(name, tmp_path):
     source = render(SOLUTION, regions=VARIANTS[name])
     assert_full_marks(tmp_path, "ex3_names", "names.py", source, load_course().exercises["ex3_names"].max_score)
+
+
+def test_an_alphabet_with_a_hyphen_keeps_hyphens_without_losing_points(tmp_path):
+    """The contract drops what is outside ALL_LETTERS: a student whose ALL_LETTERS has "-" must keep "-"."""
+    from ..conftest import checks_by_name, grade, write_submission
+
+    source = SOLUTION.replace('''ALL_LETTERS = string.ascii_letters + " .,;'"''',
+                              '''ALL_LETTERS = string.ascii_letters + " .,;'-"''', 1)
+    assert source != SOLUTION, "the solution's ALL_LETTERS line changed"
+    sub = write_submission(tmp_path / "sub", "ex3_names", {"names.py": source})
+    checks = checks_by_name(grade(sub, exercise="ex3_names", checks=["letters", "unicode_to_ascii"]), "ex3_names")
+    assert all(c["status"] == "passed" for c in checks.values()), {n: c["output"] for n, c in checks.items()}

@@ -13,12 +13,17 @@ MUTANTS = [
     Mutant("week_based_year", targets=["data_correct"], says="week-based year", replace=[(
         RENDER, 'text = apply_case(format_date(date, rng.choice(FORMATS).replace("yyyy", "YYYY"), locale=LOCALE), '
                 'rng.choice(CASES))')]),
-    Mutant("month_off_by_one", targets=["data_correct"], says="do not match", replace=[(
+    Mutant("month_off_by_one", targets=["data_correct"], says="does not denote its ISO date", replace=[(
         "pairs.append((text, date.isoformat()))",
         'pairs.append((text, f"{date.year:04d}-{date.month % 12 + 1:02d}-{date.day:02d}"))')]),
     Mutant("decoder_reads_the_token_it_predicts", targets=["teacher_forcing_shift", "exact_match"], says="sees the token",
            replace=[("logits, _ = self.decode_step(torch.cat([start, tgt[:, :-1]], dim=1), final, states, mask)",
                      "logits, _ = self.decode_step(tgt, final, states, mask)")]),
+    Mutant("decoder_ignores_the_target", targets=["teacher_forcing_shift"], says="does not read the target",
+           replace=[("logits, _ = self.decode_step(torch.cat([start, tgt[:, :-1]], dim=1), final, states, mask)",
+                     "logits, _ = self.decode_step(start.expand_as(tgt), final, states, mask)")]),
+    Mutant("returns_probabilities", targets=["output_shapes"], says="probabilities", replace=[
+        ("        return logits\n        ### END SOLUTION", "        return logits.softmax(-1)\n        ### END SOLUTION")]),
     Mutant("no_end_token", targets=["exact_match"], says="exact match", replace=[
         ("return [self.stoi.get(c, self.UNK) for c in text] + [self.END]",
          "return [self.stoi.get(c, self.UNK) for c in text]")]),
@@ -39,3 +44,15 @@ MUTANTS = [
 def test_mutant_loses_points_on_its_target(mutant, tmp_path):
     source = mutate(SOLUTION, replace=mutant.replace)
     assert_loses_points(tmp_path, "ex4_dates", "dates.py", source, mutant.targets, mutant.says)
+
+
+def test_human_formats_beyond_the_given_ones_are_read_as_dates(tmp_path):
+    """data_correct reads each pair back on its own: a generator with formats of its own keeps the points."""
+    from ..conftest import checks_by_name, grade, write_submission
+
+    more = 'rng.choice(FORMATS + ["yyyy/MM/dd", "d-M-yyyy", "EEE d MMMM yy", "dd MMM, yyyy"])'
+    source = SOLUTION.replace(RENDER, RENDER.replace("rng.choice(FORMATS)", more), 1)
+    assert source != SOLUTION, "the solution's rendering line changed"
+    sub = write_submission(tmp_path / "sub", "ex4_dates", {"dates.py": source})
+    check = checks_by_name(grade(sub, exercise="ex4_dates", checks=["data_correct"]), "ex4_dates")["data_correct"]
+    assert check["status"] == "passed", check["output"]

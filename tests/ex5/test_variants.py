@@ -41,3 +41,19 @@ def test_correct_variant_gets_full_marks(name, tmp_path):
     source = render(SOLUTION, regions={"pca": VARIANTS[name]})
     assert_full_marks(tmp_path, "ex5_hidden_pca", "hidden_pca.py", source,
                       load_course().exercises["ex5_hidden_pca"].max_score)
+
+
+def test_sklearn_in_a_main_block_that_never_runs_is_not_held_against_the_student(tmp_path):
+    """Judged by what runs: a self-test under `if __name__ == "__main__":` is not part of the graded code."""
+    from ..conftest import checks_by_name, grade, write_submission
+
+    source = SOLUTION + '''
+
+if __name__ == "__main__":
+    from sklearn.decomposition import PCA  # the student's own cross-check, never run by the grader
+    print(PCA(2).fit(torch.randn(10, 3).numpy()).explained_variance_ratio_)
+'''
+    sub = write_submission(tmp_path / "sub", "ex5_hidden_pca", {"hidden_pca.py": source})
+    check = checks_by_name(grade(sub, exercise="ex5_hidden_pca", checks=["pca_from_scratch"]),
+                           "ex5_hidden_pca")["pca_from_scratch"]
+    assert check["status"] == "passed", check["output"]

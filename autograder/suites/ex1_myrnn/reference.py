@@ -239,8 +239,10 @@ def divergence(case: Case, got: np.ndarray, want: np.ndarray, got_hn: np.ndarray
     return ("Where: " + "; ".join(parts) + ".") if parts else ""
 
 
-def float32_hint(got, want) -> str:
-    if np.shape(got) == np.shape(want) and close(got, want, FLOAT32_ATOL, 1e-4):
+def float32_hint(got: list, want: list) -> str:
+    """The float32 hint, only when every result (output and h_n) agrees to float32 precision:
+    a wrong h_n beside a right output is a different mistake."""
+    if all(np.shape(g) == np.shape(w) and close(g, w, FLOAT32_ATOL, 1e-4) for g, w in zip(got, want)):
         return ("Your values agree only to about 1e-6, which is float32 precision: part of your computation "
                 "runs in float32 (e.g. torch.zeros(...) without dtype=x.dtype). The grader runs in float64.")
     return ""
@@ -294,5 +296,5 @@ def check_cases(student, cases: list[Case], grads: bool = False) -> None:
             message.append("This matches a known mistake: " + "; or ".join(mistakes) + ".")
         if not forward_ok:
             message.append(divergence(case, got["output"], want["output"], got["h_n"], want["h_n"]))
-            message.append(float32_hint(got["output"], want["output"]))
+            message.append(float32_hint([got["output"], got["h_n"]], [want["output"], want["h_n"]]))
         fail("\n".join(m for m in message if m))

@@ -3,40 +3,14 @@ initialisation, no built-in kernels, and SentimentRNN.
 
 Not shipped to students. Points, visibility and time limits are in course.yaml.
 """
-import ast
 
 import numpy as np
 import torch
 
+from autograder.sandbox.failures import StudentFailure
 from autograder.checking import close, expect_close, fail
 
 from .reference import ALL_CASES, CASES, Case, builtin_message, check_cases, expected, make_inputs
-
-FORBIDDEN = {"RNN", "RNNCell", "RNNBase", "_VF", "_VariableFunctions",
-             "rnn_tanh", "rnn_tanh_cell", "rnn_relu", "rnn_relu_cell"}
-
-
-def forbidden_uses(source: str) -> list[str]:
-    """Where the source names torch's built-in RNN (attributes, names, imports, getattr strings)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    hits = []
-    for node in ast.walk(tree):
-        name = None
-        if isinstance(node, ast.Attribute):
-            name = node.attr
-        elif isinstance(node, ast.Name):
-            name = node.id
-        elif isinstance(node, ast.alias):
-            name = node.name.split(".")[-1]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            name = node.value
-        if name in FORBIDDEN:
-            hits.append(f"{name} (line {getattr(node, 'lineno', '?')})")
-    return hits
-
 
 def test_state_dict_round_trip(student):
     """A fresh MyRNN's state dict loads into nn.RNN, and back, with the same outputs."""
@@ -96,12 +70,22 @@ def test_initialisation(student):
     ±35% for the 256-element biases) are over 6 standard errors wide, so a
     correct initialiser fails with probability below 1e-8.
     """
-    config = {"input_size": 16, "hidden_size": 256, "num_layers": 2}
     bound = 1 / 16
-    first = student.call("parameters", config=config, seed=0)["parameters"]
-    second = student.call("parameters", config=config, seed=1)["parameters"]
-    if not first:
-        fail("MyRNN(16, 256, num_layers=2) has no parameters")
+    for layers in (1, 2):  # a MyRNN without stacking keeps these points: stacked_layers charges for that
+        config = {"input_size": 16, "hidden_size": 256, "num_layers": layers}
+        try:
+            first = student.call("parameters", config=config, seed=0)["parameters"]
+            second = student.call("parameters", config=config, seed=1)["parameters"]
+        except StudentFailure:
+            if layers == 1:
+                raise
+            return
+        if not first:
+            fail(f"MyRNN(16, 256, num_layers={layers}) has no parameters")
+        _check_uniform(first, second, bound)
+
+
+def _check_uniform(first: dict, second: dict, bound: float) -> None:
     for name, w in first.items():
         w = np.asarray(w).ravel()
         if np.max(np.abs(w)) > bound * (1 + 1e-6):
@@ -120,7 +104,11 @@ def test_initialisation(student):
 
 
 def test_no_builtin_rnn(student):
-    """MyRNN computes the recurrence itself: no nn.RNN, nn.RNNCell or torch._VF kernels."""
+    """MyRNN computes the recurrence itself: no nn.RNN, nn.RNNCell or torch._VF kernels.
+
+    Judged by what runs (torch's kernels report every call, see probes.py), never by
+    names in the text: a student's own class called RNN is no built-in.
+    """
     case = CASES["basic"][0]
     inputs = make_inputs(case)
     got = student.call("run", config=case.config, x=inputs["x"], state=inputs["state"])
@@ -134,10 +122,6 @@ def test_no_builtin_rnn(student):
              "none of that; it is taken as tampering with the grader, and your instructor sees this message.")
     if got["builtin_calls"] or kernel_calls:
         fail(builtin_message(got["builtin_calls"] or ["torch's built-in RNN kernel"]))
-    hits = forbidden_uses(student.source or "")
-    if hits:
-        fail("MyRNN must compute the recurrence itself, but your file refers to torch's built-in RNN: "
-             + ", ".join(hits) + ".")
 
 
 def test_sentiment_rnn(student):

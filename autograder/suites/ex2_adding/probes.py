@@ -33,7 +33,8 @@ def probe_model(student, cell, x, hidden_size=16):
                     for m in model.modules() if type(m) is cls})
     with torch.no_grad():
         out = model(torch.tensor(np.asarray(x), dtype=torch.float32))
-    return {"modules": kinds, "output": to_numpy(out, "AddingModel's output")}
+    n_params = int(sum(p.numel() for p in model.parameters()))
+    return {"modules": kinds, "output": to_numpy(out, "AddingModel's output"), "n_params": n_params}
 
 
 def probe_train(student, cell, seq_len, steps, lr, x_eval, seed=0, hidden_size=64, batch_size=64):

@@ -52,7 +52,11 @@ def probe_forward(student, src_texts, tgt_texts, position):
     if logits.shape != logits2.shape or logits.ndim != 3:
         return {"shape": list(logits.shape), "tgt_shape": list(tgt.shape), "vocab_size": len(vocab)}
     diff = np.abs(logits - logits2).max(axis=(0, 2))
-    return {"shape": list(logits.shape), "tgt_shape": list(tgt.shape), "vocab_size": len(vocab), "diff": diff}
+    # Softmax probabilities instead of logits: every value in [0, 1], every row summing to 1.
+    probabilities = bool(np.all(logits >= 0) and np.all(logits <= 1)
+                         and np.allclose(logits.sum(axis=-1), 1.0, atol=1e-4))
+    return {"shape": list(logits.shape), "tgt_shape": list(tgt.shape), "vocab_size": len(vocab), "diff": diff,
+            "probabilities": probabilities}
 
 
 def probe_train(student, pairs, test_texts, epochs, seed=0):

@@ -43,7 +43,7 @@ def test_data_seeded(student):
 
 
 def test_teacher_forcing_shift(student):
-    """The decoder reads the target shifted right: logits at step t never depend on tgt[:, t] or later."""
+    """The decoder reads the target shifted right: logits at step t depend on tgt[:, t-1], never on tgt[:, t] or later."""
     src, tgt = ["January 15, 2023", "1/2/23", "Sun Jan 15 2023"], ["2023-01-15", "2023-01-02", "2023-01-15"]
     for position in (0, 4, 9):
         got = student.call("forward", src_texts=src, tgt_texts=tgt, position=position)
@@ -54,6 +54,10 @@ def test_teacher_forcing_shift(student):
         if leaked:
             fail(f"changing tgt[:, {position}] changed the logits at step {leaked[0]}: the decoder sees the token "
                  f"it should predict. Feed it START, tgt[:, 0], ..., tgt[:, T-2] (the target shifted right).")
+        if position + 1 < len(diff) and diff[position + 1] <= 1e-6:
+            fail(f"changing tgt[:, {position}] did not change the logits at step {position + 1}: the decoder does "
+                 "not read the target it is given (teacher forcing). At step t it must read tgt[:, t-1] "
+                 "(START at step 0).")
 
 
 def test_exact_match(student, params):
