@@ -68,7 +68,7 @@ MUTANTS = [
         ["parameter_names_and_counts", "state_dict_round_trip"], "missing: bias_hh_l0, bias_ih_l0"),
     Mutant("float32_initial_state", [("h_0 = x.new_zeros(self.num_layers, batch, self.hidden_size)",
                                       "h_0 = torch.zeros(self.num_layers, batch, self.hidden_size)")],
-           ["matches_nn_rnn"], "dtype"),
+           ["initial_state"], "dtype"),  # and only there: one mistake, one check (test below)
     Mutant("calls_torch_vf", [], ["no_builtin_rnn", "matches_nn_rnn"], "torch._VF.rnn_tanh",
            regions={"MyRNN.forward": """
                h = x.new_zeros(self.num_layers, x.shape[0 if self.batch_first else 1], self.hidden_size) \\
@@ -121,3 +121,18 @@ def test_one_mistake_costs_its_own_check(tmp_path):
     check = checks_by_name(grade(sub, exercise="ex1_myrnn", checks=["matches_nn_rnn"]), "ex1_myrnn")["matches_nn_rnn"]
     assert check["score"] == 0 and "h_n is wrong" in check["output"] and "float32" not in check["output"], \
         check["output"]
+
+
+def test_a_float32_default_h0_costs_initial_state_only(tmp_path):
+    """The dtype slip of a default h_0 made with torch.zeros is charged once, not in every check without h_0."""
+    from ..conftest import checks_by_name, grade
+
+    source = mutate(SOLUTION, replace=[("h_0 = x.new_zeros(self.num_layers, batch, self.hidden_size)",
+                                        "h_0 = torch.zeros(self.num_layers, batch, self.hidden_size)")])
+    assert source != SOLUTION
+    sub = tmp_path / "sub" / "ex1_myrnn"
+    sub.mkdir(parents=True)
+    (sub / "myrnn.py").write_text(source)
+    result = grade(sub.parent, exercise="ex1_myrnn")
+    lost = {n: c["output"] for n, c in checks_by_name(result, "ex1_myrnn").items() if c["status"] != "passed"}
+    assert list(lost) == ["initial_state"], lost

@@ -143,7 +143,7 @@ def probe_run(student, config, x, h0=None, state=None, grad_output=None, grad_h_
     return result
 
 
-def probe_sentiment(student, sizes, x, state=None):
+def probe_sentiment(student, sizes, x, state=None, dtype="float64"):
     """Structure of SentimentRNN(*sizes) and, with ``state`` loaded, its logits and hidden states."""
     model = student.SentimentRNN(*sizes)
     rnn, fc = getattr(model, "rnn", None), getattr(model, "fc", None)
@@ -155,10 +155,11 @@ def probe_sentiment(student, sizes, x, state=None):
         "n_parameters": sum(int(p.numel()) for p in model.parameters()),
         "state_keys": sorted(model.state_dict()),
     }
-    model = model.double()
+    float32 = dtype == "float32"
+    model = model.float() if float32 else model.double()
     if state is not None:
-        model.load_state_dict({k: tensor(v) for k, v in state.items()})
-    xt = tensor(x)
+        model.load_state_dict({k: tensor(v).float() if float32 else tensor(v) for k, v in state.items()})
+    xt = tensor(x).float() if float32 else tensor(x)
     _builtin_calls.clear()
     with torch.no_grad():
         info["logits"] = to_numpy(model(xt), "SentimentRNN's logits")

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from autograder.checking import close, difference, fail, fmt
+from autograder.sandbox.failures import StudentFailure
 
 ATOL, RTOL = 1e-8, 1e-6          # float64 agreement
 FLOAT32_ATOL = 1e-4              # agreement that only float32 arithmetic would explain
@@ -47,7 +48,8 @@ class Case:
 # Named groups of cases; each hidden check covers one group, the gradient check all.
 CASES = {
     "basic": [Case("one layer"), Case("one layer, square weights", input_size=4, seed=1)],
-    "initial_state": [Case("h_0 given", with_h0=True, seed=2)],
+    # h_0 given, and h_0 omitted: the default must be zeros in the input's dtype (the grader runs in float64).
+    "initial_state": [Case("h_0 given", with_h0=True, seed=2), Case("h_0 omitted, float64 input", seed=15)],
     "batch_first": [Case("batch_first", batch_first=True, steps=4, batch=3, seed=3),
                     Case("batch_first with h_0", batch_first=True, with_h0=True, seed=4)],
     "stacked_layers": [Case("two layers", num_layers=2, with_h0=True, seed=5),
@@ -269,13 +271,59 @@ def _compare(got, want, what: str, problems: list[str]) -> bool:
     return True
 
 
-def check_cases(student, cases: list[Case], grads: bool = False) -> None:
-    """Run each case through the student's MyRNN and nn.RNN; fail on the first that disagrees."""
+def _dtype_slip(failure) -> bool:
+    """Whether a failure is a dtype mismatch (e.g. a float32 tensor made inside float64 code)."""
+    text = str(getattr(failure, "message", failure)).lower()
+    return "dtype" in text or "expected scalar type" in text
+
+
+def run_forward(student, default_h0_judged_here: bool = False, **args) -> dict:
+    """The "run" probe; a case without h_0 that fails on a dtype error runs again with zeros as h_0.
+
+    A MyRNN whose default h_0 is made in float32 (torch.zeros(...) without dtype=x.dtype)
+    fails every float64 run without h_0: that mistake is initial_state's to judge
+    (``default_h0_judged_here``), and everywhere else the run is judged with the
+    default given explicitly (one mistake, one check).
+    """
+    try:
+        return student.call("run", **args)
+    except StudentFailure as failure:
+        if default_h0_judged_here or args.get("h0") is not None or not _dtype_slip(failure):
+            raise
+    config, x = args["config"], np.asarray(args["x"])
+    layers, hidden = config.get("num_layers", 1), config["hidden_size"]
+    batch = () if x.ndim == 2 else (x.shape[0] if config.get("batch_first") else x.shape[1],)
+    return student.call("run", **{**args, "h0": np.zeros((layers, *batch, hidden))})
+
+
+def sentiment(student, **args) -> tuple[dict, float]:
+    """The sentiment probe in float64, and the tolerance to judge it with.
+
+    A MyRNN whose default h_0 is float32 fails in float64 on a dtype error: that is
+    initial_state's to judge, so here it runs again in float32, judged to float32's
+    precision (one mistake, one check).
+    """
+    try:
+        return student.call("sentiment", **args), 1e-6
+    except StudentFailure as failure:
+        if not _dtype_slip(failure):
+            raise
+        return student.call("sentiment", dtype="float32", **args), 1e-5
+
+
+def check_cases(student, cases: list[Case], grads: bool = False, default_h0_judged_here: bool = False) -> None:
+    """Run each case through the student's MyRNN and nn.RNN; fail on the first that disagrees.
+
+    One mistake, one check: a default h_0 created in the wrong dtype (torch.zeros(...)
+    in float32) is initial_state's to judge (``default_h0_judged_here``). Elsewhere a
+    case with h_0 omitted that fails on a dtype error is run again with zeros given as
+    h_0, which is what the default means, and judged on that.
+    """
     for case in cases:
         inputs = make_inputs(case)
         extra = {"grad_output": inputs["grad_output"], "grad_h_n": inputs["grad_h_n"]} if grads else {}
-        got = student.call("run", config=case.config, x=inputs["x"], h0=inputs["h0"],
-                           state=inputs["state"], **extra)
+        got = run_forward(student, default_h0_judged_here, config=case.config, x=inputs["x"], h0=inputs["h0"],
+                          state=inputs["state"], **extra)
         if got["builtin_calls"]:
             fail(builtin_message(got["builtin_calls"]))
         want = expected(case, inputs, grads)
