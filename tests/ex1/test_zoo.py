@@ -29,9 +29,9 @@ MUTANTS = [
            ["rnn_cell_values", "worked_example_two_steps"], "h_prev is ignored"),
     Mutant("transposed_w_hh", [('w_hh_t = getattr(self, f"weight_hh_l{k}").t()',
                                 'w_hh_t = getattr(self, f"weight_hh_l{k}")')],
-           ["matches_nn_rnn", "gradients"], "hidden-to-hidden weights are used transposed"),
-    Mutant("missing_bias_hh", [(BIASES, 'getattr(self, f"bias_ih_l{k}")')],
-           ["matches_nn_rnn", "gradients"], "bias_hh is never added"),
+           ["matches_nn_rnn"], "hidden-to-hidden weights are used transposed"),  # gradients: only where the
+    Mutant("missing_bias_hh", [(BIASES, 'getattr(self, f"bias_ih_l{k}")')],         # forward pass is right
+           ["matches_nn_rnn"], "bias_hh is never added"),
     Mutant("doubled_bias", [(BIASES, '(2 * getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}"))')],
            ["matches_nn_rnn"], "bias_ih is added twice"),
     Mutant("sigmoid", [(STEP, STEP.replace("torch.tanh", "torch.sigmoid"))],
@@ -136,3 +136,26 @@ def test_a_float32_default_h0_costs_initial_state_only(tmp_path):
     result = grade(sub.parent, exercise="ex1_myrnn")
     lost = {n: c["output"] for n, c in checks_by_name(result, "ex1_myrnn").items() if c["status"] != "passed"}
     assert list(lost) == ["initial_state"], lost
+
+
+@pytest.mark.parametrize("mistake, replace, charged", [
+    ("h_n batch-first too", [("            output = output.transpose(0, 1)\n        return output, h_n",
+                              "            output = output.transpose(0, 1)\n            h_n = h_n.transpose(0, 1)\n"
+                              "        return output, h_n")], ["batch_first", "sentiment_rnn"]),  # SentimentRNN
+    # reads h_n[-1] of its batch_first MyRNN: the same mistake, seen through it (and only there)
+    ("no unbatched input", [("        ### BEGIN SOLUTION\n        unbatched = ",
+                             "        ### BEGIN SOLUTION\n        if x.dim() == 2:\n"
+                             "            raise NotImplementedError('unbatched input')\n        unbatched = ")], ["unbatched"]),
+], ids=["h_n_batch_first", "no_unbatched_input"])
+def test_a_feature_mistake_costs_that_features_check_only(mistake, replace, charged, tmp_path):
+    """Cases that also use batch_first or unbatched input are judged without them in other checks."""
+    from ..conftest import checks_by_name, grade
+
+    source = mutate(SOLUTION, replace=replace)
+    assert source != SOLUTION
+    sub = tmp_path / "sub" / "ex1_myrnn"
+    sub.mkdir(parents=True)
+    (sub / "myrnn.py").write_text(source)
+    lost = {n: c["output"] for n, c in checks_by_name(grade(sub.parent, exercise="ex1_myrnn"), "ex1_myrnn").items()
+            if c["status"] != "passed"}
+    assert list(lost) == charged, lost

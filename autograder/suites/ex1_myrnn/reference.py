@@ -7,7 +7,7 @@ and names the ones that reproduce the student's numbers exactly.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -311,38 +311,89 @@ def sentiment(student, **args) -> tuple[dict, float]:
         return student.call("sentiment", dtype="float32", **args), 1e-5
 
 
-def check_cases(student, cases: list[Case], grads: bool = False, default_h0_judged_here: bool = False) -> None:
+def _judge(student, case: Case, grads: bool, default_h0_judged_here: bool) -> tuple[bool, str | None]:
+    """(forward right?, the failure message or None) for one case."""
+    inputs = make_inputs(case)
+    extra = {"grad_output": inputs["grad_output"], "grad_h_n": inputs["grad_h_n"]} if grads else {}
+    got = run_forward(student, default_h0_judged_here, config=case.config, x=inputs["x"], h0=inputs["h0"],
+                      state=inputs["state"], **extra)
+    if got["builtin_calls"]:
+        fail(builtin_message(got["builtin_calls"]))
+    want = expected(case, inputs, grads)
+    problems: list[str] = []
+    forward_ok = _compare(got["output"], want["output"], "output", problems)
+    forward_ok &= _compare(got["h_n"], want["h_n"], "h_n", problems)
+    if grads and forward_ok:
+        for name, g in want["grads"].items():
+            _compare((got.get("grads") or {}).get(name), g, f"the gradient of {name}", problems)
+        _compare(got.get("grad_x"), want["grad_x"], "the gradient of the input x", problems)
+        if want["grad_h0"] is not None:
+            _compare(got.get("grad_h0"), want["grad_h0"], "the gradient of h_0", problems)
+    if not problems:
+        return True, None
+    message = [f"In {case.describe()}:"] + problems
+    mistakes = diagnose(case, inputs, got, grads=grads and forward_ok)
+    if mistakes:
+        message.append("This matches a known mistake: " + "; or ".join(mistakes) + ".")
+    if not forward_ok:
+        message.append(divergence(case, got["output"], want["output"], got["h_n"], want["h_n"]))
+        message.append(float32_hint([got["output"], got["h_n"]], [want["output"], want["h_n"]]))
+    return forward_ok, "\n".join(m for m in message if m)
+
+
+def without_other_features(case: Case, feature: str | None) -> Case | None:
+    """The same case without the features other checks own (batch_first, unbatched input), or None."""
+    changes = {}
+    if case.batch_first and feature != "batch_first":
+        changes["batch_first"] = False
+    if case.batch is None and feature != "unbatched":
+        changes["batch"] = 1
+    return replace(case, label=case.label + " (as plain batched, seq-first input)", **changes) if changes else None
+
+
+def check_cases(student, cases: list[Case], grads: bool = False, default_h0_judged_here: bool = False,
+                feature: str | None = None) -> None:
     """Run each case through the student's MyRNN and nn.RNN; fail on the first that disagrees.
 
-    One mistake, one check: a default h_0 created in the wrong dtype (torch.zeros(...)
-    in float32) is initial_state's to judge (``default_h0_judged_here``). Elsewhere a
-    case with h_0 omitted that fails on a dtype error is run again with zeros given as
-    h_0, which is what the default means, and judged on that.
+    One mistake, one check:
+
+    - a default h_0 created in the wrong dtype (torch.zeros(...) in float32) is
+      initial_state's to judge (``default_h0_judged_here``); elsewhere a case with
+      h_0 omitted that fails on a dtype error runs again with zeros as h_0 (``run_forward``);
+    - a case that also uses batch_first or unbatched input, in a check about
+      something else (``feature``), is judged without them when it fails with them:
+      those features are their own checks' to charge;
+    - gradients (``grads``) are judged on the cases whose forward pass is right; a
+      wrong forward is its own checks' to charge. At least one case must be judged.
     """
+    judged, first_failure = 0, None
     for case in cases:
-        inputs = make_inputs(case)
-        extra = {"grad_output": inputs["grad_output"], "grad_h_n": inputs["grad_h_n"]} if grads else {}
-        got = run_forward(student, default_h0_judged_here, config=case.config, x=inputs["x"], h0=inputs["h0"],
-                          state=inputs["state"], **extra)
-        if got["builtin_calls"]:
-            fail(builtin_message(got["builtin_calls"]))
-        want = expected(case, inputs, grads)
-        problems: list[str] = []
-        forward_ok = _compare(got["output"], want["output"], "output", problems)
-        forward_ok &= _compare(got["h_n"], want["h_n"], "h_n", problems)
-        if grads and forward_ok:
-            for name, g in want["grads"].items():
-                _compare((got.get("grads") or {}).get(name), g, f"the gradient of {name}", problems)
-            _compare(got.get("grad_x"), want["grad_x"], "the gradient of the input x", problems)
-            if want["grad_h0"] is not None:
-                _compare(got.get("grad_h0"), want["grad_h0"], "the gradient of h_0", problems)
-        if not problems:
-            continue
-        message = [f"In {case.describe()}:"] + problems
-        mistakes = diagnose(case, inputs, got, grads=grads and forward_ok)
-        if mistakes:
-            message.append("This matches a known mistake: " + "; or ".join(mistakes) + ".")
-        if not forward_ok:
-            message.append(divergence(case, got["output"], want["output"], got["h_n"], want["h_n"]))
-            message.append(float32_hint([got["output"], got["h_n"]], [want["output"], want["h_n"]]))
-        fail("\n".join(m for m in message if m))
+        attempts = [c for c in (case, without_other_features(case, feature)) if c is not None]
+        first = None
+        for attempt in attempts:
+            try:
+                forward_ok, message = _judge(student, attempt, grads, default_h0_judged_here)
+                failure = None
+            except StudentFailure as exc:
+                forward_ok, message, failure = False, None, exc
+                first_failure = first_failure or exc
+            first = first or (message, failure)
+            if grads and forward_ok:  # gradients are judged where the forward pass is right
+                judged += 1
+                if message:
+                    fail(message)
+                break
+            if not grads and forward_ok and message is None:
+                break
+        else:
+            if grads:
+                continue  # a wrong forward pass is its own checks' to charge
+            message, failure = first
+            if failure is not None:
+                raise failure
+            fail(message)
+    if grads and judged == 0:
+        if first_failure is not None:  # e.g. "not implemented yet": the reason there is nothing to judge
+            raise first_failure
+        fail("the gradients can only be checked once MyRNN's output matches nn.RNN's in some case: "
+             "see matches_nn_rnn first")

@@ -15,7 +15,9 @@ from .reference import (ALL_CASES, CASES, Case, builtin_message, check_cases, ex
 
 def test_state_dict_round_trip(student):
     """A fresh MyRNN's state dict loads into nn.RNN, and back, with the same outputs."""
-    case = Case("round trip", num_layers=2, batch_first=True, with_h0=True, seed=20)
+    # About names and shapes only: seq-first (batch_first is its own check's), and two layers
+    # (names of layer 1 too), with h_0 given.
+    case = Case("round trip", num_layers=2, with_h0=True, seed=20)
     exported = student.call("parameters", config=case.config, seed=3)["state_dict"]
     rnn = torch.nn.RNN(**case.config).double()
     try:
@@ -31,32 +33,32 @@ def test_state_dict_round_trip(student):
 
 def test_initial_state(student):
     """An h_0 passed to forward is used."""
-    check_cases(student, CASES["initial_state"], default_h0_judged_here=True)
+    check_cases(student, CASES["initial_state"], default_h0_judged_here=True, feature="initial_state")
 
 
 def test_batch_first(student):
     """batch_first=True takes and returns (B, T, ...) tensors."""
-    check_cases(student, CASES["batch_first"])
+    check_cases(student, CASES["batch_first"], feature="batch_first")
 
 
 def test_stacked_layers(student):
     """num_layers 2 and 3: each layer reads the one below; h_n holds every layer's final state."""
-    check_cases(student, CASES["stacked_layers"])
+    check_cases(student, CASES["stacked_layers"], feature="stacked_layers")
 
 
 def test_no_bias(student):
     """bias=False: no bias parameters, and none added."""
-    check_cases(student, CASES["no_bias"])
+    check_cases(student, CASES["no_bias"], feature="no_bias")
 
 
 def test_unbatched(student):
     """Unbatched input (T, d) gives output (T, n) and h_n (num_layers, n)."""
-    check_cases(student, CASES["unbatched"])
+    check_cases(student, CASES["unbatched"], feature="unbatched")
 
 
 def test_edge_sizes(student):
     """Sequence length 1 and batch size 1."""
-    check_cases(student, CASES["edge_sizes"])
+    check_cases(student, CASES["edge_sizes"], feature="edge_sizes")
 
 
 def test_gradients(student):
