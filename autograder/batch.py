@@ -12,6 +12,10 @@ with it) and started again skips the students whose result exists and grades
 the rest. The gradebook, reports and summary are rebuilt from the result files,
 so no student is lost and no row is written twice. ``--regrade`` grades everyone again.
 
+A stored result is kept only while it matches what it was graded from
+(``graded_from``: the submission's hash, the exercise set, the kit's code and
+course file); one that does not is graded again, and the run says why.
+
 A student whose grading failed on the grader's side (status ``grader_error``:
 the grader crashed, timed out as a whole, or a check hit a grader error) has a
 result file that says so and is graded again on the next run, never scored.
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 import csv
 import ctypes
+import functools
+import hashlib
 import io
 import json
 import os
@@ -116,6 +122,50 @@ def unpack(archive: Path, into: Path) -> Path:
     return entries[0] if len(entries) == 1 and entries[0].is_dir() else into
 
 
+@functools.lru_cache(maxsize=None)
+def grader_version(course_file: Path) -> str:
+    """A hash of what decides a verdict: the kit's code (suites included) and the course file."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(Path(course_file).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def submission_hash(source: Path) -> str:
+    """A hash of a student's folder (names and bytes, links by their target, never followed) or zip."""
+    digest = hashlib.sha256()
+    paths = [source] if source.is_file() else sorted(source.rglob("*"))
+    for path in paths:
+        rel = path.name if path == source else str(path.relative_to(source))
+        if path.is_symlink():
+            digest.update(f"link {rel} {os.readlink(path)}\0".encode())
+        elif path.is_file():
+            digest.update(f"file {rel}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def graded_from(course: Course, course_path: Path | None, source: Path, exercises: list[str] | None) -> dict:
+    """What a result was graded from; a stored result that differs is stale and graded again."""
+    return {"submission": submission_hash(source), "exercises": [e.id for e in course.select(exercises)],
+            "grader": grader_version(Path(course_path or course.root / "course.yaml").resolve())}
+
+
+def stale_reason(data: dict, current: dict) -> str | None:
+    """Why a stored result no longer matches this run (None: it does)."""
+    if status_of(data) == GRADER_ERROR:
+        return "the grader failed last time"
+    stored = data.get("graded_from")
+    if not isinstance(stored, dict):
+        return "no record of what it was graded from"
+    for key, why in (("submission", "submission changed"), ("exercises", "other exercises asked for"),
+                     ("grader", "grader or course.yaml changed")):
+        if stored.get(key) != current[key]:
+            return why
+    return None
+
+
 def failed_result(course: Course, exercises: list[str] | None, student: str, why: str,
                   status: str = "error") -> dict:
     """A result in the contract's layout where every check failed for one reason."""
@@ -134,6 +184,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
               exercises: list[str] | None) -> dict:
     """Grade one student in a child process; always returns a result (and writes it atomically)."""
     target = out / "results" / f"{student}.json"
+    fingerprint = graded_from(course, course_path, source, exercises)  # before grading: what was graded
     work = Path(tempfile.mkdtemp(prefix=f"batch-{student}-"))
     timeout = sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300
     try:
@@ -162,6 +213,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
                 data = failed_result(course, exercises, student, f"the grader failed on this submission, not "
                                      f"the student's code: {exc}; it will be graded again", GRADER_ERROR)
         data["student"] = student
+        data["graded_from"] = fingerprint
         write_json_atomic(target, data)
         return data
     finally:
@@ -251,12 +303,29 @@ def histogram_png(scores: list[float], max_score: float) -> bytes:
 
 
 def run_batch(course: Course, course_path: Path | None, submissions: Path, out: Path, jobs: int = 1,
-              regrade: bool = False, exercises: list[str] | None = None, progress: bool = True) -> dict[str, dict]:
+              regrade: bool = False, exercises: list[str] | None = None, progress: bool = True,
+              plan: dict | None = None) -> dict[str, dict]:
+    """Grade every student whose stored result is missing or stale (``stale_reason``); keep the rest.
+
+    ``plan`` (if given) receives {"kept": n, "reasons": {student: why graded}}.
+    """
+    plan = {} if plan is None else plan
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "reports").mkdir(parents=True, exist_ok=True)
     students = discover(submissions)
-    done = set() if regrade else {s for s, data in load_results(out).items() if status_of(data) != GRADER_ERROR}
-    todo = {s: p for s, p in students.items() if s not in done}
+    stored = load_results(out)
+    reasons: dict[str, str] = {}
+    for s, p in students.items():
+        if regrade:
+            reasons[s] = "--regrade"
+        elif s not in stored:
+            reasons[s] = "new"
+        else:
+            why = stale_reason(stored[s], graded_from(course, course_path, p, exercises))
+            if why:
+                reasons[s] = why
+    todo = {s: p for s, p in students.items() if s in reasons}
+    plan.update(kept=len(students) - len(todo), reasons=reasons)
     bar = None
     if progress:
         from tqdm import tqdm

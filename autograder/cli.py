@@ -92,10 +92,17 @@ def _batch(args, course) -> int:
         return 2
     from .sandbox.isolation import describe
     print(describe(), file=sys.stderr)
+    plan: dict = {}
     results = run_batch(course, args.course, Path(args.submissions), Path(args.out), jobs=args.jobs,
-                        regrade=args.regrade, exercises=args.exercise, progress=not args.quiet)
+                        regrade=args.regrade, exercises=args.exercise, progress=not args.quiet, plan=plan)
     failed = sorted(s for s, data in results.items() if status_of(data) == GRADER_ERROR)
-    print(f"graded {len(results)} submissions: {Path(args.out) / 'gradebook.csv'}, "
+    from collections import Counter
+    why = Counter(plan.get("reasons", {}).values())
+    new = why.pop("new", 0)
+    parts = [f"{new} new"] if new else []
+    parts += [f"{n} regraded: {reason}" for reason, n in sorted(why.items())]
+    parts.append(f"{plan.get('kept', 0)} kept")
+    print(f"{len(results)} submissions ({'; '.join(parts)}): {Path(args.out) / 'gradebook.csv'}, "
           f"reports in {Path(args.out) / 'reports'}, summary in {Path(args.out) / 'summary.html'}")
     if failed:
         print(f"error: the grader failed for {len(failed)} student(s) ({', '.join(failed[:10])}): status "

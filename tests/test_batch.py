@@ -199,3 +199,44 @@ def test_a_hostile_zip_is_refused_with_its_reason_and_never_inflated(case, tmp_p
     written = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file() and p != archive)
     assert written <= 8 << 20
     assert not (tmp_path / "escaped.py").exists() and not os.path.exists("/tmp/kit-test-absolute.py")
+
+
+@pytest.mark.xdist_group("batch")
+def test_a_stored_result_is_kept_only_while_it_matches_what_it_was_graded_from(tmp_path, fast_course):
+    """Rerun with nothing changed, a changed submission, another exercise set, a changed course.yaml."""
+    subs, out = tmp_path / "class", tmp_path / "out"
+    for student, text in (("ana", SOLUTION), ("ben", STUB)):
+        (subs / student / "ex1_myrnn").mkdir(parents=True)
+        (subs / student / "ex1_myrnn" / "myrnn.py").write_text(text)
+    course = tmp_path / "course.yaml"
+    shutil.copy(fast_course, course)
+
+    def run(*exercises):
+        args = ["--course", course, "batch", subs, "--out", out, "--quiet", "--jobs", "2"]
+        for e in exercises:
+            args += ["--exercise", e]
+        proc = run_cli(*args, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        mtimes = {p.stem: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+        return proc.stdout, mtimes, gradebook(out)
+
+    said, first, _ = run("ex1_myrnn")
+    assert "2 new" in said
+    said, again, _ = run("ex1_myrnn")
+    assert "2 kept" in said and again == first                       # nothing changed: nothing graded
+
+    (subs / "ben" / "ex1_myrnn" / "myrnn.py").write_text(SOLUTION)
+    said, after, book = run("ex1_myrnn")
+    assert "1 regraded: submission changed; 1 kept" in said
+    assert after["ana"] == first["ana"] and after["ben"] != first["ben"]
+    assert float(book["ben"]["total"]) == EX1_POINTS                  # the new code's score, not the stale 0
+
+    said, _, book = run("ex1_myrnn", "ex5_hidden_pca")
+    assert "2 regraded: other exercises asked for" in said
+    assert len({row["max_score"] for row in book.values()}) == 1         # one maximum for every student
+    assert float(book["ana"]["max_score"]) > EX1_POINTS
+    assert all(row["ex5_hidden_pca"] != "" for row in book.values())   # the new column, filled for all
+
+    course.write_text(course.read_text() + "\n# a comment: still another course file\n")
+    said, _, _ = run("ex1_myrnn", "ex5_hidden_pca")
+    assert "2 regraded: grader or course.yaml changed" in said
