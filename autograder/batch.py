@@ -46,7 +46,7 @@ from pathlib import Path
 from .course import Course
 from .sandbox.failures import GRADER_ERROR
 from .report import render_report, render_summary
-from .results import CheckResult, ExerciseResult, SubmissionResult, write_json_atomic
+from .results import SubmissionResult, failed_result, write_json_atomic
 
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 MAX_ZIP_FILES = 2000
@@ -166,16 +166,6 @@ def stale_reason(data: dict, current: dict) -> str | None:
     return None
 
 
-def failed_result(course: Course, exercises: list[str] | None, student: str, why: str,
-                  status: str = "error") -> dict:
-    """A result in the contract's layout where every check failed for one reason."""
-    result = SubmissionResult(student)
-    for ex in course.select(exercises):
-        result.exercises.append(ExerciseResult(ex.id, ex.title, [
-            CheckResult(c.name, 0.0, c.points, status, why, c.visibility) for c in ex.checks.values()]))
-    return result.to_json()
-
-
 def _die_with_parent():
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -191,7 +181,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
         try:
             submission = unpack(source, work / "unpacked") if source.suffix == ".zip" else source
         except SubmissionError as exc:
-            data = failed_result(course, exercises, student, str(exc))
+            data = failed_result(course.select(exercises), student, str(exc))
         else:
             tmp_json = work / "result.json"
             cmd = [sys.executable, "-m", "autograder"]
@@ -207,10 +197,10 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
                     raise RuntimeError(proc.stderr.strip()[-500:] or f"exit code {proc.returncode}")
                 data = json.loads(tmp_json.read_text())
             except subprocess.TimeoutExpired:
-                data = failed_result(course, exercises, student, f"the grader did not finish within {timeout:.0f} s; "
+                data = failed_result(course.select(exercises), student, f"the grader did not finish within {timeout:.0f} s; "
                                      "it is not scored and will be graded again", GRADER_ERROR)
             except (RuntimeError, json.JSONDecodeError) as exc:
-                data = failed_result(course, exercises, student, f"the grader failed on this submission, not "
+                data = failed_result(course.select(exercises), student, f"the grader failed on this submission, not "
                                      f"the student's code: {exc}; it will be graded again", GRADER_ERROR)
         data["student"] = student
         data["graded_from"] = fingerprint

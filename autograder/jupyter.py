@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from .course import load_course
+from .results import failed_result
 
 _cache: dict[tuple[str, str], dict] = {}
 PROBLEM_FILE = ".rnn-kit-problem.txt"   # written by nbgrader_hooks.StageStudentFiles
@@ -49,19 +50,13 @@ def _exercise(exercise_id: str):
     return course.exercises[exercise_id]
 
 
-def _problem_result(exercise, problem: str) -> dict:
-    """Every check failed for one reason (the notebook holds no code the grader can read)."""
-    return {"id": exercise.id, "title": exercise.title, "tests": [
-        {"name": c.name, "score": 0.0, "max_score": c.points, "status": "failed", "output": problem,
-         "visibility": c.visibility, "images": [], "cpu_seconds": 0.0} for c in exercise.checks.values()]}
-
-
 def _grade(exercise_id: str, folder: Path) -> dict:
     """Grade the exercise's code (see the module's docstring for which); cached by its contents."""
     exercise = _exercise(exercise_id)
     notebook = folder / f"{exercise_id}.ipynb"
     if _autograding() and (folder / PROBLEM_FILE).is_file():
-        return _problem_result(exercise, (folder / PROBLEM_FILE).read_text(encoding="utf-8", errors="replace"))
+        problem = (folder / PROBLEM_FILE).read_text(encoding="utf-8", errors="replace")
+        return failed_result([exercise], "", problem, "failed")["exercises"][0]  # no code to grade
     use_notebook = notebook.is_file() and not _autograding()
     sources = [notebook.name] if use_notebook else list(exercise.files)
     digest = hashlib.sha256()

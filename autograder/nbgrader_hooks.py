@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -156,10 +157,9 @@ class OnlyKitCells(NbGraderPreprocessor):
                 del cell.metadata["nbgrader"]
             if cell.cell_type != "code":
                 continue
-            if grade_id in solution_ids:
-                cell.source = SOLUTION_NOT_RUN + "\n".join(f"# {ln}" for ln in cell.source.splitlines())
-            elif grade_id not in kit_ids:
-                cell.source = NEUTRALISED + "\n".join(f"# {ln}" for ln in cell.source.splitlines())
+            if grade_id in solution_ids or grade_id not in kit_ids:
+                header = SOLUTION_NOT_RUN if grade_id in solution_ids else NEUTRALISED
+                cell.source = header + "\n".join(f"# {ln}" for ln in cell.source.splitlines())
         return nb, resources
 
 
@@ -196,15 +196,13 @@ class StageStudentFiles(NbGraderPreprocessor):
             (folder / jupyter.NOTES_FILE).write_text(
                 f"ignored {', '.join(beside)} handed in beside the notebook: only the notebook's solution "
                 "cell is graded\n", encoding="utf-8")
-        verdict = _VERDICTS.pop((student, exercise.id), None) or {
+        verdict = _VERDICTS.pop((student, exercise.id), None) or {  # None: read_submissions failed
             "problem": "the grader could not read this notebook; your instructor has been told"}
-        files = verdict.get("files") if isinstance(verdict.get("files"), dict) else None
-        if files is not None and set(files) == set(exercise.files):
-            for name, text in files.items():
-                (folder / name).write_text(str(text), encoding="utf-8")
+        if "files" in verdict:  # files_from_cells gives every student file, or raises
+            for name, text in verdict["files"].items():
+                (folder / name).write_text(text, encoding="utf-8")
         else:
-            (folder / jupyter.PROBLEM_FILE).write_text(str(verdict.get("problem") or "no code found"),
-                                                       encoding="utf-8")
+            (folder / jupyter.PROBLEM_FILE).write_text(verdict["problem"], encoding="utf-8")
         return nb, resources
 
 
@@ -218,8 +216,6 @@ class InertStudentContent(NbGraderPreprocessor):
     SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg")
 
     def preprocess_cell(self, cell, resources, cell_index):
-        import re
-
         if cell.cell_type in ("markdown", "raw") and nbgrader_meta(cell).get("grade_id") != TASK_TEXT_ID:
             text = cell.source.replace("&", "&amp;").replace("<", "&lt;")
             cell.source = re.sub(r"\]\(\s*(?!https?://)[^)]*\)", "](#link-removed)", text)

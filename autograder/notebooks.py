@@ -167,15 +167,6 @@ def files_from_cells(cells: list, file_names: tuple[str, ...], label: str) -> di
     return {name: cell.code for name, cell in found.items()}
 
 
-def read_cells(path: Path) -> list:
-    """The cells of a notebook file, or NotebookProblem saying in words what is wrong with it."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NotebookProblem(f"{path.name} could not be read ({exc.strerror or exc})") from None
-    return parse(raw, path.name)["cells"]
-
-
 def extract(path: Path, file_names: tuple[str, ...], label: str | None = None) -> dict[str, str]:
     """The student files a notebook holds, name -> text; NotebookProblem when there are none."""
     label = label or path.name

@@ -105,6 +105,15 @@ class SubmissionResult:
         return out
 
 
+def failed_result(exercises, student: str, why: str, status: str = "error") -> dict:
+    """A result in the contract's layout where every check of ``exercises`` failed for one reason."""
+    result = SubmissionResult(student)
+    for ex in exercises:
+        result.exercises.append(ExerciseResult(ex.id, ex.title, [
+            CheckResult(c.name, 0.0, c.points, status, why, c.visibility) for c in ex.checks.values()]))
+    return result.to_json()
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so a reader sees the old file or the new one, never half of one."""
     path = Path(path)

@@ -36,25 +36,27 @@ class Submission:
     course: Course
     _extracted: dict[str, dict[str, Path]] = field(default_factory=dict)
     _problems: dict[str, str] = field(default_factory=dict)
-    _notes: dict[str, list[str]] = field(default_factory=dict)
     _tmp: Path | None = None
 
-    def notebook_for(self, exercise: Exercise) -> Path | None:
+    def _notebooks(self, exercise: Exercise) -> list[Path]:
+        """The exercise's notebooks in this submission, the one graded first (see the module's docstring)."""
         if self.path.is_file():  # a single notebook was given
-            return self.path if self.path.name == notebook_name(exercise.id) else None
+            return [self.path] if self.path.name == notebook_name(exercise.id) else []
         nested, top = self.path / exercise.id / notebook_name(exercise.id), self.path / notebook_name(exercise.id)
         order = (top, nested) if self.path.name == exercise.id else (nested, top)
-        found = [c for c in order if c.is_file()]
+        return [c for c in order if c.is_file()]
+
+    def notebook_for(self, exercise: Exercise) -> Path | None:
+        found = self._notebooks(exercise)
         return found[0] if found else None
 
     def notes(self, exercise: Exercise) -> list[str]:
         """What was chosen or ignored in this exercise's files, in words (shown with its result)."""
-        notebook = self.notebook_for(exercise)
-        if notebook is None:
+        found = self._notebooks(exercise)
+        if not found:
             return []
+        notebook, others = found[0], found[1:]
         out = []
-        others = [p for p in (self.path / exercise.id / notebook_name(exercise.id),
-                              self.path / notebook_name(exercise.id)) if p.is_file() and p != notebook]
         for other in others:
             out.append(f"graded {notebook.relative_to(self.path)}; ignored the other notebook "
                        f"{other.relative_to(self.path)}")

@@ -22,7 +22,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -59,12 +58,10 @@ def _copy_regular(src: Path, dst: Path) -> str | None:
 
 
 def _then(first, second):
-    """A preexec_fn that runs ``first`` then ``second`` (either may be None)."""
+    """A preexec_fn that runs ``first`` then ``second``."""
     def both():
-        if first:
-            first()
-        if second:
-            second()
+        first()
+        second()
     return both
 
 
