@@ -45,6 +45,7 @@ class Exercise:
     output_kb: int
     checks: dict[str, Check]
     params: dict            # exercise-specific settings (training budgets, calibrated thresholds)
+    public_params: tuple[str, ...] = ()  # the params public checks read: the only ones a release ships
 
     @property
     def module(self) -> str:
@@ -144,6 +145,11 @@ def load_course(path: Path | None = None) -> Course:
             output_kb=int(spec.get("output_kb", defaults.get("output_kb", 2048))),
             checks=checks,
             params=dict(spec.get("params", {})),
+            public_params=tuple(spec.get("public_params", ())),
         )
+        unknown = set(exercises[ex_id].public_params) - set(exercises[ex_id].params)
+        if unknown:
+            raise CourseError(f"course.yaml: exercise {ex_id}: public_params names {sorted(unknown)}, "
+                              "which are not in its params")
     return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises,
                   wall_factor=float(defaults.get("wall_factor", 4)), wall_slack=float(defaults.get("wall_slack", 30)))

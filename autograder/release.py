@@ -2,8 +2,9 @@
 
 Writes DIR/rnn-exercises/ and DIR/rnn-exercises.zip: the stubs and given files
 (exercises/), the grading engine with the **public** checks only, a course.yaml
-that lists only those, the install file and a README. Never solutions/, the
-hidden checks or the kit's tests. A student installs it with
+that lists only those (and only the params they read), the install file and a
+README. Never solutions/, the hidden checks, a suite's reference.py (held-out
+data, seeds, the grader's own implementations) or the kit's tests. A student installs it with
 ``pip install -e .`` and checks their work with ``python -m autograder check``,
 getting the same messages the instructor's grader gives for the public checks.
 """
@@ -41,11 +42,21 @@ def public_course(course: Course) -> dict:
     raw = yaml.safe_load((course.root / "course.yaml").read_text())
     for ex in raw["exercises"].values():
         ex["checks"] = {name: spec for name, spec in ex["checks"].items() if spec.get("visibility") == "public"}
+        params = {k: v for k, v in ex.pop("params", {}).items() if k in ex.get("public_params", ())}
+        if params:
+            ex["params"] = params
     return raw
 
 
+# Instructor-only files of a suite: the hidden checks, and reference.py (held-out
+# data generators, seeds, the grader's own implementations). Public checks import
+# only oracle.py (torch or stored expected values) and probes.py. zoo/ holds the
+# kit's own wrong and correct implementations (tests/test_real_style.py).
+HIDDEN_FILES = ("test_hidden.py", "reference.py", "zoo")
+
+
 def _ignore_hidden(folder: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in ("test_hidden.py", "__pycache__") or n.endswith(".pyc")}
+    return {n for n in names if n in (*HIDDEN_FILES, "__pycache__") or n.endswith(".pyc")}
 
 
 def build_release(course: Course, out: Path) -> Path:

@@ -20,7 +20,8 @@ import names  # noqa: E402
 
 from autograder.course import load_course  # noqa: E402
 from calibration_common import emit, options  # noqa: E402
-from autograder.suites.ex3_names.reference import heldout_split, kit_names  # noqa: E402
+from autograder.suites.ex3_names.oracle import kit_names  # noqa: E402
+from autograder.suites.ex3_names.reference import heldout_split  # noqa: E402
 
 
 def main():

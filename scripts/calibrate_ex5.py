@@ -19,7 +19,8 @@ sys.path.insert(0, str(KIT))
 
 from autograder.course import load_course  # noqa: E402
 from calibration_common import emit, options  # noqa: E402
-from autograder.suites.ex5_hidden_pca.reference import auc, eval_set, reference_pca, sentiment_data, trained_model  # noqa: E402
+from autograder.suites.ex5_hidden_pca.oracle import eval_set, sentiment_data, trained_model  # noqa: E402
+from autograder.suites.ex5_hidden_pca.reference import auc, reference_pca  # noqa: E402
 
 
 def main():

@@ -5,6 +5,7 @@ harms only its own test) and bounds it with a timeout.
 """
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -128,3 +129,37 @@ def solution_region_bodies():
         lines = text.splitlines()
         for region in find_regions(text):
             yield f"{path.parent.name}/{path.name}:{region.qualname}", "\n".join(lines[region.begin + 1:region.end]).strip()
+
+
+def python_functions(text: str):
+    """(name, body fingerprint) of every function in ``text``: its body's AST without the docstring.
+
+    Names, docstrings, comments and layout aside, two functions with the same
+    fingerprint are the same code.
+    """
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                body = body[1:]
+            yield node.name, ast.dump(ast.Module(body=body, type_ignores=[]))
+
+
+def student_written_functions():
+    """Fingerprints of the solution functions that hold a student's part (a solution region)."""
+    from autograder.authoring import find_regions
+
+    for path in sorted(SOLUTIONS.glob("*/*.py")):
+        text = path.read_text()
+        wanted = {r.qualname.rsplit(".", 1)[-1] for r in find_regions(text)}
+        for name, fingerprint in python_functions(text.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")):
+            if name in wanted and len(fingerprint) > 300:  # a one-liner may well coincide with anything
+                yield f"{path.parent.name}/{path.name}:{name}", fingerprint
+
+
+def instructor_only_functions():
+    """Name and fingerprint of every function in a suite's reference.py: held-out generators, the grader's PCA."""
+    for path in sorted((KIT / "autograder" / "suites").glob("*/reference.py")):
+        for name, fingerprint in python_functions(path.read_text()):
+            yield f"{path.parent.name}/reference.py:{name}", name, fingerprint

@@ -31,7 +31,7 @@ from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 from autograder.course import load_course
 from autograder.notebooks import fill, notebook_name, writefile_line
 
-from .conftest import KIT, SOLUTIONS, run_cli, solution_region_bodies
+from .conftest import KIT, SOLUTIONS, instructor_only_functions, run_cli, solution_region_bodies
 
 COURSE = load_course()
 pytestmark = pytest.mark.xdist_group("nbgrader")
@@ -256,6 +256,10 @@ def test_released_notebooks_hold_no_solution_and_no_hidden_check(pipeline):
             assert body not in code, f"the released notebook contains the solution of {where}"
         for check in exercise.checks_with("hidden"):
             assert f'"{check.name}")' not in code and "HIDDEN TESTS" not in code
+    released = "".join(p.read_text(errors="replace") for p in (course_dir / "release").rglob("*")
+                       if p.is_file() and p.suffix in (".py", ".ipynb"))
+    for where, name, _ in instructor_only_functions():   # held-out generators, the grader's own PCA
+        assert f"def {name}(" not in released and "reference.py" not in released, where
 
 
 def test_autograde_gives_reference_full_marks_and_blank_zero_with_course_totals(pipeline):

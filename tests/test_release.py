@@ -1,22 +1,76 @@
-"""The plain student release: public checks only, no solutions, and the same messages as the grader."""
+"""The plain student release: public checks only, no solutions, no grader code, and the same messages."""
 import json
 import shutil
 import zipfile
+
+import numpy as np
+import pytest
 
 import yaml
 
 from autograder.authoring import mutate
 from autograder.course import load_course
 
-from .conftest import SOLUTIONS, run_cli, solution_region_bodies
+from .conftest import (SOLUTIONS, instructor_only_functions, python_functions, run_cli, solution_region_bodies,
+                       student_written_functions)
 
 COURSE = load_course()
 
 
-def test_release_ships_public_checks_and_no_solutions(tmp_path):
-    proc = run_cli("release", "--out", tmp_path)
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release")
+    proc = run_cli("release", "--out", out)
     assert proc.returncode == 0, proc.stderr
-    bundle = tmp_path / "rnn-exercises"
+    return out / "rnn-exercises"
+
+
+def test_the_release_holds_no_grader_code(release):
+    """No function a student writes (however renamed), no reference.py, no held-out generator, seed or size."""
+    shipped = {}
+    for path in release.rglob("*.py"):
+        shipped.update({fp: f"{path.relative_to(release)}:{name}" for name, fp in python_functions(path.read_text())})
+    names = {where.rsplit(":", 1)[1] for where in shipped.values()}
+    assert not list(release.rglob("reference.py"))
+    written = list(student_written_functions())
+    assert len(written) >= 10, "the fingerprints no longer find the solutions' functions"
+    for where, fingerprint in written:
+        assert fingerprint not in shipped, f"the release contains {where} as {shipped[fingerprint]}"
+    hidden = list(instructor_only_functions())
+    assert {"heldout_data", "heldout_split", "grader_pairs", "reference_pca"} <= {n for _, n, _ in hidden}
+    for where, name, fingerprint in hidden:
+        assert name not in names and fingerprint not in shipped, f"the release contains {where}"
+    course = yaml.safe_load((release / "course.yaml").read_text())
+    for ex_id, ex in course["exercises"].items():
+        assert set(ex.get("params", {})) == set(COURSE.exercises[ex_id].public_params), ex_id
+    secret = {k for ex in COURSE.exercises.values() for k in ex.params if k not in ex.public_params and "seed" in k}
+    assert {"heldout_seed", "split_seed", "test_seed", "eval_seed"} <= secret
+    texts = {p: p.read_text(errors="replace") for p in release.rglob("*") if p.is_file() and p.suffix != ".npz"}
+    for name in secret:
+        assert not [p for p, text in texts.items() if name in text], f"{name} is named in the release"
+
+
+def test_public_expectations_are_the_references(release):
+    """ex5's public PCA check compares with stored values: they are what the grader's PCA gives."""
+    from autograder.suites.ex5_hidden_pca.oracle import public_expectations
+    from autograder.suites.ex5_hidden_pca.reference import public_pca_cases
+
+    stored, fresh = public_expectations(), public_pca_cases()
+    assert set(stored) == set(fresh)
+    for key, value in fresh.items():
+        if key.startswith("components"):   # a component's sign is arbitrary
+            value, got = np.abs(value), np.abs(stored[key])
+        elif key.startswith("projected"):
+            value, got = np.abs(value), np.abs(stored[key])
+        else:
+            got = stored[key]
+        assert np.allclose(got, value, atol=1e-9), f"public_pca.npz is stale ({key}): run python -m " \
+            "autograder.suites.ex5_hidden_pca.reference"
+    assert (release / "autograder" / "suites" / "ex5_hidden_pca" / "public_pca.npz").is_file()
+
+
+def test_release_ships_public_checks_and_no_solutions(release):
+    bundle, tmp_path = release, release.parent
     files = [p for p in bundle.rglob("*") if p.is_file()]
     assert not [p for p in files if p.name == "test_hidden.py" or "solutions" in p.parts or "tests" in p.parts]
     text = "".join(p.read_text(errors="replace") for p in files if p.suffix == ".py")

@@ -30,6 +30,7 @@ the probes' own code with no frame of the student's files (a probe bug).
 """
 import errno
 import os
+import re
 import sys
 import traceback
 
@@ -109,6 +110,40 @@ def _is_probe_bug(exc, frames, student_frames, code_dir):
     return os.path.dirname(innermost) == code_dir and os.path.basename(innermost) in ("probes.py", "probekit.py")
 
 
+_SIGNATURE = re.compile(r"^([\w.]+)\(\) (got an unexpected keyword argument|missing \d+ required|takes \d+ "
+                        r"positional|takes from \d+ to \d+ positional|got multiple values|got some positional)")
+
+
+def _student_signature(exc, student_dir) -> bool:
+    """A TypeError from calling one of the student's functions with the contract's arguments, which its
+    signature does not take ("predict() got an unexpected keyword argument 'k'"): the student's mistake,
+    though no frame of theirs ran."""
+    match = _SIGNATURE.match(str(exc)) if isinstance(exc, TypeError) else None
+    if not match:
+        return False
+    for module in list(sys.modules.values()):
+        if not os.path.abspath(getattr(module, "__file__", None) or "/").startswith(student_dir):
+            continue
+        obj = module
+        for part in match.group(1).split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            return True
+    # Also by the source (sys.modules is the student's to edit): a def or class of that name in their files.
+    parts = match.group(1).split(".")
+    wanted = re.compile(rf"^\s*(def {re.escape(parts[-1])}\s*\(|class {re.escape(parts[0])}\b)", re.M)
+    for folder, _, files in os.walk(student_dir):
+        for name in files:
+            if name.endswith(".py"):
+                try:
+                    with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
+                        if wanted.search(f.read()):
+                            return True
+                except OSError:
+                    pass
+    return False
+
+
 def describe_exception(exc, student_dir, code_dir=None):
     """Turn an exception from student code into words, pointing at their file."""
     kind = "exception"
@@ -125,7 +160,7 @@ def describe_exception(exc, student_dir, code_dir=None):
     where = None
     frames = traceback.extract_tb(exc.__traceback__)
     student_frames = [f for f in frames if os.path.abspath(f.filename).startswith(student_dir)]
-    if code_dir and _is_probe_bug(exc, frames, student_frames, code_dir):
+    if code_dir and _is_probe_bug(exc, frames, student_frames, code_dir) and not _student_signature(exc, student_dir):
         where = f"{os.path.basename(frames[-1].filename)}, line {frames[-1].lineno}"
         return _grader_error(f"a probe failed in its own code ({where}): {type(exc).__name__}: {str(exc)[:500]}")
     if isinstance(exc, SyntaxError) and exc.filename:
@@ -138,6 +173,10 @@ def describe_exception(exc, student_dir, code_dir=None):
         traceback.FrameSummary(os.path.relpath(f.filename, student_dir), f.lineno, f.name, line=f.line)
         for f in student_frames[-6:]]))
     message = str(exc)
+    if _student_signature(exc, student_dir):
+        where = where or "calling your function"
+        message += (". The grader calls your function with the arguments the exercise's README gives in its "
+                    "signature: check the names and the order of its parameters")
     return {
         "kind": kind,
         "type": type(exc).__name__,

@@ -164,6 +164,8 @@ def probe_sentiment(student, sizes, x, state=None, dtype="float64"):
     with torch.no_grad():
         info["logits"] = to_numpy(model(xt), "SentimentRNN's logits")
         if info["rnn_is_myrnn"]:
-            info["hidden_states"] = to_numpy(unpack(rnn(xt), 2, "MyRNN.forward should return a pair (output, h_n)")[0], "the RNN's output")
+            output, h_n = unpack(rnn(xt), 2, "MyRNN.forward should return a pair (output, h_n)")
+            info["hidden_states"] = to_numpy(output, "the RNN's output")
+            info["h_n"] = to_numpy(h_n, "the RNN's h_n")
     info["builtin_calls"] = sorted(_builtin_calls)
     return info

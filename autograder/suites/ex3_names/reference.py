@@ -1,23 +1,10 @@
-"""Exercise 3, grader side: the kit's dataset, its held-out split, and the feedback pictures."""
+"""Exercise 3, instructor side: the held-out split, and the feedback pictures. Never shipped to students."""
 from __future__ import annotations
 
-import functools
 import io
 import random
 
 import numpy as np
-
-from autograder.course import load_course
-
-EXERCISE = "ex3_names"
-
-
-@functools.lru_cache(maxsize=1)
-def kit_names() -> dict[str, list[str]]:
-    """The shipped dataset, read by the grader from the kit's copy."""
-    folder = load_course().exercises[EXERCISE].given_path("data/names")
-    return {p.stem: [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()]
-            for p in sorted(folder.glob("*.txt"))}
 
 
 def heldout_split(data: dict[str, list[str]], test_fraction: float, seed: int):

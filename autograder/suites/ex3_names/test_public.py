@@ -10,7 +10,7 @@ import numpy as np
 from autograder.checking import expect_shape, fail
 from autograder.sandbox.failures import StudentFailure
 
-from .reference import kit_names
+from .oracle import kit_names
 
 # Names whose letters need care -> the name with its accents stripped (NFD, combining marks dropped),
 # before the alphabet filters it. What must be left is what of that is in the student's own ALL_LETTERS

@@ -7,7 +7,7 @@ import re
 
 from autograder.checking import fail
 
-from .reference import pair_problem
+from .oracle import pair_problem
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -46,6 +46,29 @@ def probe_pipeline(student, state, sizes, tokens, k=2):
     return {"ratio": ratio, "projected": projected}
 
 
+def _points(ax):
+    """Every plotted point of a panel (scatter collections and marker lines): (x, y) and its colour (RGB)."""
+    xy, rgb = [np.zeros((0, 2))], [np.zeros((0, 3))]
+    for c in ax.collections:
+        if not hasattr(c, "get_offsets"):
+            continue
+        offsets = np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2)
+        colours = np.asarray(c.get_facecolors(), dtype=float).reshape(-1, 4)[:, :3]
+        if len(colours) == 0:
+            colours = np.asarray(c.get_edgecolors(), dtype=float).reshape(-1, 4)[:, :3]
+        if len(offsets) and len(colours):
+            xy.append(offsets)
+            rgb.append(np.resize(colours, (len(offsets), 3)))  # one colour for all, or one each
+    for line in ax.lines:
+        x, y = np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+        if len(x):
+            import matplotlib.colors as mcolors
+
+            xy.append(np.stack([x, y], axis=1))
+            rgb.append(np.tile(mcolors.to_rgb(line.get_color()), (len(x), 1)))
+    return np.concatenate(xy), np.concatenate(rgb)
+
+
 def probe_plot(student, projected, labels, positions):
     """What the figure holds (panels, labels, legend, colour bar) and a small PNG of it."""
     import matplotlib
@@ -55,15 +78,14 @@ def probe_plot(student, projected, labels, positions):
                                      torch.tensor(np.asarray(positions), dtype=torch.long))
     if not hasattr(fig, "axes") or not hasattr(fig, "savefig"):
         raise ProbeError(f"plot_hidden_states should return a matplotlib Figure, got {type(fig).__name__}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=50)  # drawing first: a scatter's colours are mapped when it is drawn
     panels = []
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
             continue
-        points = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))
-        points += sum(len(line.get_xdata()) for line in ax.lines)
+        xy, rgb = _points(ax)
         panels.append({"xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "title": ax.get_title(),
-                       "legend": ax.get_legend() is not None, "points": int(points)})
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=50)
+                       "legend": ax.get_legend() is not None, "points": len(xy), "xy": xy, "rgb": rgb})
     return {"panels": panels, "colorbar": any(ax.get_label() == "<colorbar>" for ax in fig.axes),
             "figure_legend": bool(fig.legends), "png": np.frombuffer(buf.getvalue(), dtype=np.uint8)}

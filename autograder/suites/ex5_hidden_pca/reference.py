@@ -1,46 +1,16 @@
-"""Exercise 5, grader side: the kit's trained model, reference PCA, AUC, and PCA verdicts."""
-from __future__ import annotations
+"""Exercise 5, instructor side: the grader's PCA, AUC, and the public checks' stored expectations.
 
-import functools
+Never shipped to students: ``reference_pca`` is the PCA they must write. The
+public checks get their expected values from public_pca.npz, which this module
+writes (``python -m autograder.suites.ex5_hidden_pca.reference``) and the kit's
+tests check against it.
+"""
+from __future__ import annotations
 
 import numpy as np
 import torch
 
-from autograder.checking import fail, fmt
-from autograder.course import load_course
-
-EXERCISE = "ex5_hidden_pca"
-
-
-@functools.lru_cache(maxsize=1)
-def sentiment_data():
-    """The kit's own copy of the given module (never the student's)."""
-    return load_course().exercises[EXERCISE].load_given("sentiment_data.py")
-
-
-@functools.lru_cache(maxsize=8)
-def trained_model(train_size: int, epochs: int, seed: int):
-    """The kit's sentiment RNN, trained deterministically (same for every submission)."""
-    sd = sentiment_data()
-    torch.manual_seed(seed)
-    model = sd.SentimentModel(len(sd.vocabulary()))
-    sd.train_sentiment(model, sd.make_corpus(train_size, seed=seed), epochs=epochs, seed=seed)
-    return model.eval()
-
-
-def model_payload(model) -> dict:
-    sd = sentiment_data()
-    return {"state": {k: v.numpy().astype(np.float64) for k, v in model.state_dict().items()},
-            "sizes": [len(sd.vocabulary()), model.embedding.embedding_dim, model.rnn.hidden_size]}
-
-
-def eval_set(size: int, seed: int):
-    """Held-out sentences: tokens (N, T), labels (N,), positions (N, T)."""
-    sd = sentiment_data()
-    corpus = sd.make_corpus(size, seed=seed)
-    sentences = [s for s, _ in corpus]
-    tokens = sd.encode(sentences)
-    return tokens.numpy(), np.array([y for _, y in corpus]), sd.positions(sentences, tokens.shape[1]).numpy()
+from .oracle import PUBLIC_EXPECTATIONS, check_pca
 
 
 def reference_pca(X: np.ndarray, k: int):
@@ -48,6 +18,16 @@ def reference_pca(X: np.ndarray, k: int):
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     var = s ** 2
     return vt[:k], var[:k] / var.sum(), centred @ vt[:k].T
+
+
+def uncentred_ratio(X: np.ndarray) -> np.ndarray:
+    """What a PCA that forgets to centre gives as explained_variance_ratio (for the hint)."""
+    s = np.linalg.svd(X, compute_uv=False) ** 2
+    return s / s.sum()
+
+
+def check_against_reference(got: dict, X: np.ndarray, k: int, what: str, rank: int | None = None) -> None:
+    check_pca(got, X, k, what, reference_pca(X, k), uncentred_ratio(X), rank=rank)
 
 
 def reference_final_state_pca(model, tokens: np.ndarray, k: int = 2):
@@ -70,40 +50,24 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(greater / (len(pos) * len(neg)))
 
 
-def check_pca(got: dict, X: np.ndarray, k: int, what: str, rank: int | None = None) -> None:
-    """Fail unless the student's PCA equals the reference up to the sign of each component.
+def public_pca_cases() -> dict[str, np.ndarray]:
+    """The public pca check's data and expected results, as stored in public_pca.npz.
 
-    Components beyond the data's rank are not unique, so for those only their
-    ratio (0) and projections (0) are compared, and that they are unit rows.
+    Per case i: X{i} (with distinct variances per direction, so the components
+    are well defined, and an offset, so PCA must centre), k{i}, components{i},
+    ratio{i}, projected{i} and uncentred{i}.
     """
-    want_c, want_r, want_p = reference_pca(X, k)
-    n, d = X.shape
-    for name, shape in (("components", (k, d)), ("ratio", (k,)), ("projected", (n, k))):
-        if np.shape(got[name]) != shape:
-            label = {"ratio": "explained_variance_ratio"}.get(name, name)
-            hint = " (components go in rows: (k, D))" if name == "components" and np.shape(got[name]) == (d, k) else ""
-            fail(f"{what}: {label} has shape {np.shape(got[name])}, expected {shape}{hint}")
-    comps, ratio, proj = (np.asarray(got[n_], dtype=float) for n_ in ("components", "ratio", "projected"))
-    if not np.all(np.isfinite(comps)) or not np.all(np.isfinite(ratio)) or not np.all(np.isfinite(proj)):
-        fail(f"{what}: the result contains NaN or infinite values")
-    if not np.allclose(ratio, want_r, atol=1e-5):
-        _, s_raw, _ = np.linalg.svd(X, full_matrices=False)
-        uncentred = (s_raw ** 2)[:k] / (s_raw ** 2).sum()
-        hint = " They look like variances, not ratios: divide by the total variance." if ratio.sum() > 1 + 1e-6 \
-            else " That is the PCA of the uncentred data: subtract each column's mean first." \
-            if np.allclose(ratio, uncentred, atol=1e-5) else ""
-        fail(f"{what}: explained_variance_ratio is {fmt(ratio)}, expected {fmt(want_r)}.{hint}")
-    norms = np.linalg.norm(comps, axis=1)
-    if not np.allclose(norms, 1, atol=1e-5):
-        fail(f"{what}: components should be unit-length rows; their lengths are {fmt(norms)}")
-    sure = min(k, rank if rank is not None else k)
-    for i in range(sure):
-        if abs(abs(comps[i] @ want_c[i]) - 1) > 1e-5:
-            fail(f"{what}: component {i} is {fmt(comps[i])}, expected ±{fmt(want_c[i])} "
-                 "(did you centre the columns, and take the right singular vectors of the centred data?)")
-        sign = np.sign(comps[i] @ want_c[i])
-        if not np.allclose(proj[:, i], sign * want_p[:, i], atol=1e-5):
-            fail(f"{what}: projected[:, {i}] is not the centred data projected on component {i} "
-                 f"(first values {fmt(proj[:5, i])}, expected {fmt(sign * want_p[:5, i])})")
-    if sure < k and not np.allclose(proj[:, sure:], 0, atol=1e-5):
-        fail(f"{what}: the data has rank {rank}, so projections on components {sure}..{k - 1} should be 0")
+    rng = np.random.default_rng(1)
+    out = {}
+    for i, (n, d, k) in enumerate(((200, 10, 3), (40, 5, 5))):
+        X = rng.normal(size=(n, d)) @ np.diag(np.linspace(3, 0.5, d)) @ np.linalg.qr(rng.normal(size=(d, d)))[0]
+        X += rng.normal(size=d) * 5
+        components, ratio, projected = reference_pca(X, k)
+        out.update({f"X{i}": X, f"k{i}": np.array(k), f"components{i}": components, f"ratio{i}": ratio,
+                    f"projected{i}": projected, f"uncentred{i}": uncentred_ratio(X)})
+    return out
+
+
+if __name__ == "__main__":
+    np.savez_compressed(PUBLIC_EXPECTATIONS, **public_pca_cases())
+    print(f"wrote {PUBLIC_EXPECTATIONS}")

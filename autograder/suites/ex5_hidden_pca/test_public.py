@@ -7,7 +7,10 @@ import numpy as np
 
 from autograder.checking import expect_close, expect_shape, fail
 
-from .reference import check_pca, eval_set, model_payload, trained_model
+from .oracle import check_pca, eval_set, model_payload, public_expectations, trained_model
+
+
+PUBLIC_SENTENCES_SEED = 11  # not the hidden checks' seed, which stays with the instructor
 
 
 def kit_model(params):
@@ -25,21 +28,21 @@ def test_pca_shapes(student):
 
 
 def test_pca_random(student):
-    """pca equals a reference PCA (numpy's SVD of the centred data) up to the sign of each component."""
-    rng = np.random.default_rng(1)
-    for n, d, k in ((200, 10, 3), (40, 5, 5)):
-        # Distinct variances per direction so the components are well defined.
-        X = rng.normal(size=(n, d)) @ np.diag(np.linspace(3, 0.5, d)) @ np.linalg.qr(rng.normal(size=(d, d)))[0]
-        X += rng.normal(size=d) * 5  # an offset: PCA must centre
-        check_pca(student.call("pca", X=X, k=k), X, k, f"pca on random data (N={n}, D={d}, k={k})")
+    """pca equals the expected PCA (stored: the SVD of the centred data) up to the sign of each component."""
+    stored = public_expectations()
+    for i in (0, 1):
+        X, k = stored[f"X{i}"], int(stored[f"k{i}"])
+        want = stored[f"components{i}"], stored[f"ratio{i}"], stored[f"projected{i}"]
+        check_pca(student.call("pca", X=X, k=k), X, k, f"pca on random data (N={X.shape[0]}, D={X.shape[1]}, k={k})",
+                  want, stored[f"uncentred{i}"])
 
 
 def test_collect_hidden_states(student, params):
-    """collect_hidden_states gives the model's own RNN output at every position."""
+    """collect_hidden_states gives the model's own RNN output at every position (on 20 sentences)."""
     import torch
 
     model = kit_model(params)
-    tokens, _, _ = eval_set(20, params["eval_seed"])
+    tokens, _, _ = eval_set(20, seed=PUBLIC_SENTENCES_SEED)
     got = student.call("collect", tokens=tokens, **model_payload(model))
     with torch.no_grad():
         want = model.rnn(model.embedding(torch.tensor(tokens)))[0].numpy()
@@ -54,15 +57,17 @@ def test_collect_hidden_states(student, params):
         fail(f"collect_hidden_states returned shape {np.shape(got)}: that is the embedding layer's output; "
              f"return the RNN's hidden states (N, T, {model.rnn.hidden_size})")
     expect_close(got, want, "collect_hidden_states(model, batch)", atol=1e-5,
-                 context=f"20 held-out sentences, T={tokens.shape[1]}", explain=explain)
+                 context=f"20 sentences the model was not trained on, T={tokens.shape[1]}", explain=explain)
 
 
 def test_plot_two_panels(student):
-    """plot_hidden_states returns a Figure with two labelled panels, a legend and a colour bar."""
+    """A Figure with two labelled panels of the projected points: one coloured by sentiment (legend), one by
+    position (colour bar), judged by the points and colours it draws."""
     rng = np.random.default_rng(2)
     labels = rng.integers(0, 2, 120)
     projected = rng.normal(size=(120, 2)) + labels[:, None] * 2
-    got = student.call("plot", projected=projected, labels=labels, positions=rng.integers(0, 15, 120))
+    positions = rng.integers(0, 15, 120)
+    got = student.call("plot", projected=projected, labels=labels, positions=positions)
     student.attach_png(got["png"].tobytes())
     panels = [p for p in got["panels"] if p["points"] > 0]
     if len(panels) < 2:
@@ -75,3 +80,46 @@ def test_plot_two_panels(student):
         fail("no legend: the sentiment panel should say which colour is positive and which negative (ax.legend())")
     if not got["colorbar"]:
         fail("no colour bar: the position panel should show which colour is which position (fig.colorbar(...))")
+    judge_what_the_plot_shows(panels, projected, labels, positions)
+
+
+def _rows(xy: np.ndarray, projected: np.ndarray):
+    """For each plotted point, the row of ``projected`` it shows (PC 1 across, PC 2 up), or -1."""
+    pcs = projected[:, :2]
+    scale = np.abs(pcs).max() + 1e-12
+    dist = np.abs(xy[:, None, :] - pcs[None, :, :]).max(axis=2) / scale
+    rows = dist.argmin(axis=1)
+    return np.where(dist[np.arange(len(xy)), rows] < 1e-4, rows, -1)
+
+
+def _colour_follows(rgb: np.ndarray, keys: np.ndarray) -> bool:
+    """Whether each key's points share one colour, and points with different keys (mostly) do not."""
+    colours = [tuple(c) for c in np.round(rgb, 3)]
+    by_key: dict = {}
+    for key, colour in zip(keys.tolist(), colours):
+        by_key.setdefault(key, set()).add(colour)
+    if any(len(c) != 1 for c in by_key.values()):
+        return False
+    distinct = {next(iter(c)) for c in by_key.values()}
+    return len(distinct) >= max(2, 0.8 * len(by_key))
+
+
+def judge_what_the_plot_shows(panels: list, projected: np.ndarray, labels: np.ndarray, positions: np.ndarray):
+    """A panel that colours every point by sentiment, and another by position: judged by the points drawn."""
+    shown = []
+    for i, p in enumerate(panels[:2]):
+        xy, rgb = np.asarray(p["xy"], dtype=float).reshape(-1, 2), np.asarray(p["rgb"], dtype=float).reshape(-1, 3)
+        rows = _rows(xy, projected)
+        if (rows < 0).any() or len(set(rows.tolist())) < len(projected):
+            swapped = (_rows(xy[:, ::-1], projected) >= 0).all()
+            fail(f"panel {i + 1} does not draw each projected point once at (PC 1, PC 2): "
+                 f"{int((rows >= 0).sum())} of its {len(xy)} points are rows of projected (there are "
+                 f"{len(projected)})" + (". Its axes are swapped: PC 1 goes across (x), PC 2 up (y)." if swapped
+                                         else ". Plot projected[:, 0] against projected[:, 1], every row once."))
+        shown.append((_colour_follows(rgb, labels[rows]), _colour_follows(rgb, positions[rows])))
+    if not any(s for s, _ in shown):
+        fail("no panel colours its points by sentiment: every negative point should have one colour and every "
+             "positive point another (e.g. one scatter call per label, with label=... for the legend)")
+    if not any(shown[j][1] for j in range(len(shown)) if not (shown[j][0] and sum(s for s, _ in shown) == 1)):
+        fail("no panel colours its points by position: points at the same word position should share a colour "
+             "from a colour map, different positions different colours (scatter(..., c=positions, cmap=...))")
