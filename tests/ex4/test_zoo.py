@@ -35,6 +35,10 @@ MUTANTS = [
          "date = first + datetime.timedelta(days=random.randint(0, days))")]),
     Mutant("dates_drawn_up_to_today", targets=["data_variety"], says="whole range", replace=[
         ("first, last = DATE_RANGE\n", "first, last = DATE_RANGE[0], datetime.date.today()\n")]),
+    Mutant("four_formats", targets=["data_variety"], says="different layouts", replace=[
+        ("rng.choice(FORMATS)", "rng.choice(FORMATS[:4])")]),
+    Mutant("dates_outside_the_course_range", targets=["data_variety"], says="outside the course's DATE_RANGE",
+           replace=[("first, last = DATE_RANGE\n", "first, last = datetime.date(1900, 1, 1), DATE_RANGE[1]\n")]),
     Mutant("decode_does_not_stop_at_end", targets=["vocab_round_trip"], says="decode(encode(", replace=[
         ("            if i == self.END:\n                break\n", "")]),
 ]

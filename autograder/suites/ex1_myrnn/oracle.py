@@ -14,7 +14,7 @@ The hidden checks' cases live in reference.py, which stays with the instructor.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -57,7 +57,7 @@ CASES = {"basic": [Case("one layer"), Case("one layer, square weights", input_si
 
 
 def make_inputs(case: Case) -> dict:
-    """Seeded weights, input, h_0 and upstream gradients for one case (numpy, float64)."""
+    """Seeded weights, input and h_0 for one case (numpy, float64)."""
     rng = np.random.default_rng(1000 + case.seed)
     n, L = case.hidden_size, case.num_layers
     state = {}
@@ -69,40 +69,26 @@ def make_inputs(case: Case) -> dict:
             state[f"bias_ih_l{k}"] = rng.uniform(-0.5, 0.5, n)
             state[f"bias_hh_l{k}"] = rng.uniform(-0.5, 0.5, n)
     if case.batch is None:
-        x_shape, h_shape, out_shape = (case.steps, case.input_size), (L, n), (case.steps, n)
+        x_shape, h_shape = (case.steps, case.input_size), (L, n)
     elif case.batch_first:
-        x_shape, h_shape, out_shape = (case.batch, case.steps, case.input_size), (L, case.batch, n), \
-            (case.batch, case.steps, n)
+        x_shape, h_shape = (case.batch, case.steps, case.input_size), (L, case.batch, n)
     else:
-        x_shape, h_shape, out_shape = (case.steps, case.batch, case.input_size), (L, case.batch, n), \
-            (case.steps, case.batch, n)
+        x_shape, h_shape = (case.steps, case.batch, case.input_size), (L, case.batch, n)
     return {
         "state": state,
         "x": rng.normal(0, 1, x_shape),
         "h0": rng.uniform(-0.8, 0.8, h_shape) if case.with_h0 else None,
-        "grad_output": rng.normal(0, 1, out_shape),
-        "grad_h_n": rng.normal(0, 1, h_shape),
     }
 
 
-def _backward(output, h_n, inputs, params: dict, x, h0) -> dict:
-    loss = (output * torch.tensor(inputs["grad_output"])).sum() + (h_n * torch.tensor(inputs["grad_h_n"])).sum()
-    loss.backward()
-    return {"grads": {k: p.grad.numpy() for k, p in params.items()},
-            "grad_x": x.grad.numpy(), "grad_h0": None if h0 is None else h0.grad.numpy()}
-
-
-def expected(case: Case, inputs: dict, grads: bool = False) -> dict:
+def expected(case: Case, inputs: dict) -> dict:
     """What torch.nn.RNN gives for this case."""
     rnn = torch.nn.RNN(**case.config).double()
     rnn.load_state_dict({k: torch.tensor(v) for k, v in inputs["state"].items()})
-    x = torch.tensor(inputs["x"], requires_grad=grads)
-    h0 = None if inputs["h0"] is None else torch.tensor(inputs["h0"], requires_grad=grads)
-    output, h_n = rnn(x) if h0 is None else rnn(x, h0)
-    out = {"output": output.detach().numpy(), "h_n": h_n.detach().numpy()}
-    if grads:
-        out.update(_backward(output, h_n, inputs, dict(rnn.named_parameters()), x, h0))
-    return out
+    x = torch.tensor(inputs["x"])
+    with torch.no_grad():
+        output, h_n = rnn(x) if inputs["h0"] is None else rnn(x, torch.tensor(inputs["h0"]))
+    return {"output": output.numpy(), "h_n": h_n.numpy()}
 
 
 # ------------------------------------------------------------------ known mistakes
@@ -118,14 +104,8 @@ MISTAKES = {
     "relu": "ReLU is used instead of tanh",
     "sigmoid": "sigmoid is used instead of tanh",
     "no_carry": "the hidden state is not carried: every step starts again from h_0 instead of the previous step's h",
-    "ignore_h0": "the h_0 passed to forward is ignored (the RNN always starts from zeros)",
-    "not_stacked": "the layers are not stacked: every layer reads the input x instead of the layer below",
-    "first_layer_output": "output holds the first layer's hidden states instead of the last layer's",
-    "batch_first_ignored": "batch_first is ignored: a (B, T, d) input is read as if it were (T, B, d)",
     "time_reversed": "the sequence is processed backwards in time",
     "time_reversed_flipped": "the sequence is processed backwards in time",
-    "detached": "the hidden state is detached between steps, so gradients do not flow back through time",
-    "detached_last_kept": "the hidden state is detached between steps, so gradients do not flow back through time",
 }
 
 
@@ -141,95 +121,69 @@ def _layer(x, h, w_ih, w_hh, b_ih, b_hh, act: str):
     return states, h_n[0]
 
 
-def with_mistake(case: Case, inputs: dict, mistake: str, grads: bool = False) -> dict | None:
+def with_mistake(case: Case, inputs: dict, mistake: str) -> dict | None:
     """torch's RNN kernel, one layer at a time, with one known mistake put into what it is given.
 
     None where the mistake cannot apply (e.g. transposed input weights that are not square).
     """
-    params = {k: torch.tensor(v, requires_grad=grads) for k, v in inputs["state"].items()}
-    x = torch.tensor(inputs["x"], requires_grad=grads)
-    h0 = None if inputs["h0"] is None else torch.tensor(inputs["h0"], requires_grad=grads)
+    params = {k: torch.tensor(v) for k, v in inputs["state"].items()}
+    x, h0 = torch.tensor(inputs["x"]), None if inputs["h0"] is None else torch.tensor(inputs["h0"])
     act = mistake if mistake in ("relu", "sigmoid") else "tanh"
-    try:
-        xs, hs = x, h0
-        if case.batch is None:
-            xs, hs = x.unsqueeze(1), (None if h0 is None else h0.unsqueeze(1))
-        elif case.batch_first and mistake != "batch_first_ignored":
-            xs = x.transpose(0, 1)
-        steps, batch = xs.shape[:2]
-        if hs is None or mistake == "ignore_h0":
-            hs = torch.zeros(case.num_layers, batch, case.hidden_size, dtype=torch.float64)
-        if mistake in ("time_reversed", "time_reversed_flipped"):
-            xs = xs.flip(0)
-        layer_in, finals, first_out = xs, [], None
-        for k in range(case.num_layers):
-            w_ih, w_hh = params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"]
-            if mistake == "transposed_ih":
-                if w_ih.shape[0] != w_ih.shape[1]:
-                    return None
-                w_ih = w_ih.T
-            if mistake == "transposed_hh":
-                w_hh = w_hh.T
-            zero = torch.zeros(case.hidden_size, dtype=torch.float64)
-            bi, bh = (params[f"bias_ih_l{k}"], params[f"bias_hh_l{k}"]) if case.bias else (zero, zero)
-            bi, bh = {"no_bias": (zero, zero), "only_ih_bias": (bi, zero), "only_hh_bias": (zero, bh),
-                      "double_ih_bias": (2 * bi, bh), "double_hh_bias": (bi, 2 * bh)}.get(mistake, (bi, bh))
-            src = xs if mistake == "not_stacked" else layer_in
-            if mistake == "no_carry":  # every step from h_0: the steps are independent, so run them as a batch
-                flat, _ = _layer(src.reshape(1, steps * batch, -1), hs[k].repeat(steps, 1), w_ih, w_hh, bi, bh, act)
-                layer_out = flat.reshape(steps, batch, -1)
-                last = layer_out[-1]
-            elif mistake in ("detached", "detached_last_kept"):  # one step at a time, cut from the graph between
-                h, states = hs[k], []
-                for t in range(steps):
-                    step, h = _layer(src[t:t + 1], h, w_ih, w_hh, bi, bh, act)
-                    states.append(step[0])
-                    h = h.detach()
-                layer_out = torch.stack(states)
-                # A detaching loop usually hands on its detached h as the final state too.
-                last = states[-1] if mistake == "detached_last_kept" else h
-            else:
-                layer_out, last = _layer(src, hs[k], w_ih, w_hh, bi, bh, act)
-            first_out = layer_out if k == 0 else first_out
-            layer_in = layer_out
-            finals.append(last)
-        output = first_out if mistake == "first_layer_output" else layer_in
-        if mistake == "time_reversed_flipped":
-            output = output.flip(0)
-        h_n = torch.stack(finals)
-        if case.batch is None:
-            output, h_n = output.squeeze(1), h_n.squeeze(1)
-        elif case.batch_first and mistake != "batch_first_ignored":
-            output = output.transpose(0, 1)
-    except RuntimeError:  # shapes that only fit the correct computation
-        return None
-    out = {"output": output.detach().numpy(), "h_n": h_n.detach().numpy()}
-    if grads:
+    with torch.no_grad():
         try:
-            out.update(_backward(output, h_n, inputs, params, x, h0))
-        except (RuntimeError, AttributeError):
+            xs, hs = x, h0
+            if case.batch is None:
+                xs, hs = x.unsqueeze(1), (None if h0 is None else h0.unsqueeze(1))
+            elif case.batch_first:
+                xs = x.transpose(0, 1)
+            steps, batch = xs.shape[:2]
+            if hs is None:
+                hs = torch.zeros(case.num_layers, batch, case.hidden_size, dtype=torch.float64)
+            if mistake in ("time_reversed", "time_reversed_flipped"):
+                xs = xs.flip(0)
+            layer_in, finals = xs, []
+            for k in range(case.num_layers):
+                w_ih, w_hh = params[f"weight_ih_l{k}"], params[f"weight_hh_l{k}"]
+                if mistake == "transposed_ih":
+                    if w_ih.shape[0] != w_ih.shape[1]:
+                        return None
+                    w_ih = w_ih.T
+                if mistake == "transposed_hh":
+                    w_hh = w_hh.T
+                zero = torch.zeros(case.hidden_size, dtype=torch.float64)
+                bi, bh = (params[f"bias_ih_l{k}"], params[f"bias_hh_l{k}"]) if case.bias else (zero, zero)
+                bi, bh = {"no_bias": (zero, zero), "only_ih_bias": (bi, zero), "only_hh_bias": (zero, bh),
+                          "double_ih_bias": (2 * bi, bh), "double_hh_bias": (bi, 2 * bh)}.get(mistake, (bi, bh))
+                if mistake == "no_carry":  # every step from h_0: the steps are independent, run them as a batch
+                    flat, _ = _layer(layer_in.reshape(1, steps * batch, -1), hs[k].repeat(steps, 1), w_ih, w_hh,
+                                     bi, bh, act)
+                    layer_in = flat.reshape(steps, batch, -1)
+                    finals.append(layer_in[-1])
+                else:
+                    layer_in, last = _layer(layer_in, hs[k], w_ih, w_hh, bi, bh, act)
+                    finals.append(last)
+            output, h_n = layer_in, torch.stack(finals)
+            if mistake == "time_reversed_flipped":
+                output = output.flip(0)
+            if case.batch is None:
+                output, h_n = output.squeeze(1), h_n.squeeze(1)
+            elif case.batch_first:
+                output = output.transpose(0, 1)
+        except RuntimeError:  # shapes that only fit the correct computation
             return None
-    return out
+    return {"output": output.numpy(), "h_n": h_n.numpy()}
 
 
-def _matches(got: dict, ref: dict, grads: bool) -> bool:
-    if not (close(got["output"], ref["output"], ATOL, RTOL) and close(got["h_n"], ref["h_n"], ATOL, RTOL)):
-        return False
-    if not grads:
-        return True
-    got_grads = got.get("grads") or {}
-    return all(got_grads.get(k) is not None and close(got_grads[k], v, ATOL, RTOL)
-               for k, v in ref["grads"].items())
+def _matches(got: dict, ref: dict) -> bool:
+    return close(got["output"], ref["output"], ATOL, RTOL) and close(got["h_n"], ref["h_n"], ATOL, RTOL)
 
 
-def diagnose(case: Case, inputs: dict, got: dict, grads: bool = False) -> list[str]:
+def diagnose(case: Case, inputs: dict, got: dict) -> list[str]:
     """Descriptions of the known mistakes that reproduce the student's numbers."""
     found = []
     for key, words in MISTAKES.items():
-        if key.startswith("detached") and not grads:
-            continue
-        ref = with_mistake(case, inputs, key, grads=grads)
-        if ref is not None and _matches(got, ref, grads) and words not in found:
+        ref = with_mistake(case, inputs, key)
+        if ref is not None and _matches(got, ref) and words not in found:
             found.append(words)
     return found
 
@@ -268,9 +222,6 @@ def builtin_message(calls: list[str]) -> str:
 
 
 def _compare(got, want, what: str, problems: list[str]) -> bool:
-    if got is None:
-        problems.append(f"{what} received no gradient (is it used in forward?)")
-        return False
     if np.shape(got) != np.shape(want):
         problems.append(f"{what} has shape {tuple(np.shape(got))}, expected {tuple(np.shape(want))}")
         return False
@@ -287,8 +238,9 @@ def _dtype_slip(failure) -> bool:
     return "dtype" in text or "expected scalar type" in text
 
 
-def run_forward(student, default_h0_judged_here: bool = False, **args) -> dict:
-    """The "run" probe; a case without h_0 that fails on a dtype error runs again with zeros as h_0.
+def run_forward(student, default_h0_judged_here: bool = False, probe: str = "run", **args) -> dict:
+    """A probe that runs MyRNN ("run" by default); a run without h_0 that fails on a dtype error
+    runs again with zeros as h_0.
 
     A MyRNN whose default h_0 is made in float32 (torch.zeros(...) without dtype=x.dtype)
     fails every float64 run without h_0: that mistake is initial_state's to judge
@@ -296,14 +248,14 @@ def run_forward(student, default_h0_judged_here: bool = False, **args) -> dict:
     default given explicitly (one mistake, one check).
     """
     try:
-        return student.call("run", **args)
+        return student.call(probe, **args)
     except StudentFailure as failure:
         if default_h0_judged_here or args.get("h0") is not None or not _dtype_slip(failure):
             raise
     config, x = args["config"], np.asarray(args["x"])
     layers, hidden = config.get("num_layers", 1), config["hidden_size"]
     batch = () if x.ndim == 2 else (x.shape[0] if config.get("batch_first") else x.shape[1],)
-    return student.call("run", **{**args, "h0": np.zeros((layers, *batch, hidden))})
+    return student.call(probe, **{**args, "h0": np.zeros((layers, *batch, hidden))})
 
 
 def sentiment(student, **args) -> tuple[dict, float]:
@@ -321,89 +273,28 @@ def sentiment(student, **args) -> tuple[dict, float]:
         return student.call("sentiment", dtype="float32", **args), 1e-5
 
 
-def _judge(student, case: Case, grads: bool, default_h0_judged_here: bool) -> tuple[bool, str | None]:
-    """(forward right?, the failure message or None) for one case."""
-    inputs = make_inputs(case)
-    extra = {"grad_output": inputs["grad_output"], "grad_h_n": inputs["grad_h_n"]} if grads else {}
-    got = run_forward(student, default_h0_judged_here, config=case.config, x=inputs["x"], h0=inputs["h0"],
-                      state=inputs["state"], **extra)
-    if got["builtin_calls"]:
-        fail(builtin_message(got["builtin_calls"]))
-    want = expected(case, inputs, grads)
-    problems: list[str] = []
-    forward_ok = _compare(got["output"], want["output"], "output", problems)
-    forward_ok &= _compare(got["h_n"], want["h_n"], "h_n", problems)
-    if grads and forward_ok:
-        for name, g in want["grads"].items():
-            _compare((got.get("grads") or {}).get(name), g, f"the gradient of {name}", problems)
-        _compare(got.get("grad_x"), want["grad_x"], "the gradient of the input x", problems)
-        if want["grad_h0"] is not None:
-            _compare(got.get("grad_h0"), want["grad_h0"], "the gradient of h_0", problems)
-    if not problems:
-        return True, None
-    message = [f"In {case.describe()}:"] + problems
-    mistakes = diagnose(case, inputs, got, grads=grads and forward_ok)
-    if mistakes:
-        message.append("This matches a known mistake: " + "; or ".join(mistakes) + ".")
-    if not forward_ok:
-        message.append(divergence(case, got["output"], want["output"], got["h_n"], want["h_n"]))
-        message.append(float32_hint([got["output"], got["h_n"]], [want["output"], want["h_n"]]))
-    return forward_ok, "\n".join(m for m in message if m)
-
-
-def without_other_features(case: Case, feature: str | None) -> Case | None:
-    """The same case without the features other checks own (batch_first, unbatched input), or None."""
-    changes = {}
-    if case.batch_first and feature != "batch_first":
-        changes["batch_first"] = False
-    if case.batch is None and feature != "unbatched":
-        changes["batch"] = 1
-    return replace(case, label=case.label + " (as plain batched, seq-first input)", **changes) if changes else None
-
-
-def check_cases(student, cases: list[Case], grads: bool = False, default_h0_judged_here: bool = False,
-                feature: str | None = None) -> None:
+def check_cases(student, cases: list[Case]) -> None:
     """Run each case through the student's MyRNN and nn.RNN; fail on the first that disagrees.
 
-    One mistake, one check:
-
-    - a default h_0 created in the wrong dtype (torch.zeros(...) in float32) is
-      initial_state's to judge (``default_h0_judged_here``); elsewhere a case with
-      h_0 omitted that fails on a dtype error runs again with zeros as h_0 (``run_forward``);
-    - a case that also uses batch_first or unbatched input, in a check about
-      something else (``feature``), is judged without them when it fails with them:
-      those features are their own checks' to charge;
-    - gradients (``grads``) are judged on the cases whose forward pass is right; a
-      wrong forward is its own checks' to charge. At least one case must be judged.
+    Only the core check (matches_nn_rnn) compares with nn.RNN; the feature checks compare
+    MyRNN with itself (test_hidden.py). A MyRNN whose default h_0 is float32 runs here with
+    zeros given as h_0 (``run_forward``): that mistake is initial_state's.
     """
-    judged, first_failure = 0, None
     for case in cases:
-        attempts = [c for c in (case, without_other_features(case, feature)) if c is not None]
-        first = None
-        for attempt in attempts:
-            try:
-                forward_ok, message = _judge(student, attempt, grads, default_h0_judged_here)
-                failure = None
-            except StudentFailure as exc:
-                forward_ok, message, failure = False, None, exc
-                first_failure = first_failure or exc
-            first = first or (message, failure)
-            if grads and forward_ok:  # gradients are judged where the forward pass is right
-                judged += 1
-                if message:
-                    fail(message)
-                break
-            if not grads and forward_ok and message is None:
-                break
-        else:
-            if grads:
-                continue  # a wrong forward pass is its own checks' to charge
-            message, failure = first
-            if failure is not None:
-                raise failure
-            fail(message)
-    if grads and judged == 0:
-        if first_failure is not None:  # e.g. "not implemented yet": the reason there is nothing to judge
-            raise first_failure
-        fail("the gradients can only be checked once MyRNN's output matches nn.RNN's in some case: "
-             "see matches_nn_rnn first")
+        inputs = make_inputs(case)
+        got = run_forward(student, config=case.config, x=inputs["x"], h0=inputs["h0"], state=inputs["state"])
+        if got["builtin_calls"]:
+            fail(builtin_message(got["builtin_calls"]))
+        want = expected(case, inputs)
+        problems: list[str] = []
+        _compare(got["output"], want["output"], "output", problems)
+        _compare(got["h_n"], want["h_n"], "h_n", problems)
+        if not problems:
+            continue
+        message = [f"In {case.describe()}:"] + problems
+        mistakes = diagnose(case, inputs, got)
+        if mistakes:
+            message.append("This matches a known mistake: " + "; or ".join(mistakes) + ".")
+        message.append(divergence(case, got["output"], want["output"], got["h_n"], want["h_n"]))
+        message.append(float32_hint([got["output"], got["h_n"]], [want["output"], want["h_n"]]))
+        fail("\n".join(m for m in message if m))

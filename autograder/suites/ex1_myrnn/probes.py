@@ -6,7 +6,7 @@ file is visible to the student's code, and the verdicts are made elsewhere.
 """
 import torch
 
-from probekit import ProbeError, grad_or_none, isinstance_, tensor, to_numpy, unpack
+from probekit import ProbeError, isinstance_, tensor, to_numpy, unpack
 
 # Names of torch's built-in RNN entry points called while student code ran.
 _builtin_calls = set()
@@ -120,27 +120,14 @@ def probe_parameters(student, config, seed=0):
             "state_dict": {n: to_numpy(p, n) for n, p in model.state_dict().items()}}
 
 
-def probe_run(student, config, x, h0=None, state=None, grad_output=None, grad_h_n=None):
-    """Forward (and backward, when upstream gradients are given) through MyRNN in float64."""
+def probe_run(student, config, x, h0=None, state=None):
+    """Forward through MyRNN in float64."""
     model = _build(student, config, state)
-    want_grads = grad_output is not None
-    xt = tensor(x, requires_grad=want_grads)
-    h0t = None if h0 is None else tensor(h0, requires_grad=want_grads)
     _builtin_calls.clear()
-    output, h_n = unpack(model(xt) if h0t is None else model(xt, h0t), 2, "MyRNN.forward should return a pair (output, h_n)")
-    result = {"output": to_numpy(output, "output"), "h_n": to_numpy(h_n, "h_n")}
-    if want_grads and result["output"].shape == tensor(grad_output).shape \
-            and result["h_n"].shape == tensor(grad_h_n).shape:
-        loss = (output * tensor(grad_output)).sum() + (h_n * tensor(grad_h_n)).sum()
-        if not loss.requires_grad:
-            raise ProbeError("the outputs are not connected to the parameters by autograd "
-                             "(did you use .detach(), .data or torch.no_grad()?)")
-        loss.backward()
-        result["grads"] = {n: grad_or_none(p) for n, p in model.named_parameters()}
-        result["grad_x"] = grad_or_none(xt)
-        result["grad_h0"] = None if h0t is None else grad_or_none(h0t)
-    result["builtin_calls"] = sorted(_builtin_calls)
-    return result
+    with torch.no_grad():
+        output, h_n = unpack(model(tensor(x)) if h0 is None else model(tensor(x), tensor(h0)), 2,
+                             "MyRNN.forward should return a pair (output, h_n)")
+    return {"output": to_numpy(output, "output"), "h_n": to_numpy(h_n, "h_n"), "builtin_calls": sorted(_builtin_calls)}
 
 
 def probe_sentiment(student, sizes, x, state=None, dtype="float64"):
@@ -169,3 +156,51 @@ def probe_sentiment(student, sizes, x, state=None, dtype="float64"):
             info["h_n"] = to_numpy(h_n, "the RNN's h_n")
     info["builtin_calls"] = sorted(_builtin_calls)
     return info
+
+
+def probe_gradient_consistency(student, config, x, h0=None, state=None, seed=0, eps=1e-5):
+    """Autograd's gradients against the numerical derivative of the student's own forward pass.
+
+    For each parameter, the input and h_0: the directional derivative of a fixed random
+    loss along a random direction v, once from autograd (grad . v) and once by central
+    differences of the forward pass. No reference RNN is involved: a wrong forward pass
+    with intact gradients agrees with itself; a cut in the graph (detach, .data, numpy,
+    torch.no_grad) does not.
+    """
+    model = _build(student, config, state)
+    xt = tensor(x, requires_grad=True)
+    h0t = None if h0 is None else tensor(h0, requires_grad=True)
+    gen = torch.Generator().manual_seed(seed)
+    weights = {}
+
+    def loss_of():
+        output, h_n = unpack(model(xt) if h0t is None else model(xt, h0t), 2,
+                             "MyRNN.forward should return a pair (output, h_n)")
+        for name, t in (("output", output), ("h_n", h_n)):
+            if name not in weights:  # fixed random upstream gradients, in the shapes the student returns
+                weights[name] = torch.randn(tuple(t.shape), generator=gen, dtype=torch.float64)
+        return (output * weights["output"]).sum() + (h_n * weights["h_n"]).sum()
+
+    _builtin_calls.clear()
+    loss = loss_of()
+    if not loss.requires_grad:
+        raise ProbeError("the outputs are not connected to the parameters by autograd "
+                         "(did you use .detach(), .data or torch.no_grad()?)")
+    loss.backward()
+    leaves = dict(model.named_parameters())
+    leaves["the input x"] = xt
+    if h0t is not None:
+        leaves["h_0"] = h0t
+    result = {}
+    for name, leaf in leaves.items():
+        direction = torch.randn(tuple(leaf.shape), generator=gen, dtype=leaf.dtype)
+        analytic = None if leaf.grad is None else float((leaf.grad * direction).sum())
+        with torch.no_grad():
+            original = leaf.detach().clone()
+            leaf.add_(eps * direction)
+            plus = float(loss_of())
+            leaf.copy_(original - eps * direction)
+            minus = float(loss_of())
+            leaf.copy_(original)
+        result[name] = [analytic, (plus - minus) / (2 * eps)]
+    return {"derivatives": result, "builtin_calls": sorted(_builtin_calls)}

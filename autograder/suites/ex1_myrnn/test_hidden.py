@@ -1,22 +1,24 @@
-"""Exercise 1, hidden checks: MyRNN against nn.RNN in every configuration, gradients,
-initialisation, no built-in kernels, and SentimentRNN.
+"""Exercise 1, hidden checks: MyRNN's features (each judged against MyRNN itself), state dicts,
+gradients, initialisation, no built-in kernels, and SentimentRNN.
 
 Not shipped to students. Points, visibility and time limits are in course.yaml.
 """
+
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 from autograder.sandbox.failures import StudentFailure
-from autograder.checking import close, expect_close, fail
+from autograder.checking import close, expect_close, expect_shape, fail
 
-from .oracle import Case, builtin_message, check_cases, expected, make_inputs, run_forward, sentiment
+from .oracle import ATOL, RTOL, Case, builtin_message, expected, make_inputs, run_forward, sentiment
 from .reference import ALL_CASES, CASES
 
 def test_state_dict_round_trip(student):
-    """A fresh MyRNN's state dict loads into nn.RNN, and back, with the same outputs."""
-    # About names and shapes only: seq-first (batch_first is its own check's), and two layers
-    # (names of layer 1 too), with h_0 given.
+    """A fresh MyRNN's state dict loads into nn.RNN, and nn.RNN's back into MyRNN, with the same outputs."""
+    # About names and shapes only (what the numbers compute is matches_nn_rnn's): seq-first, two
+    # layers (names of layer 1 too), h_0 given; MyRNN with nn.RNN's state dict against MyRNN with its own.
     case = Case("round trip", num_layers=2, with_h0=True, seed=20)
     exported = student.call("parameters", config=case.config, seed=3)["state_dict"]
     rnn = torch.nn.RNN(**case.config).double()
@@ -24,46 +26,199 @@ def test_state_dict_round_trip(student):
         rnn.load_state_dict({k: torch.tensor(v) for k, v in exported.items()})
     except RuntimeError as exc:
         fail("nn.RNN could not load MyRNN's state_dict(): " + str(exc).split("\n", 1)[-1].strip())
-    inputs = dict(make_inputs(case), state=exported)
-    got = student.call("run", config=case.config, x=inputs["x"], h0=inputs["h0"], state=exported)
-    want = expected(case, inputs)
-    expect_close(got["output"], want["output"], "output",
-                 context="MyRNN with its own initial weights vs nn.RNN loaded with MyRNN's state dict")
+    back = {k: v.detach().numpy() for k, v in rnn.state_dict().items()}
+    inputs = make_inputs(case)
+    own = _run(student, case.config, inputs["x"], inputs["h0"], exported)
+    through = _run(student, case.config, inputs["x"], inputs["h0"], back)
+    _agree(through["output"], own["output"], "output",
+           "MyRNN loaded with nn.RNN's state dict against MyRNN with its own initial weights")
+
+
+# ---------------------------------------------------------------- features, each judged against MyRNN itself
+#
+# One mistake, one check: only matches_nn_rnn compares MyRNN's numbers with nn.RNN's. Each
+# feature check compares the student's MyRNN with itself under that feature's transformation
+# (batch_first against the transposed seq-first run, unbatched against a batch of one, h_0
+# against a run split in two, stacked layers against one-layer MyRNNs chained, ...). A wrong
+# core (a missing bias, transposed weights) agrees with itself and costs these nothing; a
+# feature that is wrong disagrees, whatever the core does.
+
+
+def _run(student, config, x, h0=None, state=None, default_h0_judged_here=False) -> dict:
+    got = run_forward(student, default_h0_judged_here, config=config, x=x, h0=h0, state=state)
+    if got["builtin_calls"]:
+        fail(builtin_message(got["builtin_calls"]))
+    return got
+
+
+def _seq_first(case: Case) -> tuple[Case, dict]:
+    """The case and its inputs without batch_first (that feature is batch_first's check to charge)."""
+    inputs = make_inputs(case)
+    if case.batch_first and case.batch is not None:
+        inputs = {**inputs, "x": inputs["x"].transpose(1, 0, 2)}
+        case = replace(case, batch_first=False, label=case.label + ", run seq-first")
+    return case, inputs
+
+
+def _agree(got, want, what: str, context: str, explain: str = "") -> None:
+    """Fail unless two runs of the student's MyRNN agree (float64: up to rounding)."""
+    expect_close(got, want, what, atol=ATOL, rtol=RTOL, context=context,
+                 explain=(lambda _: [explain]) if explain else None)
 
 
 def test_initial_state(student):
-    """An h_0 passed to forward is used."""
-    check_cases(student, CASES["initial_state"], default_h0_judged_here=True, feature="initial_state")
+    """An h_0 passed to forward is used (a run split in two continues from its first half's h_n);
+    omitted, it is zeros in the input's dtype (float64 here)."""
+    for case in CASES["initial_state"]:
+        case, inputs = _seq_first(case)
+        x, state, config = inputs["x"], inputs["state"], case.config
+        if case.with_h0:
+            split = case.steps // 2
+            full = _run(student, config, x, inputs["h0"], state)
+            first = _run(student, config, x[:split], inputs["h0"], state)
+            second = _run(student, config, x[split:], first["h_n"], state)
+            context = (f"{case.describe()}: MyRNN(x[{split}:], h_0 = the h_n of MyRNN(x[:{split}], h_0)) "
+                       "against MyRNN(x, h_0)")
+            hint = "The h_0 passed to forward seems to be ignored: each layer must start from h_0[layer]."
+            _agree(second["output"], full["output"][split:], "the second half's output", context, hint)
+            _agree(second["h_n"], full["h_n"], "h_n", context, hint)
+        else:
+            # No retry with h_0 given: a default h_0 in the wrong dtype is this check's to charge.
+            default = _run(student, config, x, None, state, default_h0_judged_here=True)
+            layers, batch = case.num_layers, x.shape[1]
+            zeros = _run(student, config, x, np.zeros((layers, batch, case.hidden_size)), state)
+            context = f"{case.describe()}: h_0 omitted against h_0 = zeros given"
+            _agree(default["output"], zeros["output"], "output", context,
+                   "With h_0 omitted, MyRNN must start from zeros (of the input's dtype and device).")
+            _agree(default["h_n"], zeros["h_n"], "h_n", context)
 
 
 def test_batch_first(student):
-    """batch_first=True takes and returns (B, T, ...) tensors."""
-    check_cases(student, CASES["batch_first"], feature="batch_first")
+    """batch_first=True takes and returns (B, T, ...) tensors: the seq-first run, transposed; h_n stays
+    (num_layers, B, n)."""
+    for case in CASES["batch_first"]:
+        inputs = make_inputs(case)
+        x, h0, state = inputs["x"], inputs["h0"], inputs["state"]
+        batch_first = _run(student, case.config, x, h0, state)
+        seq_first = _run(student, {**case.config, "batch_first": False}, x.transpose(1, 0, 2), h0, state)
+        context = f"{case.describe()}: against the same MyRNN, batch_first=False, on x.transpose(0, 1)"
+        _agree(batch_first["output"], seq_first["output"].transpose(1, 0, 2), "output", context,
+               "batch_first is ignored or misapplied: with batch_first=True, x is (B, T, d) and output (B, T, n).")
+        _agree(batch_first["h_n"], seq_first["h_n"], "h_n", context,
+               "h_n is (num_layers, B, n) whatever batch_first says (as in nn.RNN): transpose only x and output.")
 
 
 def test_stacked_layers(student):
-    """num_layers 2 and 3: each layer reads the one below; h_n holds every layer's final state."""
-    check_cases(student, CASES["stacked_layers"], feature="stacked_layers")
+    """num_layers 2 and 3 equal one-layer MyRNNs chained: each layer reads the one below; h_n holds every
+    layer's final state."""
+    for case in CASES["stacked_layers"]:
+        case, inputs = _seq_first(case)
+        x, h0, state = inputs["x"], inputs["h0"], inputs["state"]
+        stacked = _run(student, case.config, x, h0, state)
+        layer_input, finals = x, []
+        for k in range(case.num_layers):
+            config = {**case.config, "input_size": case.input_size if k == 0 else case.hidden_size, "num_layers": 1}
+            own = {name.replace(f"_l{k}", "_l0"): v for name, v in state.items() if name.endswith(f"_l{k}")}
+            layer = _run(student, config, layer_input, None if h0 is None else h0[k:k + 1], own)
+            layer_input = layer["output"]
+            finals.append(np.asarray(layer["h_n"])[0])
+        context = f"{case.describe()}: against {case.num_layers} one-layer MyRNNs with the same weights, chained"
+        expect_shape(stacked["h_n"], np.shape(np.stack(finals)), f"h_n ({context})",
+                     hint="h_n holds every layer's final state: (num_layers, B, n).")
+        _agree(stacked["output"], layer_input, "output", context,
+               "Each layer must read the hidden states of the layer below (layer 0 reads x), with its own weights; "
+               "output holds the last layer's states.")
+        _agree(stacked["h_n"], np.stack(finals), "h_n", context)
 
 
 def test_no_bias(student):
-    """bias=False: no bias parameters, and none added."""
-    check_cases(student, CASES["no_bias"], feature="no_bias")
+    """bias=False: no bias parameters, and the same as bias=True with zero biases."""
+    for case in CASES["no_bias"]:
+        names = list(student.call("parameters", config=case.config, seed=0)["parameters"])
+        extra = [n for n in names if n.startswith("bias")]
+        if extra:
+            fail(f"MyRNN(..., bias=False) has bias parameters {extra}: create them only when bias is true")
+        case, inputs = _seq_first(case)
+        x, h0, state = inputs["x"], inputs["h0"], inputs["state"]
+        without = _run(student, case.config, x, h0, state)
+        zero_biases = dict(state)
+        for k in range(case.num_layers):
+            zero_biases.update({f"bias_ih_l{k}": np.zeros(case.hidden_size), f"bias_hh_l{k}": np.zeros(case.hidden_size)})
+        with_zero = _run(student, {**case.config, "bias": True}, x, h0, zero_biases)
+        context = f"{case.describe()}: against bias=True with zero biases"
+        _agree(without["output"], with_zero["output"], "output", context,
+               "With bias=False nothing is added to x W_ih^T + h W_hh^T.")
+        _agree(without["h_n"], with_zero["h_n"], "h_n", context)
 
 
 def test_unbatched(student):
-    """Unbatched input (T, d) gives output (T, n) and h_n (num_layers, n)."""
-    check_cases(student, CASES["unbatched"], feature="unbatched")
+    """Unbatched input (T, d) gives output (T, n) and h_n (num_layers, n): a batch of one, without its axis."""
+    for case in CASES["unbatched"]:
+        inputs = make_inputs(case)
+        x, h0, state = inputs["x"], inputs["h0"], inputs["state"]
+        unbatched = _run(student, case.config, x, h0, state)
+        one = _run(student, case.config, x[:, None], None if h0 is None else h0[:, None], state)
+        context = f"{case.describe()}: against the same input as a batch of one, (T, 1, d)"
+        _agree(unbatched["output"], np.asarray(one["output"])[:, 0], "output", context,
+               "Unbatched input (T, d) is a batch of one without its batch axis: add it, run, and remove it.")
+        _agree(unbatched["h_n"], np.asarray(one["h_n"])[:, 0], "h_n", context)
 
 
 def test_edge_sizes(student):
-    """Sequence length 1 and batch size 1."""
-    check_cases(student, CASES["edge_sizes"], feature="edge_sizes")
+    """Sequence length 1 and batch size 1 give what the same input gives inside a longer or wider run."""
+    for case in CASES["edge_sizes"]:
+        case, inputs = _seq_first(case)
+        x, h0, state = inputs["x"], inputs["h0"], inputs["state"]
+        edge = _run(student, case.config, x, h0, state)
+        t_axis, b_axis = (1, 0) if case.batch_first else (0, 1)
+        rng = np.random.default_rng(100 + case.seed)
+        shape = list(np.shape(x))
+        shape[t_axis], shape[b_axis] = case.steps + 3, case.batch + 2
+        big = rng.normal(size=shape)
+        big[tuple(slice(0, n) for n in np.shape(x))] = x   # x in the corner: first steps, first items
+        big_h0 = None
+        if h0 is not None:
+            big_h0 = rng.uniform(-0.8, 0.8, (case.num_layers, case.batch + 2, case.hidden_size))
+            big_h0[:, :case.batch] = h0
+        bigger = _run(student, case.config, big, big_h0, state)
+        corner = tuple(slice(0, n) for n in np.shape(edge["output"])) if np.ndim(edge["output"]) == 3 else None
+        context = (f"{case.describe()}: against the first {case.steps} step(s) of batch item(s) 0..{case.batch - 1} "
+                   f"of a run with {case.steps + 3} steps and a batch of {case.batch + 2}")
+        if corner is None:
+            fail(f"output has shape {np.shape(edge['output'])} ({case.describe()}); expected 3 dimensions: "
+                 "do not squeeze a batch or a sequence of one")
+        _agree(edge["output"], np.asarray(bigger["output"])[corner], "output", context,
+               "A sequence of length 1 or a batch of 1 must keep its axis (no .squeeze()).")
+        # h_n: the batch items' final states; with one step, the final state is the first step's.
+        _agree(np.asarray(edge["h_n"])[-1], np.take(edge["output"], -1, axis=t_axis), "h_n[-1]",
+               f"{case.describe()}: h_n[-1] against output's last step", "h_n[-1] is the last step's state.")
 
 
 def test_gradients(student):
-    """Gradients of every parameter, of the input through time and of h_0 match nn.RNN's, in every case."""
-    check_cases(student, ALL_CASES, grads=True)
+    """Gradients flow to every parameter, the input and h_0 through every step: autograd's gradients
+    equal the numerical derivative of MyRNN's own forward pass, in every case."""
+    for case in ALL_CASES:
+        inputs = make_inputs(case)
+        try:
+            got = run_forward(student, probe="gradient_consistency", config=case.config, x=inputs["x"],
+                              h0=inputs["h0"], state=inputs["state"], seed=case.seed)
+        except StudentFailure as failure:
+            if case.batch is None or case.batch_first:
+                continue  # a feature that does not run is its own check's to charge
+            raise failure
+        if got["builtin_calls"]:
+            fail(builtin_message(got["builtin_calls"]))
+        for name, (analytic, numeric) in got["derivatives"].items():
+            # A parameter forward never uses has no gradient, and rightly so: the output does not depend on
+            # it either (a forward mistake, matches_nn_rnn's to charge). No gradient where it does is a cut.
+            if analytic is None and abs(numeric) > 1e-6:
+                fail(f"In {case.describe()}: {name} received no gradient, though MyRNN's output depends on it: "
+                     "is the computation kept in torch (no .detach(), .data, .item() or numpy)?")
+            if abs((analytic or 0.0) - numeric) > 1e-6 * max(1.0, abs(numeric)):
+                fail(f"In {case.describe()}: along a random direction, autograd's derivative with respect to "
+                     f"{name} is {analytic:.6g}, but MyRNN's own output changes at the rate {numeric:.6g}. "
+                     "Part of the computation is cut from autograd: is the hidden state detached between steps "
+                     "(.detach(), .data, numpy, torch.no_grad, in-place writes)?")
 
 
 def test_initialisation(student):

@@ -90,3 +90,27 @@ def pair_problem(human: str, iso: str) -> str | None:
         return (f"{human!r} says {got.year} but the date is {iso}: near New Year that is CLDR's week-based "
                 "year (YYYY); use yyyy")
     return f"{human!r} denotes {', '.join(d.isoformat() for d in sorted(read))}, not {iso}"
+
+
+def layout(text: str) -> str | None:
+    """How a human date is written, found without any list of formats: "Sunday, 15 Jan 2023" ->
+    "weekday, n mon yyyy". Month and weekday names as full or abbreviated, numbers as yyyy (four
+    digits) or n (one or two: padding is not told apart), separators as written, case ignored.
+    None when the text does not read as a date, or names May (full and short at once)."""
+    if not read_human_date(text, check_weekday=False):
+        return None
+    out = []
+    for token in re.findall(r"[A-Za-z]+|\d+|[^A-Za-z\d]", text.lower()):
+        if token.isdigit():
+            out.append("yyyy" if len(token) == 4 else "n")
+        elif token.isalpha():
+            month, weekday = _name_index(token, MONTHS), _name_index(token, WEEKDAYS)
+            kind = "month" if month is not None else "weekday" if weekday is not None else token
+            full = MONTHS[month] if month is not None else WEEKDAYS[weekday] if weekday is not None else token
+            if token == "may":  # the one month whose full and short names are the same: no evidence
+                return None
+            short = {"month": "mon", "weekday": "wkd"}
+            out.append(kind if token == full else short.get(kind, token))
+        else:
+            out.append(token)
+    return "".join(out)
