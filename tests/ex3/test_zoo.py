@@ -29,6 +29,9 @@ MUTANTS = [
     Mutant("shuffled_labels", targets=["accuracy"], says="must reach",
            replace=[("    categories = sorted(data)\n    pairs", "    categories = sorted(data, reverse=True)\n    pairs")]),
     Mutant("no_training", targets=["accuracy"], says="must reach", replace=[("            optimizer.step()\n", "")]),
+    # The load_names message: the same count, other names (it used to say "gives 291 ..., the file has 291").
+    Mutant("names_lower_cased", targets=["load_names"], says="gives the right number of", replace=[
+        ("names = [unicode_to_ascii(line.strip())", "names = [unicode_to_ascii(line.strip()).lower()")]),
     Mutant("predict_returns_log_probabilities", targets=["predict"], says="lie in [0, 1]",
            replace=[("probabilities = model(name_to_tensor(name))[0].exp()",
                      "probabilities = model(name_to_tensor(name))[0]")]),
