@@ -65,7 +65,7 @@ def expect_close(actual, expected, what: str, atol: float = 1e-6, rtol: float = 
     expect_shape(actual, np.shape(expected), what + where)
     expect_finite(actual, what + where)
     if not close(actual, expected, atol, rtol):
-        msg = [f"{what}{where} is wrong: {difference(actual, expected, atol, rtol)}.",
+        msg = [f"{what}{where}: wrong values, {difference(actual, expected, atol, rtol)}.",
                f"  expected: {fmt(expected)}", f"  got:      {fmt(actual)}"]
         if explain is not None:
             msg += [s for s in explain(actual) if s]

@@ -49,6 +49,13 @@ def _grade(args, course) -> int:
                   f"({', '.join(e + '.ipynb' for e in course.exercises)})", file=sys.stderr)
             return 2
         args.exercise = args.exercise or [path.stem]
+    else:
+        from .submission import looks_like_a_class
+
+        if looks_like_a_class(path, course):
+            print(f"error: {path} looks like a class folder (one folder per student, each with exercises): "
+                  f"grade them all with `python -m autograder batch {path} --out RESULTS`", file=sys.stderr)
+            return 2
     from .sandbox.isolation import describe
     print(describe(), file=sys.stderr)
     result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
@@ -65,10 +72,32 @@ def _grade(args, course) -> int:
     return 0
 
 
+def _find_work(course, ids: list[str]) -> tuple[Path, list[str]]:
+    """Where a student's exercises are, from wherever inside the bundle they run `check`."""
+    from .submission import holds_work
+
+    here = Path.cwd()
+    if here.name in course.exercises:          # inside exercises/<id>/: that exercise
+        return here.parent, ids or [here.name]
+    for folder in (here, *here.parents):
+        if holds_work(folder, course) and not (folder / "exercises").is_dir():
+            return folder, ids                 # the exercises folder itself
+        if (folder / "exercises").is_dir():
+            return folder / "exercises", ids   # the bundle's root, or a folder below it
+    return Path("exercises"), ids
+
+
 def _check(args, course) -> int:
-    args.submission, args.public, args.check, args.json, args.gradescope = args.dir, True, None, None, None
-    args.exercise = args.ids
-    return _grade(args, course)
+    where, ids = (Path(args.dir), args.ids) if args.dir else _find_work(course, args.ids)
+    args.submission, args.public, args.check, args.json, args.gradescope = where, True, None, None, None
+    args.exercise = ids or None
+    code = _grade(args, course)
+    if code == 0:
+        for ex in course.select(args.exercise):
+            if ex.hidden_points:
+                print(f"{ex.id}: your instructor's grader also runs hidden checks worth {ex.hidden_points:g} more "
+                      f"points ({ex.hidden_points + sum(c.points for c in ex.checks_with('public')):g} in all).")
+    return code
 
 
 def _stubs(args, course) -> int:
@@ -141,6 +170,9 @@ def _doctor(args, course) -> int:
     return run_doctor(course, args.exercise)
 
 
+STUDENT_COMMANDS = ("check", "grade")  # what a student bundle offers (the rest needs solutions/ or hidden checks)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -158,7 +190,8 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="run the public checks on your own work")
     c.add_argument("ids", nargs="*", metavar="ID", help="exercise ids (default: all)")
-    c.add_argument("--dir", default="exercises", help="your exercises folder (default: ./exercises)")
+    c.add_argument("--dir", help="your exercises folder (default: found from where you are: the bundle's "
+                                "exercises/, or the exercise folder you are in)")
     c.set_defaults(run=_check)
 
     s = sub.add_parser("stubs", help="derive exercises/ from solutions/")
@@ -197,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         course = load_course(args.course)
+        if course.student_bundle and args.command not in STUDENT_COMMANDS:
+            print(f"error: `{args.command}` is for instructors; this student bundle has "
+                  f"{' and '.join(f'`{c}`' for c in STUDENT_COMMANDS)} (python -m autograder check --help)",
+                  file=sys.stderr)
+            return 2
         return args.run(args, course)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)

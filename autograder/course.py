@@ -46,6 +46,7 @@ class Exercise:
     checks: dict[str, Check]
     params: dict            # exercise-specific settings (training budgets, calibrated thresholds)
     public_params: tuple[str, ...] = ()  # the params public checks read: the only ones a release ships
+    hidden_points: float = 0.0  # points of the hidden checks (a student release lists their total only)
 
     @property
     def module(self) -> str:
@@ -87,6 +88,7 @@ class Course:
     exercises: dict[str, Exercise]
     wall_factor: float = 4.0   # a check's real-time backstop: wall_factor x its CPU budget + wall_slack
     wall_slack: float = 30.0
+    student_bundle: bool = False  # the course.yaml of a student release (public checks only)
 
     def wall_backstop(self, cpu_seconds: float) -> float:
         """Real seconds after which a check is stopped whatever its CPU use (code that sleeps)."""
@@ -146,10 +148,13 @@ def load_course(path: Path | None = None) -> Course:
             checks=checks,
             params=dict(spec.get("params", {})),
             public_params=tuple(spec.get("public_params", ())),
+            hidden_points=float(spec.get("hidden_points", sum(c.points for c in checks.values()
+                                                              if c.visibility == "hidden"))),
         )
         unknown = set(exercises[ex_id].public_params) - set(exercises[ex_id].params)
         if unknown:
             raise CourseError(f"course.yaml: exercise {ex_id}: public_params names {sorted(unknown)}, "
                               "which are not in its params")
     return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises,
-                  wall_factor=float(defaults.get("wall_factor", 4)), wall_slack=float(defaults.get("wall_slack", 30)))
+                  wall_factor=float(defaults.get("wall_factor", 4)), wall_slack=float(defaults.get("wall_slack", 30)),
+                  student_bundle=bool(raw.get("student_bundle", False)))

@@ -117,7 +117,8 @@ def parse(raw: bytes, label: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise NotebookProblem(f"{label} is damaged: it is not valid JSON ({exc.msg} at line {exc.lineno}, "
+        what = exc.msg[:-3] if exc.msg.endswith(" at") else exc.msg  # "Invalid control character at"
+        raise NotebookProblem(f"{label} is damaged: it is not valid JSON ({what} on line {exc.lineno}, "
                               f"column {exc.colno}). Open it in Jupyter; if it does not open, copy your "
                               "code into a fresh copy of the released notebook.") from None
     except RecursionError:

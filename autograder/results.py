@@ -130,8 +130,11 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def render_table(result: SubmissionResult, width: int = 100, full_messages: bool = True) -> str:
-    """A terminal table: points per exercise and per check, then why each check failed."""
+def render_table(result: SubmissionResult, width: int = 100) -> str:
+    """A terminal table: points per exercise and per check, then why each check failed, in full.
+
+    Checks of one exercise that failed for the same reason share one entry under the table.
+    """
     lines = [f"Submission: {result.submission}", ""]
     name_w = max([len(t.name) for e in result.exercises for t in e.tests] + [20])
     for e in result.exercises:
@@ -146,12 +149,14 @@ def render_table(result: SubmissionResult, width: int = 100, full_messages: bool
         lines += [f"  note: {n}" for n in e.notes]
         lines.append("")
     lines.append(f"Total: {result.score:g} / {result.max_score:g}")
-    if full_messages:
-        details = [(e.id, t) for e in result.exercises for t in e.tests
-                   if t.status != "passed" and "\n" in t.output]
-        if details:
-            lines += ["", "Details:"]
-            for ex_id, t in details:
-                lines.append(f"--- {ex_id}: {t.name}")
-                lines += ["    " + ln for ln in t.output.splitlines()]
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for e in result.exercises:
+        for t in e.tests:
+            if t.status != "passed" and t.output.strip():
+                reasons.setdefault((e.id, t.output.strip()), []).append(t.name)
+    if reasons:
+        lines += ["", "Why each check failed:"]
+        for (ex_id, output), names in reasons.items():
+            lines.append(f"--- {ex_id}: {', '.join(names)}")
+            lines += ["    " + ln for ln in output.splitlines()]
     return "\n".join(lines)

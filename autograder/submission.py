@@ -108,3 +108,22 @@ class Submission:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+def holds_work(folder: Path, course: Course) -> bool:
+    """Whether ``folder`` holds any exercise's notebook or file, in any accepted layout."""
+    for ex in course.exercises.values():
+        if (folder / notebook_name(ex.id)).is_file() or (folder / ex.id / notebook_name(ex.id)).is_file():
+            return True
+        if any((folder / ex.id / name).is_file() or (folder / name).is_file() for name in ex.files):
+            return True
+    return False
+
+
+def looks_like_a_class(folder: Path, course: Course) -> bool:
+    """A folder of students' folders (batch's input) handed to grade: nothing of its own, work one level down."""
+    try:
+        children = [c for c in folder.iterdir() if c.is_dir() and c.name not in course.exercises]
+    except OSError:
+        return False
+    return not holds_work(folder, course) and any(holds_work(c, course) for c in children)

@@ -33,9 +33,13 @@ class Mutant:
     regions: dict = field(default_factory=dict)
 
 
-def run_cli(*args, timeout: float = 300, cwd: Path = KIT) -> subprocess.CompletedProcess:
+def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = None) -> subprocess.CompletedProcess:
+    """``python -m autograder ARGS`` in ``cwd``; ``kit``: the copy of the kit to import (as if pip-installed)."""
+    import os
+
+    env = None if kit is None else {**os.environ, "PYTHONPATH": str(kit)}
     return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def grade(submission: Path, *, exercise: str | None = None, checks=(), course: Path | None = None,

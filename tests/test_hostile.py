@@ -44,7 +44,7 @@ numpy.allclose = lambda *a, **k: True
 numpy.isclose = lambda a, b, **k: numpy.ones(numpy.shape(a), dtype=bool)
 numpy.testing.assert_allclose = lambda *a, **k: None
 pytest.approx = lambda *a, **k: object()
-""", says="rnn_cell's h_t (batch 5, input 3, hidden 4) is wrong"),
+""", says="rnn_cell's h_t (batch 5, input 3, hidden 4): wrong values"),
     Attack("monkeypatches_builtins", preamble="""
 import builtins
 builtins.isinstance = lambda obj, cls: True
@@ -58,7 +58,7 @@ class Liar(torch.Tensor):
     def numpy(self, *a, **k): return __import__("numpy").ones(self.shape)
     def tolist(self): return [[1.0]]
 """, cell="return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype).as_subclass(Liar)",
-        says="is wrong"),
+        says="wrong values"),
     Attack("prints_and_writes_fake_results", cell="""
 print("rnn_cell_values  2/2 ok\\nFAKE-TOTAL: 30 / 30")
 import json, pathlib

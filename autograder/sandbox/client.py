@@ -30,7 +30,7 @@ from pathlib import Path
 from . import cgroups, isolation, wire
 from .failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
                        cpu_timeout_message, failure_from_error, memory_message, output_limit_message,
-                       wall_timeout_message)
+                       syntax_failure, wall_timeout_message)
 from .isolation import Limits
 from .watchdog import Watchdog
 from .worker import AUDIT_CLOSED
@@ -45,7 +45,7 @@ def _copy_regular(src: Path, dst: Path) -> str | None:
     try:
         st = os.lstat(src)
     except FileNotFoundError:
-        return None  # not submitted: the worker says "file not found"
+        return None  # not submitted: StudentProcess says "file not found" at once
     if stat.S_ISLNK(st.st_mode):
         return f"{src.name} is a symbolic link, which is not accepted: submit the file itself"
     if not stat.S_ISREG(st.st_mode):
@@ -116,6 +116,11 @@ class StudentProcess:
             refused = _copy_regular(Path(src), self.student_dir / name)
             if refused and name == f"{self.module}.py":
                 self._load_failure = MissingSubmission(refused)
+            elif name == f"{self.module}.py" and not (self.student_dir / name).exists():
+                self._load_failure = MissingSubmission(f"file not found: {name}. Submit it to get points for "
+                                                       "this exercise.")
+            elif not refused and name.endswith(".py") and self._load_failure is None:
+                self._load_failure = syntax_failure(self.student_dir / name)  # at once, not once per check
         for name, src in self.given.items():  # after the student's: a submitted copy cannot replace it
             target = self.student_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,9 @@ Two sides can fail, and the message must never confuse them:
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 GRADER_ERROR = "grader_error"
 
 
@@ -110,7 +113,8 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
     if kind == "missing":
         return MissingSubmission(f"file not found: {msg}. Submit it to get points for this exercise.")
     if kind == "syntax":
-        return StudentCodeError(f"your file has a syntax error{where}: {msg}")
+        # str(SyntaxError) ends with "(file, line N)", which `where` already says
+        return StudentCodeError(f"your file has a syntax error{where}: {re.sub(r' [(][^()]*, line [0-9]+[)]$', '', msg)}")
     if kind == "memory":
         return StudentCodeError(memory_message(memory_mb) + where)
     if kind == "output":
@@ -121,3 +125,24 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
     tb = err.get("traceback", "").strip()
     tb_text = f"\n{tb}" if tb else ""
     return StudentCodeError(f"your code raised {etype}{where}: {msg}.{_hint(msg)}{tb_text}")
+
+
+def syntax_failure(path: Path) -> StudentFailure | None:
+    """The student's file compiled by the grader (never run): a syntax error, in words, with its line.
+
+    Found before any sandbox starts, so a file that cannot load fails every check of its
+    exercise at once. Files the compiler itself cannot cope with are left to the sandbox.
+    """
+    try:
+        compile(path.read_bytes(), path.name, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        line = (exc.text or "").rstrip("\n")
+        shown = ""
+        if line.strip():
+            stripped = line.lstrip()
+            caret = max(0, (exc.offset or 1) - 1 - (len(line) - len(stripped)))
+            shown = f"\n    {stripped}\n    {' ' * min(caret, len(stripped))}^"
+        return StudentCodeError(f"your file has a syntax error ({path.name}, line {exc.lineno}): {exc.msg}{shown}")
+    except (OSError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    return None

@@ -1,0 +1,76 @@
+"""A newcomer's first hour (issue 15): what a student or instructor sees when something is off.
+
+Each test is one surprise a new user met, reproduced: the kit must now answer it in words.
+"""
+import json
+import tomllib
+
+from .conftest import KIT, SOLUTIONS, grade, run_cli, write_submission
+
+
+def test_a_syntax_error_fails_at_once_showing_its_line_once(tmp_path):
+    """No sandbox starts for a file that cannot load; the message names the line once and shows it."""
+    source = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text().replace("def rnn_cell(x_t, h_prev, W_xh, W_hh, b):",
+                                                                      "def rnn_cell(x_t, h_prev, W_xh, W_hh, b)", 1)
+    sub = write_submission(tmp_path / "sub", "ex1_myrnn", {"myrnn.py": source})
+    result = grade(sub, exercise="ex1_myrnn")
+    tests = result["exercises"][0]["tests"]
+    assert all(t["score"] == 0 and t["status"] == "error" for t in tests)
+    message = tests[0]["output"]
+    assert message.count("line ") == 1 and "expected ':'" in message, message
+    assert "def rnn_cell(x_t, h_prev, W_xh, W_hh, b)" in message and "^" in message, message
+    # Under the table, every failed check's full message, once per distinct reason.
+    table = result["_stdout"]
+    assert table.count("def rnn_cell(x_t, h_prev, W_xh, W_hh, b)") == 1, table
+    assert "Why each check failed:" in table and "rnn_cell_shape, rnn_cell_values" in table
+
+
+def test_a_long_single_line_message_is_shown_in_full_under_the_table(tmp_path):
+    sub = tmp_path / "sub"
+    (sub / "ex2_adding").mkdir(parents=True)   # the exercise folder, without its file
+    result = grade(sub, exercise="ex2_adding", checks=["target_example"])
+    message = result["exercises"][0]["tests"][0]["output"]
+    assert message == "file not found: adding.py. Submit it to get points for this exercise.", message
+    assert message in result["_stdout"]   # the table clips it; the full text follows the table
+
+
+def test_grade_on_a_class_folder_says_to_use_batch(tmp_path):
+    for student in ("alice", "bob"):
+        write_submission(tmp_path / "class" / student, "ex1_myrnn",
+                         {"myrnn.py": (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()})
+    proc = run_cli("grade", tmp_path / "class")
+    assert proc.returncode == 2 and "looks like a class folder" in proc.stderr and "batch" in proc.stderr
+
+
+def test_the_student_bundle_is_the_students(tmp_path):
+    """check works from inside an exercise folder and says what hidden checks are worth; instructor
+    commands are refused in words; the bundle's pyproject has no test extras or pytest options."""
+    assert run_cli("release", "--out", tmp_path).returncode == 0
+    bundle = tmp_path / "rnn-exercises"
+    (bundle / "exercises" / "ex1_myrnn" / "myrnn.py").write_text((SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text())
+    proc = run_cli("check", cwd=bundle / "exercises" / "ex1_myrnn", kit=bundle)
+    assert proc.returncode == 0, proc.stderr
+    assert "Total: 11 / 11" in proc.stdout and "ex2_adding" not in proc.stdout, proc.stdout
+    assert "hidden checks worth 19 more points (30 in all)" in proc.stdout, proc.stdout
+    proc = run_cli("check", "ex2_adding", cwd=bundle / "exercises", kit=bundle)
+    assert proc.returncode == 0 and "ex2_adding" in proc.stdout, proc.stderr
+    for command in ("stubs", "batch", "doctor", "release", "nbgrader", "gradescope"):
+        args = {"batch": ["batch", "x", "--out", "y"], "release": ["release", "--out", "y"],
+                "nbgrader": ["nbgrader", "--out", "y"], "gradescope": ["gradescope", "--out", "y"]}.get(command, [command])
+        proc = run_cli(*args, cwd=bundle, kit=bundle)
+        assert proc.returncode == 2 and "is for instructors" in proc.stderr and "Traceback" not in proc.stderr, \
+            (command, proc.stderr)
+    project = tomllib.loads((bundle / "pyproject.toml").read_text())
+    kit_project = tomllib.loads((KIT / "pyproject.toml").read_text())
+    assert project["project"]["dependencies"] == kit_project["project"]["dependencies"]
+    assert "optional-dependencies" not in project["project"] and "pytest" not in project.get("tool", {})
+
+
+def test_a_damaged_notebook_message_reads_well(tmp_path):
+    nb = tmp_path / "sub" / "ex1_myrnn"
+    nb.mkdir(parents=True)
+    (nb / "ex1_myrnn.ipynb").write_text('{"cells": ["a\tb"]}')  # a raw tab inside a JSON string
+    result = grade(nb.parent, exercise="ex1_myrnn", checks=["rnn_cell_shape"])
+    message = result["exercises"][0]["tests"][0]["output"]
+    assert "not valid JSON (Invalid control character on line 1" in message and "at at" not in message, message
+    json.dumps(result)
