@@ -46,7 +46,8 @@ from pathlib import Path
 from .course import Course
 from .sandbox.failures import GRADER_ERROR
 from .report import render_report, render_summary
-from .results import SubmissionResult, failed_result, write_json_atomic
+from .results import SubmissionResult, failed_result, write_json_atomic, write_text_atomic
+from .submission import holds_work
 
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 MAX_ZIP_FILES = 2000
@@ -178,6 +179,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
     work = Path(tempfile.mkdtemp(prefix=f"batch-{student}-"))
     timeout = sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300
     try:
+        submission = None
         try:
             submission = unpack(source, work / "unpacked") if source.suffix == ".zip" else source
         except SubmissionError as exc:
@@ -204,6 +206,8 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
                                      f"the student's code: {exc}; it will be graded again", GRADER_ERROR)
         data["student"] = student
         data["graded_from"] = fingerprint
+        if submission is not None and status_of(data) != GRADER_ERROR and not holds_work(submission, course, exercises):
+            data["nothing_handed_in"] = True
         write_json_atomic(target, data)
         return data
     finally:
@@ -220,17 +224,17 @@ def load_results(out: Path) -> dict[str, dict]:
     return results
 
 
-def _atomic_text(path: Path, text: str):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
+# The gradebook's status column (README, "Grading a class"):
+GRADED = "graded"                        # every check ran: the score is final, whatever it is
+NOTHING_HANDED_IN = "nothing_handed_in"  # graded 0: no file or notebook of the exercises was found
+# GRADER_ERROR ("grader_error"): some check failed on the grader's side; not scored, graded again next run
 
 
 def status_of(data: dict) -> str:
-    """``graded``, or ``grader_error`` when any check failed on the grader's side (graded again next run)."""
     tests = [t for e in data["exercises"] for t in e["tests"]]
-    return GRADER_ERROR if any(t["status"] == GRADER_ERROR for t in tests) else "graded"
+    if any(t["status"] == GRADER_ERROR for t in tests):
+        return GRADER_ERROR
+    return NOTHING_HANDED_IN if data.get("nothing_handed_in") else GRADED
 
 
 def write_gradebook(course: Course, out: Path, results: dict[str, dict]) -> None:
@@ -242,7 +246,7 @@ def write_gradebook(course: Course, out: Path, results: dict[str, dict]) -> None
         scores = {e["id"]: e["score"] for e in data["exercises"]}
         writer.writerow([student, *[f"{scores[i]:g}" if i in scores else "" for i in ids],
                          f"{data['score']:g}", f"{data['max_score']:g}", status_of(data)])
-    _atomic_text(out / "gradebook.csv", buf.getvalue())
+    write_text_atomic(out / "gradebook.csv", buf.getvalue())
 
 
 def write_outputs(course: Course, out: Path, student: str | None = None) -> dict[str, dict]:
@@ -251,7 +255,7 @@ def write_outputs(course: Course, out: Path, student: str | None = None) -> dict
     write_gradebook(course, out, results)
     for name, data in results.items():
         if student is None or name == student:
-            _atomic_text(out / "reports" / f"{name}.html",
+            write_text_atomic(out / "reports" / f"{name}.html",
                          render_report(SubmissionResult.from_json(data, name), course.title))
     return results
 
@@ -268,10 +272,14 @@ def write_summary(course: Course, out: Path, results: dict[str, dict]) -> None:
     writer.writerow(["exercise", "check", "passed", "students", "pass_rate"])
     for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]):
         writer.writerow([ex, name, passed, total, f"{passed / total:.3f}"])
-    _atomic_text(out / "pass_rates.csv", buf.getvalue())
-    png = histogram_png([d["score"] for d in results.values()], course.max_score)
+    write_text_atomic(out / "pass_rates.csv", buf.getvalue())
+    # The run's maximum (its exercises), not the course's: a run of ex1 alone is out of 30.
+    max_score = max((d["max_score"] for d in results.values()), default=course.max_score)
+    png = histogram_png([d["score"] for d in results.values()], max_score)
     (out / "histogram.png").write_bytes(png)
-    _atomic_text(out / "summary.html", render_summary(course.title, results, rates, png))
+    os.chmod(out / "histogram.png", 0o644)
+    students = {name: (data, status_of(data)) for name, data in results.items()}
+    write_text_atomic(out / "summary.html", render_summary(course.title, students, rates, png, max_score))
 
 
 def histogram_png(scores: list[float], max_score: float) -> bytes:
@@ -316,17 +324,21 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
                 reasons[s] = why
     todo = {s: p for s, p in students.items() if s in reasons}
     plan.update(kept=len(students) - len(todo), reasons=reasons)
-    bar = None
-    if progress:
+    bar, done = None, len(students) - len(todo)
+    if progress and sys.stderr.isatty():  # a live bar in a terminal; in a log, one line per student
         from tqdm import tqdm
-        bar = tqdm(total=len(students), initial=len(students) - len(todo), unit="student", file=sys.stderr)
+        bar = tqdm(total=len(students), initial=done, unit="student", file=sys.stderr)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(grade_one, course, course_path, s, p, out, exercises): s for s, p in todo.items()}
         for future in as_completed(futures):
-            future.result()
+            data = future.result()
             write_outputs(course, out, futures[future])
+            done += 1
             if bar:
                 bar.update(1)
+            elif progress:
+                print(f"[{done}/{len(students)}] {futures[future]}: {data['score']:g} / {data['max_score']:g} "
+                      f"({status_of(data)})", file=sys.stderr, flush=True)
     if bar:
         bar.close()
     results = write_outputs(course, out)

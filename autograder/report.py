@@ -50,16 +50,31 @@ def render_report(result: SubmissionResult, course_title: str) -> str:
     return _page(f"Feedback: {result.submission}", "".join(parts))
 
 
-def render_summary(course_title: str, results: dict[str, dict], rates: dict, histogram_png: bytes) -> str:
-    scores = sorted(d["score"] for d in results.values())
+def render_summary(course_title: str, students: dict[str, tuple[dict, str]], rates: dict, histogram_png: bytes,
+                   max_score: float) -> str:
+    """The class page: histogram, one row per student (linked to their report), pass rate per check.
+
+    ``students``: name -> (result JSON, gradebook status).
+    """
+    scores = sorted(d["score"] for d, _ in students.values())
     mean = sum(scores) / len(scores) if scores else 0.0
+    exercise_ids = list(dict.fromkeys(e["id"] for d, _ in students.values() for e in d["exercises"]))
+    head = "".join(f"<th>{html.escape(e)}</th>" for e in exercise_ids)
+    people = []
+    for name, (data, status) in sorted(students.items()):
+        per = {e["id"]: f"{e['score']:g} / {e['max_score']:g}" for e in data["exercises"]}
+        link = f"<a href='reports/{html.escape(name, quote=True)}.html'>{html.escape(name)}</a>"
+        people.append(f"<tr><td>{link}</td>" + "".join(f"<td>{per.get(e, '')}</td>" for e in exercise_ids)
+                      + f"<td>{data['score']:g} / {data['max_score']:g}</td><td>{html.escape(status)}</td></tr>")
     rows = "".join(
         f"<tr><td>{html.escape(ex)}</td><td>{html.escape(name)}</td><td>{passed} / {total}</td>"
         f"<td>{passed / total:.0%}</td></tr>"
         for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]))
     uri = "data:image/png;base64," + base64.b64encode(histogram_png).decode()
     body = (f"<h1>{html.escape(course_title)}: class summary</h1>"
-            f"<p>{len(scores)} submissions; mean score {mean:.1f}</p>{_image(uri)}"
+            f"<p>{len(scores)} submissions; mean score {mean:.1f} of {max_score:g}</p>{_image(uri)}"
+            "<h2>Students</h2>"
+            f"<table><tr><th>student</th>{head}<th>total</th><th>status</th></tr>{''.join(people)}</table>"
             "<h2>Pass rate per check (hardest first)</h2>"
             f"<table><tr><th>exercise</th><th>check</th><th>passed</th><th>rate</th></tr>{rows}</table>")
     return _page("Class summary", body)

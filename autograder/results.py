@@ -114,15 +114,22 @@ def failed_result(exercises, student: str, why: str, status: str = "error") -> d
     return result.to_json()
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON so a reader sees the old file or the new one, never half of one."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file so a reader sees the old one or the new one, never half of one; readable by
+    others as an ordinary new file would be (reports are served to TAs), not mkstemp's 0600."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+    with os.fdopen(fd, "w", newline="") as f:
+        f.write(text)
     os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _clip(text: str, width: int) -> str:

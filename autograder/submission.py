@@ -110,9 +110,9 @@ class Submission:
             self._tmp = None
 
 
-def holds_work(folder: Path, course: Course) -> bool:
-    """Whether ``folder`` holds any exercise's notebook or file, in any accepted layout."""
-    for ex in course.exercises.values():
+def holds_work(folder: Path, course: Course, exercises: list[str] | None = None) -> bool:
+    """Whether ``folder`` holds any (selected) exercise's notebook or file, in any accepted layout."""
+    for ex in course.select(exercises):
         if (folder / notebook_name(ex.id)).is_file() or (folder / ex.id / notebook_name(ex.id)).is_file():
             return True
         if any((folder / ex.id / name).is_file() or (folder / name).is_file() for name in ex.files):

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -31,7 +32,10 @@ def make_class(root, with_zips=True):
     for student, text in files.items():
         (root / student / "ex1_myrnn").mkdir(parents=True)
         (root / student / "ex1_myrnn" / "myrnn.py").write_text(text)
-    if with_zips:
+    if with_zips:  # the whole range of hand-ins: also zips, nothing at all, a damaged notebook
+        (root / "hal").mkdir()
+        (root / "ivy" / "ex1_myrnn").mkdir(parents=True)
+        (root / "ivy" / "ex1_myrnn" / "ex1_myrnn.ipynb").write_text('{"cells": [')
         with zipfile.ZipFile(root / "fay.zip", "w") as z:
             z.writestr("fay/ex1_myrnn/myrnn.py", SOLUTION)
         (root / "gus.zip").write_text("this is not a zip")
@@ -55,13 +59,17 @@ def test_a_mixed_class_is_graded_into_gradebook_reports_and_summary(tmp_path, fa
     subs, out = make_class(tmp_path / "subs"), tmp_path / "out"
     book = batch(subs, out, fast_course, "--jobs", "2")
 
-    assert sorted(book) == ["ana", "ben", "cleo", "dan", "eli", "fay", "gus"]
+    assert sorted(book) == ["ana", "ben", "cleo", "dan", "eli", "fay", "gus", "hal", "ivy"]
     totals = {s: float(r["total"]) for s, r in book.items()}
     assert totals["ana"] == totals["fay"] == EX1_POINTS          # a zip is graded like a folder
-    assert totals["ben"] == totals["dan"] == totals["eli"] == totals["gus"] == 0
+    assert totals["ben"] == totals["dan"] == totals["eli"] == totals["gus"] == totals["hal"] == totals["ivy"] == 0
     assert 0 < totals["cleo"] < EX1_POINTS                       # partial credit
-    assert book["gus"]["status"] == book["ana"]["status"] == "graded"  # a broken zip is the student's 0 ...
-    assert "gus.zip is not a readable zip" in (out / "reports" / "gus.html").read_text()  # ... with its reason
+    # One status vocabulary (README): a broken zip, a syntax error, a damaged notebook are graded 0s ...
+    assert {book[s]["status"] for s in ("ana", "ben", "dan", "gus", "ivy")} == {"graded"}
+    assert book["hal"]["status"] == "nothing_handed_in"
+    assert "gus.zip is not a readable zip" in (out / "reports" / "gus.html").read_text()  # ... with their reason
+    assert "is damaged" in (out / "reports" / "ivy.html").read_text()
+    assert {r["max_score"] for r in book.values()} == {f"{EX1_POINTS:g}"}
 
     for student in book:
         data = json.loads((out / "results" / f"{student}.json").read_text())
@@ -76,9 +84,16 @@ def test_a_mixed_class_is_graded_into_gradebook_reports_and_summary(tmp_path, fa
 
     with open(out / "pass_rates.csv") as f:
         rates = {row["check"]: float(row["pass_rate"]) for row in csv.DictReader(f)}
-    assert rates["rnn_cell_shape"] == pytest.approx(3 / 7, abs=1e-3)  # ana, cleo, fay
+    assert rates["rnn_cell_shape"] == pytest.approx(3 / 9, abs=1e-3)  # ana, cleo, fay
     assert (out / "histogram.png").read_bytes().startswith(b"\x89PNG")
-    assert "Pass rate per check" in (out / "summary.html").read_text()
+    summary = (out / "summary.html").read_text()
+    assert "Pass rate per check" in summary and f"of {EX1_POINTS:g}</p>" in summary  # the run's maximum
+    for student in book:                                   # one row per student, linked to their report
+        assert f"<a href='reports/{student}.html'>{student}</a>" in summary
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [out / "summary.html", out / "gradebook.csv", out / "histogram.png", *(out / "reports").iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path   # TAs can read what is served
 
 
 @pytest.mark.xdist_group("batch")

@@ -30,7 +30,7 @@ def test_a_long_single_line_message_is_shown_in_full_under_the_table(tmp_path):
     (sub / "ex2_adding").mkdir(parents=True)   # the exercise folder, without its file
     result = grade(sub, exercise="ex2_adding", checks=["target_example"])
     message = result["exercises"][0]["tests"][0]["output"]
-    assert message == "file not found: adding.py. Submit it to get points for this exercise.", message
+    assert message == "file not found: adding.py was not submitted. Submit it to get points for this exercise.", message
     assert message in result["_stdout"]   # the table clips it; the full text follows the table
 
 
@@ -74,3 +74,15 @@ def test_a_damaged_notebook_message_reads_well(tmp_path):
     message = result["exercises"][0]["tests"][0]["output"]
     assert "not valid JSON (Invalid control character on line 1" in message and "at at" not in message, message
     json.dumps(result)
+
+
+def test_batch_progress_in_a_log_is_one_line_per_student(tmp_path):
+    """Not a terminal (a log, CI): one line per graded student, none twice, no bar redrawn."""
+    write_submission(tmp_path / "class" / "ana", "ex1_myrnn", {"myrnn.py": (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()})
+    (tmp_path / "class" / "ben").mkdir()
+    proc = run_cli("batch", tmp_path / "class", "--out", tmp_path / "out", "--exercise", "ex1_myrnn", "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    assert sorted(lines) == ["[1/2] ana: 30 / 30 (graded)", "[2/2] ben: 0 / 30 (nothing_handed_in)"] or \
+        sorted(lines) == ["[1/2] ben: 0 / 30 (nothing_handed_in)", "[2/2] ana: 30 / 30 (graded)"], proc.stderr
+    assert "%|" not in proc.stderr

@@ -117,8 +117,8 @@ class StudentProcess:
             if refused and name == f"{self.module}.py":
                 self._load_failure = MissingSubmission(refused)
             elif name == f"{self.module}.py" and not (self.student_dir / name).exists():
-                self._load_failure = MissingSubmission(f"file not found: {name}. Submit it to get points for "
-                                                       "this exercise.")
+                self._load_failure = MissingSubmission(f"file not found: {name} was not submitted. Submit it to "
+                                                       "get points for this exercise.")
             elif not refused and name.endswith(".py") and self._load_failure is None:
                 self._load_failure = syntax_failure(self.student_dir / name)  # at once, not once per check
         for name, src in self.given.items():  # after the student's: a submitted copy cannot replace it
