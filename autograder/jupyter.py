@@ -110,5 +110,7 @@ def check_public(exercise_id: str, folder: str | os.PathLike = ".") -> None:
         for line in notes.read_text(encoding="utf-8", errors="replace").splitlines():
             print(f"note: {line}")
     tests = [CheckResult(**t) for t in result["tests"] if t["visibility"] == "public"]
-    table = SubmissionResult(str(Path(folder).resolve()), [ExerciseResult(result["id"], result["title"], tests)])
+    # Named by the notebook, never by the folder's path: under nbgrader that is the server's
+    # (autograded/<student>/<assignment>), which the student's feedback should not show.
+    table = SubmissionResult(f"{exercise_id}.ipynb", [ExerciseResult(result["id"], result["title"], tests)])
     print(render_table(table, width=110))

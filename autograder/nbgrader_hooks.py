@@ -134,6 +134,48 @@ def _kit_exercise(resources):
     return load_course().exercises.get(resources["nbgrader"]["notebook"])
 
 
+class RestoreHiddenTests(NbGraderPreprocessor):
+    """Before OverwriteCells: a hidden-test cell the student left as released is not "changed".
+
+    nbgrader records a grade cell's checksum before it clears the hidden tests, and
+    OverwriteCells compares that with the checksum of the cell as handed in, which
+    has no hidden tests (jupyter/nbgrader#1961): every hidden-test cell of every
+    student drew "Attribute 'checksum' ... has changed!". A cell whose text and
+    checksum are exactly as released gets its recorded text back here, which is what
+    OverwriteCells would put there; a cell the student did change is left to
+    OverwriteCells, whose warning then means what it says.
+    """
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook, MissingEntry
+        from nbgrader.utils import compute_checksum
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            for cell in nb.cells:
+                meta = nbgrader_meta(cell)
+                if not meta.get("grade") or not meta.get("locked") or not isinstance(meta.get("grade_id"), str):
+                    continue
+                try:
+                    recorded = gradebook.find_source_cell(meta["grade_id"], info["notebook"], info["assignment"])
+                    released = nbformat_cell(cell.cell_type, recorded.source)
+                    if not ClearHiddenTests()._remove_hidden_test_region(released):
+                        continue  # no hidden tests: nothing nbgrader would misread
+                    as_released = cell.source == released.source and meta.get("checksum") == compute_checksum(cell)
+                except (MissingEntry, RuntimeError, KeyError, TypeError, ValueError):
+                    continue
+                if as_released:
+                    cell.source = recorded.source
+                    cell.metadata.nbgrader["checksum"] = recorded.checksum
+        return nb, resources
+
+
+def nbformat_cell(cell_type: str, source: str):
+    from nbformat import v4
+
+    return v4.new_code_cell(source) if cell_type == "code" else v4.new_markdown_cell(source)
+
+
 class OnlyKitCells(NbGraderPreprocessor):
     """While sanitising, after OverwriteCells: the kernel will run the kit's cells, nothing else.
 
@@ -251,7 +293,8 @@ def configure(c, course_id: str = "rnn") -> None:
     c.Execute.kernel_name = KERNELSPEC["name"]
     c.Autograde.pre_convert_hook = read_submissions
     c.Autograde.sanitize_preprocessors = [
-        ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, OnlyKitCells, CheckCellMetadata]
+        ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreHiddenTests, OverwriteCells, OnlyKitCells,
+        CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
         StageStudentFiles, Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
