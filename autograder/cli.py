@@ -1,25 +1,4 @@
-"""Command line: ``python -m autograder {grade,check,stubs} ...``.
-
-    grade SUBMISSION [--exercise ID ...] [--check NAME ...] [--public] [--json F] [--gradescope F]
-        Grade a submission folder; print a table. Exit codes: 0 graded (whatever the
-        score), 2 bad arguments, 3 the grader failed on some check (status grader_error:
-        not scored; grade again, and run `doctor` on this machine).
-    check [ID ...] [--dir DIR]
-        For students: run the public checks on your exercises folder.
-    stubs [--check]
-        Rebuild exercises/ from solutions/ (or, with --check, report what is stale).
-    batch SUBMISSIONS_DIR --out DIR [--jobs N] [--regrade]
-        Grade every student folder or zip: gradebook, reports, summary (see batch.py).
-    gradescope --out DIR
-        Build Gradescope's autograder.zip (see gradescope.py).
-    release --out DIR
-        Build the student bundle: stubs, given data, public checks (see release.py).
-    nbgrader --out DIR
-        Build the nbgrader course: nbgrader_config.py and source/<id>/<id>.ipynb (see nbgrader_course.py).
-    doctor
-        Check this machine before grading on it: isolation, memory and time mechanisms,
-        torch build, and the reference solutions' CPU time against every budget (see doctor.py).
-"""
+"""Command line: ``python -m autograder COMMAND``; ``--help`` (TOP_HELP and HELP below) says what each does."""
 from __future__ import annotations
 
 import argparse
@@ -173,14 +152,71 @@ def _doctor(args, course) -> int:
 STUDENT_COMMANDS = ("check", "grade")  # what a student bundle offers (the rest needs solutions/ or hidden checks)
 
 
+TOP_HELP = """The RNN exercise kit: grade submissions, check your own work, build what you hand out.
+
+Students (in the bundle your instructor gave you, from anywhere inside it):
+  check [ID ...]          run the public checks on your exercises; prints a table, then why
+                          each failed check failed, and what the hidden checks are worth
+
+Instructors (in the kit's folder, with solutions/):
+  grade SUBMISSION        grade one student: a table; --json / --gradescope write files
+  batch DIR --out OUT     grade a class: OUT/gradebook.csv, results/, reports/, summary.html
+  doctor                  check a machine before grading on it
+  release --out DIR       the student bundle (stubs, given data, public checks)
+  nbgrader --out DIR      an nbgrader course (one notebook per exercise)
+  gradescope --out DIR    Gradescope's autograder.zip
+  stubs [--check]         derive exercises/ from solutions/
+
+Exit codes: 0 done (grading ran, whatever the score); 1 doctor or stubs --check found a
+problem; 2 bad arguments or input (nothing graded); 3 the grader failed on some check
+(status grader_error: not scored; run the same command again, and `doctor` on this machine).
+"""
+
+HELP = {  # command -> (one line for the list, what a newcomer needs on its own page)
+    "grade": ("grade one submission", """Grade one student's submission and print a table of points per check, then why each
+failed check failed. SUBMISSION is a folder laid out like exercises/ (SUBMISSION/ex1_myrnn/myrnn.py),
+holding the files flat (SUBMISSION/myrnn.py), or holding the notebooks (SUBMISSION/ex1_myrnn.ipynb),
+or one notebook. A folder of students' folders is a class: use batch.
+Writes nothing unless asked: --json FILE (the contract's JSON), --gradescope FILE (results.json).
+Exit codes: 0 graded, whatever the score; 2 no such submission or bad arguments; 3 the grader failed
+on some check (status grader_error, not scored: grade again; run doctor on this machine)."""),
+    "check": ("run the public checks on your own work", """Run the public checks on your own exercises, as the instructor's grader runs them.
+Run it from anywhere inside the bundle: in exercises/<id>/ it checks that exercise, elsewhere every
+exercise (or the IDs given). Writes nothing. Exit codes: 0 checked (whatever the score); 2 bad
+arguments; 3 the checks themselves failed to run (tell your instructor)."""),
+    "stubs": ("derive exercises/ from solutions/", """Rewrite exercises/ from solutions/ and course.yaml (the solution regions become TODOs).
+--check writes nothing and exits 1 when exercises/ is out of date."""),
+    "batch": ("grade a whole class", """Grade every student in SUBMISSIONS (one folder or .zip each), each in a process of its own.
+OUT gets gradebook.csv (status: graded, nothing_handed_in or grader_error), results/<student>.json,
+reports/<student>.html, summary.html, histogram.png and pass_rates.csv. Run it again after a crash or
+a change: it grades only the students without a current result and says why (--regrade: everyone).
+Exit codes: 0 done; 2 bad arguments; 3 the grader failed for some students (run it again)."""),
+    "gradescope": ("build Gradescope's autograder.zip", """Write DIR/autograder.zip for a Gradescope programming assignment (setup.sh, run_autograder,
+the kit without solutions/)."""),
+    "release": ("build the student bundle (folder and zip)", """Write DIR/rnn-exercises/ and DIR/rnn-exercises.zip: the stubs, the given data, the public
+checks and their oracle, a pyproject and a README; never solutions/, hidden checks, reference.py,
+held-out seeds or the kit's tests. Students install it with `pip install -e .`."""),
+    "nbgrader": ("build the nbgrader course directory (one notebook per exercise)", """Write an nbgrader course in DIR: nbgrader_config.py and source/<id>/<id>.ipynb with the
+given files. Then, in DIR: nbgrader generate_assignment --all; collect; nbgrader autograde <id>."""),
+    "doctor": ("check this machine before grading on it (exit 1 on a problem)", """Check this machine before grading on it: isolation, memory and time mechanisms, the torch
+build, then grade solutions/ and compare the CPU time of every check with its budget.
+Exit codes: 0 fine; 1 a problem that would make a grade on this machine wrong."""),
+}
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m autograder", description=TOP_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--course", type=Path, help="course.yaml to use (default: the kit's)")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    g = sub.add_parser("grade", help="grade one submission")
-    g.add_argument("submission", help="a folder laid out like exercises/, or holding the files flat")
+    def command(name: str):
+        summary, description = HELP[name]
+        return sub.add_parser(name, help=summary, description=description,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    g = command("grade")
+    g.add_argument("submission", help="a student's folder (or one notebook)")
     g.add_argument("--exercise", action="append", metavar="ID", help="only this exercise (repeatable)")
     g.add_argument("--check", action="append", metavar="NAME", help="only this check (repeatable)")
     g.add_argument("--public", action="store_true", help="only the public checks")
@@ -188,39 +224,40 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json")
     g.set_defaults(run=_grade)
 
-    c = sub.add_parser("check", help="run the public checks on your own work")
-    c.add_argument("ids", nargs="*", metavar="ID", help="exercise ids (default: all)")
+    c = command("check")
+    c.add_argument("ids", nargs="*", metavar="ID", help="exercise ids (default: all, or the one you are in)")
     c.add_argument("--dir", help="your exercises folder (default: found from where you are: the bundle's "
                                 "exercises/, or the exercise folder you are in)")
     c.set_defaults(run=_check)
 
-    s = sub.add_parser("stubs", help="derive exercises/ from solutions/")
+    s = command("stubs")
     s.add_argument("--exercise", action="append", metavar="ID")
     s.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
     s.set_defaults(run=_stubs)
-    b = sub.add_parser("batch", help="grade a whole class")
+
+    b = command("batch")
     b.add_argument("submissions", help="one folder or .zip per student")
     b.add_argument("--out", required=True, help="where the gradebook, results and reports go")
     b.add_argument("--jobs", type=int, default=1, help="students graded at once (default 1)")
     b.add_argument("--regrade", action="store_true", help="grade students that already have a result")
     b.add_argument("--exercise", action="append", metavar="ID")
-    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--quiet", action="store_true", help="no progress")
     b.set_defaults(run=_batch)
 
-    z = sub.add_parser("gradescope", help="build Gradescope's autograder.zip")
+    z = command("gradescope")
     z.add_argument("--out", required=True)
     z.set_defaults(run=_gradescope)
 
-    r = sub.add_parser("release", help="build the student bundle (folder and zip)")
+    r = command("release")
     r.add_argument("--out", required=True)
     r.set_defaults(run=_release)
 
-    n = sub.add_parser("nbgrader", help="build the nbgrader course directory (one notebook per exercise)")
+    n = command("nbgrader")
     n.add_argument("--out", required=True, help="the course directory (created if needed)")
     n.add_argument("--course-id", default="rnn", help="nbgrader's course id (default: rnn)")
     n.set_defaults(run=_nbgrader)
 
-    d = sub.add_parser("doctor", help="check this machine before grading on it (exit 1 on a problem)")
+    d = command("doctor")
     d.add_argument("--exercise", action="append", metavar="ID", help="only this exercise (repeatable)")
     d.set_defaults(run=_doctor)
     return p

@@ -86,3 +86,19 @@ def test_batch_progress_in_a_log_is_one_line_per_student(tmp_path):
     assert sorted(lines) == ["[1/2] ana: 30 / 30 (graded)", "[2/2] ben: 0 / 30 (nothing_handed_in)"] or \
         sorted(lines) == ["[1/2] ben: 0 / 30 (nothing_handed_in)", "[2/2] ana: 30 / 30 (graded)"], proc.stderr
     assert "%|" not in proc.stderr
+
+
+def test_help_says_what_to_run_from_where_what_is_written_and_the_exit_codes():
+    from autograder.cli import HELP
+
+    top = run_cli("--help")
+    assert top.returncode == 0 and "Exit codes: 0" in top.stdout and "Students" in top.stdout
+    for command in HELP:
+        assert command in top.stdout
+        page = run_cli(command, "--help")
+        assert page.returncode == 0 and HELP[command][1].split("\n")[0] in page.stdout, command
+    for command, needs in (("grade", ["--json FILE", "Exit codes", "class: use batch"]),
+                           ("batch", ["gradebook.csv", "nothing_handed_in", "Exit codes"]),
+                           ("check", ["anywhere inside the bundle", "Exit codes"])):
+        page = run_cli(command, "--help").stdout
+        assert all(n in page for n in needs), (command, page)
