@@ -32,6 +32,12 @@ MUTANTS = [
     # The load_names message: the same count, other names (it used to say "gives 291 ..., the file has 291").
     Mutant("names_lower_cased", targets=["load_names"], says="gives the right number of", replace=[
         ("names = [unicode_to_ascii(line.strip())", "names = [unicode_to_ascii(line.strip()).lower()")]),
+    # Checks that look at more than one case: an apostrophe in a name, and k other than 3.
+    Mutant("one_hot_over_ascii_letters_only", targets=["name_to_tensor"], says="O'Neal", replace=[
+        ("tensor[i, 0, ALL_LETTERS.index(letter)] = 1.0",
+         "tensor[i, 0, string.ascii_letters.index(letter) if letter.isalpha() else 0] = 1.0")]),
+    Mutant("predict_ignores_k", targets=["predict"], says="k=1", replace=[
+        ("top = torch.topk(probabilities, k)", "top = torch.topk(probabilities, 3)")]),
     Mutant("predict_returns_log_probabilities", targets=["predict"], says="lie in [0, 1]",
            replace=[("probabilities = model(name_to_tensor(name))[0].exp()",
                      "probabilities = model(name_to_tensor(name))[0]")]),

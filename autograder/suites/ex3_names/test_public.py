@@ -83,19 +83,22 @@ def test_load_names(student):
 
 
 def test_name_to_tensor(student):
-    """name_to_tensor("Jones") is one-hot, shape (5, 1, N_LETTERS), at ALL_LETTERS.index of each letter."""
+    """name_to_tensor is one-hot, shape (len(name), 1, N_LETTERS), at ALL_LETTERS.index of each letter:
+    capitals, the alphabet's ends, an apostrophe, a space and a one-letter name too."""
     letters = student.call("letters")["all_letters"]
-    got = student.call("tensor", name="Jones")
-    expect_shape(got, (5, 1, len(letters)), "name_to_tensor('Jones')", hint="(letters, batch of 1, N_LETTERS)")
-    for t, ch in enumerate("Jones"):
-        row = got[t, 0]
-        if row.sum() != 1 or row.max() != 1:
-            fail(f"name_to_tensor('Jones')[{t}] should be one-hot, but it sums to {row.sum():g}")
-        hot = int(row.argmax())
-        if hot != letters.index(ch):
-            off = " (off by one)" if abs(hot - letters.index(ch)) == 1 else ""
-            fail(f"the letter {ch!r} is encoded at index {hot}, expected ALL_LETTERS.index({ch!r}) = "
-                 f"{letters.index(ch)}{off}")
+    for name in ("Jones", "O'Neal", "Zoe az", "Q"):
+        got = student.call("tensor", name=name)
+        expect_shape(got, (len(name), 1, len(letters)), f"name_to_tensor({name!r})",
+                     hint="(letters, batch of 1, N_LETTERS)")
+        for t, ch in enumerate(name):
+            row = got[t, 0]
+            if row.sum() != 1 or row.max() != 1:
+                fail(f"name_to_tensor({name!r})[{t}] should be one-hot, but it sums to {row.sum():g}")
+            hot = int(row.argmax())
+            if hot != letters.index(ch):
+                off = " (off by one)" if abs(hot - letters.index(ch)) == 1 else ""
+                fail(f"in name_to_tensor({name!r}), the letter {ch!r} is encoded at index {hot}, expected "
+                     f"ALL_LETTERS.index({ch!r}) = {letters.index(ch)}{off}")
 
 
 def test_model_output(student):
@@ -110,16 +113,18 @@ def test_model_output(student):
 def test_predict(student):
     """predict returns the k most likely categories, best first, with their probabilities."""
     categories = sorted(kit_names())
-    got = student.call("predict", name="Satoshi", categories=categories, k=3, hidden=32)
-    preds, probs = got["predictions"], np.exp(np.asarray(got["log_probs"]).reshape(-1))
-    if len(preds) != 3:
-        fail(f"predict(..., k=3) returned {len(preds)} entries")
-    values = [p for _, p in preds]
-    if values != sorted(values, reverse=True):
-        fail(f"predictions should be best first, got probabilities {values}")
-    if sum(values) > 1 + 1e-5 or min(values) < 0:
-        fail(f"the probabilities {values} should lie in [0, 1] and sum to at most 1 (exp of the log-probabilities)")
-    want = [(categories[i], float(probs[i])) for i in np.argsort(-probs)[:3]]
-    if [c for c, _ in preds] != [c for c, _ in want] or not np.allclose(values, [p for _, p in want], atol=1e-4):
-        fail(f"predict returned {preds}, but the model's own top 3 are "
-             f"{[(c, round(p, 4)) for c, p in want]}")
+    for k in (3, 1, 5):  # k varies: the contract's default and others
+        got = student.call("predict", name="Satoshi", categories=categories, k=k, hidden=32)
+        preds, probs = got["predictions"], np.exp(np.asarray(got["log_probs"]).reshape(-1))
+        if len(preds) != k:
+            fail(f"predict(..., k={k}) returned {len(preds)} entries")
+        values = [p for _, p in preds]
+        if values != sorted(values, reverse=True):
+            fail(f"predictions should be best first, got probabilities {values}")
+        if sum(values) > 1 + 1e-5 or min(values) < 0:
+            fail(f"the probabilities {values} should lie in [0, 1] and sum to at most 1 (exp of the "
+                 "log-probabilities)")
+        want = [(categories[i], float(probs[i])) for i in np.argsort(-probs)[:k]]
+        if [c for c, _ in preds] != [c for c, _ in want] or not np.allclose(values, [p for _, p in want], atol=1e-4):
+            fail(f"predict(..., k={k}) returned {preds}, but the model's own top {k} are "
+                 f"{[(c, round(p, 4)) for c, p in want]}")
