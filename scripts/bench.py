@@ -16,6 +16,7 @@
 - sandbox: seconds from starting a worker to its "ready" (torch loaded), per
   isolation mode available here (bubblewrap; the mount namespace that was the
   only sandbox before it; none), median of --repeat;
+- failures: seconds to grade the stubs (every check fails) and an ex1 syntax error;
 - calibration: the table in calibration/README.md (scripts/calibrate.py).
 """
 from __future__ import annotations
@@ -157,19 +158,43 @@ def calibration_figures() -> None:
     print("\n".join("  " + line for line in table if line.startswith("|")))
 
 
+def failure_figures(repeat: int) -> None:
+    """Seconds to grade what fails: the stubs (every check fails), and an ex1 file with a syntax error
+    (refused before any sandbox starts)."""
+    import tempfile
+
+    def timed(path: Path, *extra: str) -> float:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), *extra], cwd=KIT,
+                           check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = Path(tmp) / "ex1_myrnn"
+        broken.mkdir()
+        (broken / "myrnn.py").write_text("import torch\ndef rnn_cell(x_t, h_prev, W_xh, W_hh, b)\n    pass\n")
+        print(f"failures: the stubs (exercises/, every check fails) take {timed(KIT / 'exercises'):.1f} s; "
+              f"an ex1 syntax error {timed(Path(tmp), '--exercise', 'ex1_myrnn'):.1f} s "
+              f"(median of {repeat}, end to end)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-exercises", nargs="+", default=["ex1_myrnn", "ex5_hidden_pca"])
     parser.add_argument("--skip-batch", action="store_true")
-    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration"],
+    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration", "failures"],
                         help="print only these figures")
     args = parser.parse_args()
     if args.only:
         {"sandbox": lambda: sandbox_figures(args.repeat), "budgets": budget_figures,
-         "calibration": calibration_figures}[args.only]()
+         "calibration": calibration_figures, "failures": lambda: failure_figures(args.repeat)}[args.only]()
         return
     sandbox_figures(args.repeat)
+    failure_figures(args.repeat)
     budget_figures()
     calibration_figures()
     for exercise in load_course().exercises:
