@@ -92,13 +92,12 @@ def _stub_body(region: Region, body: list[str]) -> list[str]:
             f'{ind}raise NotImplementedError("{region.qualname} is not implemented yet")']
 
 
-def render(text: str, regions: dict[str, str] | None = None, stub: bool = False,
-           keep_markers: bool = False) -> str:
+def render(text: str, regions: dict[str, str] | None = None, stub: bool = False) -> str:
     """Rebuild the file with each region's body chosen.
 
     ``regions`` maps a qualname to replacement code (dedented; it is indented to
     the region). Unnamed regions keep the solution's body, or become TODO stubs
-    when ``stub`` is true. Markers are dropped unless ``keep_markers``.
+    when ``stub`` is true. The markers are dropped.
     """
     regions = dict(regions or {})
     lines = text.splitlines()
@@ -115,7 +114,7 @@ def render(text: str, regions: dict[str, str] | None = None, stub: bool = False,
             body = [(r.indent + ln) if ln.strip() else "" for ln in code.splitlines()]
         elif stub:
             body = _stub_body(r, body)
-        out += ([lines[r.begin]] if keep_markers else []) + body + ([lines[r.end]] if keep_markers else [])
+        out += body
         pos = r.end + 1
     out += lines[pos:]
     return "\n".join(out) + "\n"

@@ -207,15 +207,14 @@ def classify(excinfo) -> tuple[str, str]:
 
 
 def grade(submission_path: Path, course: Course | None = None, exercise_ids: list[str] | None = None,
-          visibility: str | None = None, check_names: list[str] | None = None,
-          extra_hidden: list[Path] = ()) -> SubmissionResult:
+          visibility: str | None = None, check_names: list[str] | None = None) -> SubmissionResult:
     """Grade one submission folder (or notebook folder) and return its result."""
     course = course or load_course()
     exercises = course.select(exercise_ids)
     submission = Submission(Path(submission_path), course)
     # Hide the kit itself whatever course file is in use, the course's folder, and
     # the folder the submission sits in (other students' work, in a batch).
-    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *extra_hidden, submission.path.resolve().parent])
+    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, submission.path.resolve().parent])
     if isolation.mode() == "user":  # no mount can cover them: close them to other uids instead
         isolation.protect(hide)
     for exercise in exercises:  # read notebooks now, outside pytest's session

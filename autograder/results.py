@@ -26,6 +26,10 @@ class CheckResult:
     images: list[str] = field(default_factory=list)  # PNG data URIs: plots, confusion matrices
     cpu_seconds: float = 0.0  # CPU time the student's code used in this check
 
+    def __post_init__(self):
+        if self.status not in STATUSES:  # every output format maps exactly these
+            raise ValueError(f"check {self.name}: status {self.status!r} is not one of {STATUSES}")
+
 
 @dataclass
 class ExerciseResult:
