@@ -69,6 +69,8 @@ MUTANTS = [
     Mutant("float32_initial_state", [("h_0 = x.new_zeros(self.num_layers, batch, self.hidden_size)",
                                       "h_0 = torch.zeros(self.num_layers, batch, self.hidden_size)")],
            ["initial_state"], "dtype"),  # and only there: one mistake, one check (test below)
+    Mutant("computes_in_float32", [("        unbatched = x.dim() == 2\n", "        x = x.float()\n        unbatched = x.dim() == 2\n")],
+           ["initial_state"], "same dtype"),  # and only there (test below)
     Mutant("calls_torch_vf", [], ["no_builtin_rnn", "matches_nn_rnn"], "torch._VF.rnn_tanh",
            regions={"MyRNN.forward": """
                h = x.new_zeros(self.num_layers, x.shape[0 if self.batch_first else 1], self.hidden_size) \\
@@ -123,12 +125,17 @@ def test_one_mistake_costs_its_own_check(tmp_path):
         check["output"]
 
 
-def test_a_float32_default_h0_costs_initial_state_only(tmp_path):
-    """The dtype slip of a default h_0 made with torch.zeros is charged once, not in every check without h_0."""
+@pytest.mark.parametrize("slip", [
+    ("h_0 = x.new_zeros(self.num_layers, batch, self.hidden_size)",
+     "h_0 = torch.zeros(self.num_layers, batch, self.hidden_size)"),         # a float32 default h_0
+    ("        unbatched = x.dim() == 2\n", "        x = x.float()\n        unbatched = x.dim() == 2\n"),  # float32 inside
+], ids=["float32_default_h0", "computes_in_float32"])
+def test_a_dtype_slip_costs_initial_state_only(slip, tmp_path):
+    """A dtype slip is charged once (initial_state, the dtype check), not in every check it touches:
+    the others run with h_0 given, or in float32 at float32's precision."""
     from ..conftest import checks_by_name, grade
 
-    source = mutate(SOLUTION, replace=[("h_0 = x.new_zeros(self.num_layers, batch, self.hidden_size)",
-                                        "h_0 = torch.zeros(self.num_layers, batch, self.hidden_size)")])
+    source = mutate(SOLUTION, replace=[slip])
     assert source != SOLUTION
     sub = tmp_path / "sub" / "ex1_myrnn"
     sub.mkdir(parents=True)
