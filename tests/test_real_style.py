@@ -2,7 +2,8 @@
 
 Each exercise's zoo (autograder/suites/<id>/zoo/zoo.yaml, never shipped to
 students) holds whole files adapted from textbooks, tutorials and the web, not
-edits of the solution: correct ones must keep full marks, wrong ones must lose
+edits of the solution (a wrong one may be such a file with one edit, ``base`` +
+``replace``): correct ones must keep full marks, wrong ones must lose
 the checks their mistake belongs to (and, where ``exactly`` is set, only those:
 one mistake costs its own check).
 """
@@ -22,8 +23,17 @@ ZOOS = sorted((KIT / "autograder" / "suites").glob("*/zoo/zoo.yaml"))
 def _entries():
     for manifest in ZOOS:
         exercise = manifest.parent.parent.name
-        for file, spec in yaml.safe_load(manifest.read_text()).items():
-            yield pytest.param(exercise, manifest.parent / file, spec, id=f"{exercise}/{file[:-3]}")
+        for name, spec in yaml.safe_load(manifest.read_text()).items():
+            yield pytest.param(exercise, manifest.parent / name, spec, id=f"{exercise}/{name.removesuffix('.py')}")
+
+
+def source_of(path, spec) -> str:
+    """The entry's file; or its ``base`` file with each ``replace`` pair applied (each must occur once)."""
+    from autograder.authoring import mutate
+
+    if "base" not in spec:
+        return path.read_text()
+    return mutate((path.parent / spec["base"]).read_text(), replace=[tuple(pair) for pair in spec["replace"]])
 
 
 ENTRIES = list(_entries())
@@ -36,7 +46,8 @@ def test_every_exercise_has_a_real_style_zoo():
         assert verdicts.count("correct") >= 2 and verdicts.count("wrong") >= 3, exercise
     for p in ENTRIES:
         exercise, path, spec = p.values
-        assert path.is_file(), path
+        assert path.is_file() or (path.parent / spec.get("base", "")).is_file(), path
+        assert source_of(path, spec) != (path.parent / spec.get("base", path.name)).read_text() or "base" not in spec
         assert spec["verdict"] in ("correct", "wrong") and spec.get("style"), path
         if spec["verdict"] == "wrong":
             assert set(spec["loses"]) <= set(COURSE.exercises[exercise].checks), path
@@ -45,7 +56,7 @@ def test_every_exercise_has_a_real_style_zoo():
 @pytest.mark.parametrize("exercise, path, spec", ENTRIES)
 def test_real_style_implementation_gets_its_verdict(exercise, path, spec, tmp_path):
     ex = COURSE.exercises[exercise]
-    sub = write_submission(tmp_path / "submission", exercise, {ex.files[0]: path.read_text()})
+    sub = write_submission(tmp_path / "submission", exercise, {ex.files[0]: source_of(path, spec)})
     if spec["verdict"] == "correct":
         result = grade(sub, exercise=exercise)
         lost = {t["name"]: t["output"] for e in result["exercises"] for t in e["tests"] if t["status"] != "passed"}
