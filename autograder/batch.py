@@ -46,7 +46,7 @@ from pathlib import Path
 from .course import Course
 from .sandbox.failures import GRADER_ERROR
 from .report import render_report, render_summary
-from .results import SubmissionResult, failed_result, write_json_atomic, write_text_atomic
+from .results import SubmissionResult, failed_result, write_json_atomic, write_atomic
 from .submission import holds_work
 
 MAX_ZIP_BYTES = 200 * 1024 * 1024
@@ -177,13 +177,14 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
     target = out / "results" / f"{student}.json"
     fingerprint = graded_from(course, course_path, source, exercises)  # before grading: what was graded
     work = Path(tempfile.mkdtemp(prefix=f"batch-{student}-"))
-    timeout = sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300
+    selected = course.select(exercises)
+    timeout = sum(course.wall_backstop(e.time_limit) for e in selected) + 300
     try:
         submission = None
         try:
             submission = unpack(source, work / "unpacked") if source.suffix == ".zip" else source
         except SubmissionError as exc:
-            data = failed_result(course.select(exercises), student, str(exc))
+            data = failed_result(selected, student, str(exc))
         else:
             tmp_json = work / "result.json"
             cmd = [sys.executable, "-m", "autograder"]
@@ -199,10 +200,10 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
                     raise RuntimeError(proc.stderr.strip()[-500:] or f"exit code {proc.returncode}")
                 data = json.loads(tmp_json.read_text())
             except subprocess.TimeoutExpired:
-                data = failed_result(course.select(exercises), student, f"the grader did not finish within {timeout:.0f} s; "
+                data = failed_result(selected, student, f"the grader did not finish within {timeout:.0f} s; "
                                      "it is not scored and will be graded again", GRADER_ERROR)
             except (RuntimeError, json.JSONDecodeError) as exc:
-                data = failed_result(course.select(exercises), student, f"the grader failed on this submission, not "
+                data = failed_result(selected, student, f"the grader failed on this submission, not "
                                      f"the student's code: {exc}; it will be graded again", GRADER_ERROR)
         data["student"] = student
         data["graded_from"] = fingerprint
@@ -246,7 +247,7 @@ def write_gradebook(course: Course, out: Path, results: dict[str, dict]) -> None
         scores = {e["id"]: e["score"] for e in data["exercises"]}
         writer.writerow([student, *[f"{scores[i]:g}" if i in scores else "" for i in ids],
                          f"{data['score']:g}", f"{data['max_score']:g}", status_of(data)])
-    write_text_atomic(out / "gradebook.csv", buf.getvalue())
+    write_atomic(out / "gradebook.csv", buf.getvalue())
 
 
 def write_outputs(course: Course, out: Path, student: str | None = None) -> dict[str, dict]:
@@ -255,7 +256,7 @@ def write_outputs(course: Course, out: Path, student: str | None = None) -> dict
     write_gradebook(course, out, results)
     for name, data in results.items():
         if student is None or name == student:
-            write_text_atomic(out / "reports" / f"{name}.html",
+            write_atomic(out / "reports" / f"{name}.html",
                          render_report(SubmissionResult.from_json(data, name), course.title))
     return results
 
@@ -272,14 +273,13 @@ def write_summary(course: Course, out: Path, results: dict[str, dict]) -> None:
     writer.writerow(["exercise", "check", "passed", "students", "pass_rate"])
     for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]):
         writer.writerow([ex, name, passed, total, f"{passed / total:.3f}"])
-    write_text_atomic(out / "pass_rates.csv", buf.getvalue())
+    write_atomic(out / "pass_rates.csv", buf.getvalue())
     # The run's maximum (its exercises), not the course's: a run of ex1 alone is out of 30.
     max_score = max((d["max_score"] for d in results.values()), default=course.max_score)
     png = histogram_png([d["score"] for d in results.values()], max_score)
-    (out / "histogram.png").write_bytes(png)
-    os.chmod(out / "histogram.png", 0o644)
+    write_atomic(out / "histogram.png", png)
     students = {name: (data, status_of(data)) for name, data in results.items()}
-    write_text_atomic(out / "summary.html", render_summary(course.title, students, rates, png, max_score))
+    write_atomic(out / "summary.html", render_summary(course.title, students, rates, png, max_score))
 
 
 def histogram_png(scores: list[float], max_score: float) -> bytes:

@@ -118,22 +118,31 @@ def failed_result(exercises, student: str, why: str, status: str = "error") -> d
     return result.to_json()
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, which must not happen while
+# batch's threads write files.
+UMASK = _umask()
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
     """Write a file so a reader sees the old one or the new one, never half of one; readable by
     others as an ordinary new file would be (reports are served to TAs), not mkstemp's 0600."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)
-    with os.fdopen(fd, "w", newline="") as f:
-        f.write(text)
+    os.fchmod(fd, 0o666 & ~UMASK)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
     os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _clip(text: str, width: int) -> str:

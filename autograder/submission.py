@@ -82,15 +82,23 @@ class Submission:
             self._extracted[exercise.id] = {name: folder / name for name in exercise.files}
         return self._extracted[exercise.id]
 
-    def files_for(self, exercise: Exercise) -> dict[str, Path]:
-        notebook = self.notebook_for(exercise)
-        if notebook is not None:
-            return self._from_notebook(exercise, notebook)
+    def _plain_files(self, exercise: Exercise) -> dict[str, Path]:
+        """Where each of the exercise's files is, without a notebook: nested, else flat."""
         out = {}
         for name in exercise.files:
             nested, flat = self.path / exercise.id / name, self.path / name
             out[name] = nested if nested.is_file() or not flat.is_file() else flat
         return out
+
+    def files_for(self, exercise: Exercise) -> dict[str, Path]:
+        notebook = self.notebook_for(exercise)
+        if notebook is not None:
+            return self._from_notebook(exercise, notebook)
+        return self._plain_files(exercise)
+
+    def holds(self, exercise: Exercise) -> bool:
+        """Whether anything of the exercise was handed in (a notebook or one of its files); reads nothing."""
+        return bool(self._notebooks(exercise)) or any(p.is_file() for p in self._plain_files(exercise).values())
 
     def problem(self, exercise: Exercise) -> str | None:
         """Why this exercise's notebook cannot be graded (None when it can, or is not a notebook)."""
@@ -112,12 +120,8 @@ class Submission:
 
 def holds_work(folder: Path, course: Course, exercises: list[str] | None = None) -> bool:
     """Whether ``folder`` holds any (selected) exercise's notebook or file, in any accepted layout."""
-    for ex in course.select(exercises):
-        if (folder / notebook_name(ex.id)).is_file() or (folder / ex.id / notebook_name(ex.id)).is_file():
-            return True
-        if any((folder / ex.id / name).is_file() or (folder / name).is_file() for name in ex.files):
-            return True
-    return False
+    submission = Submission(folder, course)
+    return any(submission.holds(ex) for ex in course.select(exercises))
 
 
 def looks_like_a_class(folder: Path, course: Course) -> bool:

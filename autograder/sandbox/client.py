@@ -29,8 +29,8 @@ from pathlib import Path
 
 from . import cgroups, isolation, wire
 from .failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
-                       cpu_timeout_message, failure_from_error, memory_message, output_limit_message,
-                       syntax_failure, wall_timeout_message)
+                       cpu_timeout_message, failure_from_error, memory_message, missing_file,
+                       output_limit_message, syntax_failure, wall_timeout_message)
 from .isolation import Limits
 from .watchdog import Watchdog
 from .worker import AUDIT_CLOSED
@@ -117,8 +117,7 @@ class StudentProcess:
             if refused and name == f"{self.module}.py":
                 self._load_failure = MissingSubmission(refused)
             elif name == f"{self.module}.py" and not (self.student_dir / name).exists():
-                self._load_failure = MissingSubmission(f"file not found: {name} was not submitted. Submit it to "
-                                                       "get points for this exercise.")
+                self._load_failure = missing_file(f"{name} was not submitted")
             elif not refused and name.endswith(".py") and self._load_failure is None:
                 self._load_failure = syntax_failure(self.student_dir / name)  # at once, not once per check
         for name, src in self.given.items():  # after the student's: a submitted copy cannot replace it

@@ -82,6 +82,11 @@ def _hint(text: str) -> str:
     return ""
 
 
+def missing_file(what: str) -> MissingSubmission:
+    """``what``: e.g. "myrnn.py was not submitted"."""
+    return MissingSubmission(f"file not found: {what}. Submit it to get points for this exercise.")
+
+
 def output_limit_message(output_kb: int) -> str:
     return f"your code printed or wrote more than {output_kb} KB; remove the prints inside loops"
 
@@ -111,7 +116,7 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
             else "not implemented yet"
         return NotImplementedYet(f"{text}{where}")
     if kind == "missing":
-        return MissingSubmission(f"file not found: {msg}. Submit it to get points for this exercise.")
+        return missing_file(msg)
     if kind == "syntax":
         # str(SyntaxError) ends with "(file, line N)", which `where` already says
         return StudentCodeError(f"your file has a syntax error{where}: {re.sub(r' [(][^()]*, line [0-9]+[)]$', '', msg)}")

@@ -160,7 +160,8 @@ def describe_exception(exc, student_dir, code_dir=None):
     where = None
     frames = traceback.extract_tb(exc.__traceback__)
     student_frames = [f for f in frames if os.path.abspath(f.filename).startswith(student_dir)]
-    if code_dir and _is_probe_bug(exc, frames, student_frames, code_dir) and not _student_signature(exc, student_dir):
+    signature = _student_signature(exc, student_dir)
+    if code_dir and _is_probe_bug(exc, frames, student_frames, code_dir) and not signature:
         where = f"{os.path.basename(frames[-1].filename)}, line {frames[-1].lineno}"
         return _grader_error(f"a probe failed in its own code ({where}): {type(exc).__name__}: {str(exc)[:500]}")
     if isinstance(exc, SyntaxError) and exc.filename:
@@ -173,7 +174,7 @@ def describe_exception(exc, student_dir, code_dir=None):
         traceback.FrameSummary(os.path.relpath(f.filename, student_dir), f.lineno, f.name, line=f.line)
         for f in student_frames[-6:]]))
     message = str(exc)
-    if _student_signature(exc, student_dir):
+    if signature:
         where = where or "calling your function"
         message += (". The grader calls your function with the arguments the exercise's README gives in its "
                     "signature: check the names and the order of its parameters")
