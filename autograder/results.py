@@ -87,25 +87,38 @@ class SubmissionResult:
         ])
 
     def to_gradescope(self) -> dict:
-        """Gradescope's results.json: hidden checks are shown after grades are published."""
+        """Gradescope's results.json: hidden checks are shown after grades are published.
+
+        A check the grader failed on is shown only after publishing too, whatever its
+        visibility: while any check is unpublished, Gradescope hides the total from the
+        student, so a grader failure never shows as a lost point; the instructor sees
+        ``grader_error`` in extra_data and regrades.
+        """
         tests = []
         for e in self.exercises:
             for t in e.tests:
-                tests.append({
+                test = {
                     "name": f"{e.id}: {t.name}",
                     "score": t.score,
                     "max_score": t.max_score,
                     "status": "passed" if t.status == "passed" else "failed",
                     "output": t.output,
                     "visibility": "visible" if t.visibility == "public" else "after_published",
-                })
+                }
+                if t.status == "grader_error":
+                    test["visibility"] = "after_published"
+                    test["extra_data"] = {"grader_error": True}
+                tests.append(test)
         out = {"score": self.score, "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}
         notes = [f"{e.id}: {n}" for e in self.exercises for n in e.notes]
         if notes:
             out["output"] = "\n".join(notes)
         if self.grader_errors:
-            out["output"] = (out.get("output", "") + "\n" if notes else "") + (f"The grader failed on {len(self.grader_errors)} check(s) ({', '.join(self.grader_errors)}), "
-                             "not because of your code: they show 0 for now, and your instructor will grade them again.")
+            out["extra_data"] = {"grader_error": True, "grader_errors": self.grader_errors}
+            out["output"] = (out.get("output", "") + "\n" if notes else "") + (
+                f"The grader failed on {len(self.grader_errors)} check(s) ({', '.join(self.grader_errors)}), "
+                "not because of your code. They are not scored: your total stays hidden until your "
+                "instructor grades them again.")
         return out
 
 

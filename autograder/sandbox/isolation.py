@@ -91,7 +91,12 @@ def _bwrap_base(root: bool, limits: Limits) -> list[str]:
             args += ["--symlink", os.readlink(top), str(top)]
         elif top.is_dir():
             args += ["--ro-bind", str(top), str(top)]
-    made: set[Path] = set()
+    # /tmp first: a Python that lives under /tmp (a virtual environment made there) is bound
+    # below on top of the private /tmp, instead of being covered by it.
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
+    made: set[Path] = {Path("/tmp"), Path("/dev"), Path("/proc")}
 
     def parents(dest: str) -> list[str]:
         # bwrap makes a mount point's missing parents 0700 (or copies a closed parent's
@@ -111,10 +116,7 @@ def _bwrap_base(root: bool, limits: Limits) -> list[str]:
     cpu = "/sys/devices/system/cpu"  # torch picks its CPU kernels from here, as outside
     if os.path.isdir(cpu):
         args += [*parents(cpu), "--ro-bind", cpu, cpu]
-    args += [*parents(str(INSIDE / "code")),
-             "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
+    args += [*parents(str(INSIDE / "code"))]
     return args
 
 

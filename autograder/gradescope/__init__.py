@@ -1,0 +1,65 @@
+"""Gradescope: ``python -m autograder gradescope --out DIR`` builds DIR/autograder.zip.
+
+The zip holds ``setup.sh`` and ``run_autograder`` at its top, beside the kit
+(Gradescope unpacks the zip into ``/autograder/source``, which becomes the kit's
+root): the grading engine, the suites (hidden ones included: the
+zip is the instructor's upload), course.yaml and exercises/ (whose given files,
+such as the names data, grading reads). Never solutions/ or the kit's tests.
+
+``setup.sh`` makes a virtual environment with a supported Python and the CPU-only
+torch; ``run_autograder`` grades ``/autograder/submission`` into
+``/autograder/results/results.json`` and never lets a grader failure show as a 0
+(both are files beside this module; their comments say how). ``AUTOGRADER_ROOT``
+replaces ``/autograder`` (the kit's test runs both in a temporary folder).
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ..course import KIT_ROOT
+
+HERE = Path(__file__).resolve().parent
+
+
+def torch_version() -> str:
+    """The exact torch pin, read from pyproject.toml (its one source) for setup.sh."""
+    import tomllib
+
+    deps = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return next(d.split("==", 1)[1] for d in deps if d.startswith("torch=="))
+
+
+def scripts() -> dict[str, str]:
+    """setup.sh and run_autograder as they go in the zip (see the comments at their tops)."""
+    return {"setup.sh": (HERE / "setup.sh").read_text().replace("@TORCH_VERSION@", torch_version()),
+            "run_autograder": (HERE / "run_autograder").read_text()}
+
+
+INCLUDE = ["pyproject.toml", "course.yaml", "README.md", "autograder", "exercises"]
+
+
+def files_to_ship() -> list[Path]:
+    out = []
+    for name in INCLUDE:
+        path = KIT_ROOT / name
+        for p in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            # zoo/: the kit's own wrong and correct implementations, for its tests only (never next to
+            # students' code on a grading machine)
+            if p.is_file() and not {"__pycache__", "zoo"} & set(p.relative_to(KIT_ROOT).parts) \
+                    and not p.name.endswith(".pyc"):
+                out.append(p)
+    return out
+
+
+def build_zip(out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "autograder.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in scripts().items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            z.writestr(info, text)
+        for path in files_to_ship():
+            z.write(path, path.relative_to(KIT_ROOT).as_posix())
+    return target

@@ -1,0 +1,150 @@
+"""Gradescope as shipped: the zip's layout, setup.sh in a fresh virtual environment (Python
+found, CPU-only torch from a configurable index), run_autograder's results.json, and a grader
+failure that never shows as a 0."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.results import CheckResult, ExerciseResult, SubmissionResult
+
+from .conftest import KIT, SOLUTIONS, run_cli, solution_region_bodies
+
+EX1_POINTS = 30
+
+
+def unpack_like_gradescope(tmp_path: Path) -> Path:
+    """Build the zip and lay it out as Gradescope does: the zip's contents in /autograder/source,
+    run_autograder copied to /autograder, the student's files (flat) in /autograder/submission."""
+    proc = run_cli("gradescope", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as z:
+        z.extractall(root / "source")
+    for script in ("setup.sh", "run_autograder"):
+        (root / "source" / script).chmod(0o755)  # Gradescope keeps the zip's modes
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    (root / "submission" / "myrnn.py").write_text((SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text())
+    return root
+
+
+def run_autograder(root: Path, venv: Path) -> dict:
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_VENV": str(venv)}
+    run = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True,
+                         timeout=600, cwd=root)
+    assert run.returncode == 0, run.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def assert_graded_ex1_only(results: dict) -> None:
+    """A valid results.json with a score for every check of the course: ex1 in full, the rest not handed in."""
+    from autograder.course import load_course
+
+    course = load_course()
+    expected = {f"{e.id}: {c}" for e in course.exercises.values() for c in e.checks}
+    assert {t["name"] for t in results["tests"]} == expected
+    assert all(isinstance(t["score"], (int, float)) and t["max_score"] > 0 for t in results["tests"])
+    ex1 = [t for t in results["tests"] if t["name"].startswith("ex1_myrnn: ")]
+    assert sum(t["score"] for t in ex1) == EX1_POINTS
+    assert {t["visibility"] for t in ex1} == {"visible", "after_published"}
+    others = [t for t in results["tests"] if not t["name"].startswith("ex1_myrnn: ")]
+    assert all(t["score"] == 0 and "file not found" in t["output"] for t in others)
+    assert results["score"] == EX1_POINTS
+
+
+def test_zip_holds_the_kit_at_its_top_and_nothing_of_the_instructors(tmp_path):
+    run_cli("gradescope", "--out", tmp_path)
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as z:
+        names = z.namelist()
+        modes = {n: z.getinfo(n).external_attr >> 16 for n in ("setup.sh", "run_autograder")}
+        setup = z.read("setup.sh").decode()
+        shipped = "".join(z.read(n).decode("utf-8", "replace") for n in names if n.endswith(".py"))
+    # Gradescope unpacks the zip into /autograder/source, which must be the kit's root
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "course.yaml", "autograder/cli.py"} <= set(names)
+    assert all(mode & 0o111 for mode in modes.values())
+    assert not [n for n in names if n.startswith(("solutions/", "tests/")) or "/zoo/" in n]
+    for where, body in solution_region_bodies():  # no reference solution's code, in any file
+        assert body not in shipped, f"the zip contains the solution of {where}"
+    from autograder.gradescope import torch_version
+    assert f'TORCH="torch=={torch_version()}+cpu"' in setup and "@TORCH_VERSION@" not in setup
+
+
+def test_run_autograder_grades_the_flat_upload(tmp_path):
+    root = unpack_like_gradescope(tmp_path)
+    assert_graded_ex1_only(run_autograder(root, Path(sys.executable).parent.parent))
+
+
+@pytest.mark.parametrize("breakage", ["no_environment", "kit_crashes"])
+def test_a_grader_that_cannot_grade_never_shows_a_zero(tmp_path, breakage):
+    root = unpack_like_gradescope(tmp_path)
+    venv = Path(sys.executable).parent.parent
+    if breakage == "no_environment":   # setup.sh never ran, or its environment is gone
+        venv = tmp_path / "missing-venv"
+    else:                              # the kit itself fails before any student code runs
+        (root / "source" / "autograder" / "engine.py").write_text("raise ImportError('a broken grader')\n")
+    results = run_autograder(root, venv)
+    assert results["extra_data"]["grader_error"] is True
+    # While any test is unpublished Gradescope hides the total from the student (its spec,
+    # "Controlling Test Case Visibility"): the 0 is never shown as a score.
+    assert results["visibility"] == "after_published"
+    assert all(t["visibility"] == "after_published" for t in results["tests"])
+    assert "not because of your code" in results["output"]
+
+
+def test_checks_the_grader_failed_on_hide_the_total_and_say_so():
+    result = SubmissionResult("s", [ExerciseResult("ex1_myrnn", "MyRNN", [
+        CheckResult("rnn_cell_shape", 2.0, 2.0, "passed", "", "public"),
+        CheckResult("matches_nn_rnn", 0.0, 4.0, "grader_error", "the probe was missing", "public"),
+    ])])
+    out = result.to_gradescope()
+    by_name = {t["name"]: t for t in out["tests"]}
+    assert by_name["ex1_myrnn: rnn_cell_shape"]["visibility"] == "visible"
+    failed = by_name["ex1_myrnn: matches_nn_rnn"]
+    assert failed["visibility"] == "after_published" and failed["extra_data"] == {"grader_error": True}
+    assert out["extra_data"]["grader_errors"] == ["ex1_myrnn: matches_nn_rnn"]
+    assert "not because of your code" in out["output"]
+
+
+def local_torch_index(tmp_path: Path) -> str | None:
+    """A one-package index (PEP 503) holding this machine's CPU torch wheel, standing in for
+    PyTorch's CPU index (which CI cannot reach); KIT_TEST_TORCH_INDEX names another."""
+    if os.environ.get("KIT_TEST_TORCH_INDEX"):
+        return os.environ["KIT_TEST_TORCH_INDEX"]
+    from autograder.gradescope import torch_version
+
+    links = os.environ.get("PIP_FIND_LINKS", "").split() + ["/opt/wheels"]
+    wheels = [w for d in links if Path(d).is_dir() for w in Path(d).glob(f"torch-{torch_version()}+cpu-*.whl")]
+    if not wheels:
+        return None
+    (tmp_path / "index" / "torch").mkdir(parents=True)
+    (tmp_path / "index" / "torch" / "index.html").write_text(
+        "".join(f'<a href="{w.resolve().as_uri()}">{w.name}</a>\n' for w in wheels))
+    return (tmp_path / "index").as_uri()
+
+
+@pytest.mark.xdist_group("gradescope_setup")
+def test_setup_sh_in_a_fresh_environment_then_run_autograder(tmp_path):
+    index = local_torch_index(tmp_path)
+    if index is None:
+        pytest.skip("no CPU torch wheel on this machine's disk; set KIT_TEST_TORCH_INDEX to an index with one")
+    root = unpack_like_gradescope(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(AUTOGRADER_ROOT=str(root), KIT_TORCH_INDEX=index)
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
+                           timeout=900, cwd=root)
+    assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
+    venv = root / "kit-venv"
+    assert f"Looking in indexes: {index}" in setup.stdout   # torch came from the index it was given
+    probe = subprocess.run([str(venv / "bin" / "python"), "-c",
+                            "import torch, autograder; print(torch.__version__, torch.version.cuda, autograder.__file__)"],
+                           capture_output=True, text=True, env=env, cwd=root / "submission")
+    version, cuda, where = probe.stdout.split()
+    assert version.endswith("+cpu") and cuda == "None", probe.stdout
+    assert Path(where).is_relative_to(root / "source"), where   # the kit from the zip, not this checkout
+    assert_graded_ex1_only(run_autograder(root, venv))
