@@ -51,7 +51,7 @@ from .submission import holds_work
 
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 MAX_ZIP_FILES = 2000
-_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 PR_SET_PDEATHSIG = 1
 
 
@@ -171,8 +171,11 @@ def _die_with_parent():
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+DIE_WITH_PARENT = _die_with_parent if _LIBC is not None else None  # Linux only; elsewhere the timeout ends it
+
+
 def grade_one(course: Course, course_path: Path | None, student: str, source: Path, out: Path,
-              exercises: list[str] | None) -> dict:
+              exercises: list[str] | None, unprotected: bool = False) -> dict:
     """Grade one student in a child process; always returns a result (and writes it atomically)."""
     target = out / "results" / f"{student}.json"
     fingerprint = graded_from(course, course_path, source, exercises)  # before grading: what was graded
@@ -193,9 +196,11 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
             cmd += ["grade", str(submission), "--json", str(tmp_json)]
             for e in exercises or []:
                 cmd += ["--exercise", e]
+            if unprotected:
+                cmd.append("--unprotected")
             try:
                 proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True, timeout=timeout,
-                                      preexec_fn=_die_with_parent)
+                                      preexec_fn=DIE_WITH_PARENT)
                 if proc.returncode not in (0, 3) or not tmp_json.exists():  # 3: some check is grader_error
                     raise RuntimeError(proc.stderr.strip()[-500:] or f"exit code {proc.returncode}")
                 data = json.loads(tmp_json.read_text())
@@ -302,7 +307,7 @@ def histogram_png(scores: list[float], max_score: float) -> bytes:
 
 def run_batch(course: Course, course_path: Path | None, submissions: Path, out: Path, jobs: int = 1,
               regrade: bool = False, exercises: list[str] | None = None, progress: bool = True,
-              plan: dict | None = None) -> dict[str, dict]:
+              plan: dict | None = None, unprotected: bool = False) -> dict[str, dict]:
     """Grade every student whose stored result is missing or stale (``stale_reason``); keep the rest.
 
     ``plan`` (if given) receives {"kept": n, "reasons": {student: why graded}}.
@@ -329,7 +334,7 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
         from tqdm import tqdm
         bar = tqdm(total=len(students), initial=done, unit="student", file=sys.stderr)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_one, course, course_path, s, p, out, exercises): s for s, p in todo.items()}
+        futures = {pool.submit(grade_one, course, course_path, s, p, out, exercises, unprotected): s for s, p in todo.items()}
         for future in as_completed(futures):
             data = future.result()
             write_outputs(course, out, futures[future])

@@ -35,8 +35,8 @@ def _grade(args, course) -> int:
             print(f"error: {path} looks like a class folder (one folder per student, each with exercises): "
                   f"grade them all with `python -m autograder batch {path} --out RESULTS`", file=sys.stderr)
             return 2
-    from .sandbox.isolation import describe
-    print(describe(), file=sys.stderr)
+    if not _protected_or_told(args):
+        return 2
     result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
     print(render_table(result, width=max(100, shutil.get_terminal_size((120, 24)).columns)))
     if args.json:
@@ -49,6 +49,25 @@ def _grade(args, course) -> int:
               "`python -m autograder doctor` on this machine.", file=sys.stderr)
         return 3
     return 0
+
+
+def _protected_or_told(args) -> bool:
+    """Say how student code is walled off. Where it is not (no sandbox here), check goes on
+    (it runs the student's own code) and grade and batch need --unprotected."""
+    from .sandbox import isolation
+
+    if getattr(args, "student_check", False):
+        line = isolation.one_line()
+        if line:
+            print(line, file=sys.stderr)
+        return True
+    print(isolation.describe(), file=sys.stderr)
+    if isolation.unprotected() and not args.unprotected:
+        print(f"error: this machine cannot wall student code off ({', '.join(isolation.missing())}): it could read "
+              "your files, the hidden checks and other students' work. Grade on a Linux machine with bubblewrap "
+              "(python -m autograder doctor), or pass --unprotected to run anyway.", file=sys.stderr)
+        return False
+    return True
 
 
 def _find_work(course, ids: list[str]) -> tuple[Path, list[str]]:
@@ -69,6 +88,7 @@ def _find_work(course, ids: list[str]) -> tuple[Path, list[str]]:
 def _check(args, course) -> int:
     where, ids = (Path(args.dir), args.ids) if args.dir else _find_work(course, args.ids)
     args.submission, args.public, args.check, args.json, args.gradescope = where, True, None, None, None
+    args.student_check = True
     args.exercise = ids or None
     code = _grade(args, course)
     if code == 0:
@@ -98,11 +118,12 @@ def _batch(args, course) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
         return 2
-    from .sandbox.isolation import describe
-    print(describe(), file=sys.stderr)
+    if not _protected_or_told(args):
+        return 2
     plan: dict = {}
     results = run_batch(course, args.course, Path(args.submissions), Path(args.out), jobs=args.jobs,
-                        regrade=args.regrade, exercises=args.exercise, progress=not args.quiet, plan=plan)
+                        regrade=args.regrade, exercises=args.exercise, progress=not args.quiet, plan=plan,
+                        unprotected=args.unprotected)
     failed = sorted(s for s, data in results.items() if status_of(data) == GRADER_ERROR)
     from collections import Counter
     why = Counter(plan.get("reasons", {}).values())
@@ -222,6 +243,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--public", action="store_true", help="only the public checks")
     g.add_argument("--json", metavar="FILE", help="write the result as JSON")
     g.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json")
+    g.add_argument("--unprotected", action="store_true",
+                   help="grade on a machine where student code cannot be walled off (no sandbox: it can read your files)")
     g.set_defaults(run=_grade)
 
     c = command("check")
@@ -242,6 +265,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--regrade", action="store_true", help="grade students that already have a result")
     b.add_argument("--exercise", action="append", metavar="ID")
     b.add_argument("--quiet", action="store_true", help="no progress")
+    b.add_argument("--unprotected", action="store_true",
+                   help="grade on a machine where student code cannot be walled off (no sandbox: it can read your files)")
     b.set_defaults(run=_batch)
 
     z = command("gradescope")

@@ -53,7 +53,9 @@ def _try_parent(base: Path, controllers_needed: tuple[str, ...] = ()) -> Path | 
 @functools.lru_cache(maxsize=None)
 def hierarchy() -> tuple[str, dict[str, Path]] | None:
     """("v1"|"v2", controller -> parent folder), or None where no per-worker cgroup can be made."""
-    if not hasattr(os, "geteuid") or not CGROUP_FS.is_dir():
+    from .isolation import PORTABLE
+
+    if PORTABLE or not hasattr(os, "geteuid") or not CGROUP_FS.is_dir():
         return None
     if (CGROUP_FS / "cgroup.controllers").exists():  # pure v2
         try:

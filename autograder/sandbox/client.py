@@ -155,6 +155,7 @@ class StudentProcess:
                                 self.hide, self.base / "stash", uid)
         self._cgroup = cgroups.WorkerCgroup.create(self.limits.memory_mb, self.limits.processes)
         preexec = plan.preexec if self._cgroup is None else _then(self._cgroup.join, plan.preexec)
+        own_group = hasattr(os, "setsid") and not isolation.PORTABLE  # else the watchdog ends the tree
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.home, "LANG": "C.UTF-8",
                # One thread per math library: CPU seconds then mean the same on every machine,
                # and spinning BLAS threads cannot make an oversubscribed machine crawl.
@@ -173,7 +174,7 @@ class StudentProcess:
             try:
                 self._proc = subprocess.Popen(
                     plan.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    pass_fds=(req_r, rep_w, audit_w), cwd=self.base, env=env, start_new_session=True,
+                    pass_fds=(req_r, rep_w, audit_w), cwd=self.base, env=env, start_new_session=own_group,
                     preexec_fn=preexec)
             except (OSError, subprocess.SubprocessError) as exc:
                 self._drop_cgroup()
@@ -212,10 +213,11 @@ class StudentProcess:
         self._cpu_prior += max(0.0, self._cpu_last - self._cpu_base)
         self._watchdog.kill()
         self._watchdog.stop()
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if hasattr(os, "killpg") and not isolation.PORTABLE:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -284,9 +286,9 @@ class StudentProcess:
             return StudentCrashed(memory_message(self.limits.memory_mb) + tail)
         if rc < 0:
             sig = -rc
-            if sig == signal.SIGXFSZ:
+            if sig == getattr(signal, "SIGXFSZ", None):
                 return StudentCrashed(output_limit_message(self.limits.output_kb) + tail)
-            if sig == signal.SIGXCPU:
+            if sig == getattr(signal, "SIGXCPU", None):
                 return StudentTimeout(cpu_timeout_message(self.limits.cpu_seconds))
             if sig == signal.SIGSEGV:
                 return StudentCrashed("your code crashed the Python process (segmentation fault)" + tail)

@@ -44,6 +44,14 @@ try:
 except ImportError:  # Windows: no rlimits; the watchdog still limits memory and time
     resource = None
 
+# A machine with none of the kernel's help: no rlimits, no switching users, no namespaces,
+# no cgroups, no process groups (Windows). AUTOGRADER_PORTABLE=1 makes a Linux machine act
+# as one, so the kit's tests prove that path: a separate process, CPU-time and wall
+# budgets and the memory watchdog (psutil) are all that remains.
+PORTABLE = sys.platform == "win32" or os.environ.get("AUTOGRADER_PORTABLE") == "1"
+if PORTABLE:
+    resource = None
+
 MODES = ("bwrap", "namespace", "user", "none")
 NOBODY = 65534
 # Workers run as uids of their own when the grader is root: one per worker, so a
@@ -62,7 +70,8 @@ class Limits:
 
 
 def is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
+    """Root, and able to act as root (switch users, mount); never on the portable path."""
+    return not PORTABLE and hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 # ---------------------------------------------------------------- which mode
@@ -122,7 +131,7 @@ def _bwrap_base(root: bool, limits: Limits) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _bwrap_works() -> bool:
-    if sys.platform != "linux" or not shutil.which("bwrap"):
+    if sys.platform != "linux" or PORTABLE or not shutil.which("bwrap"):
         return False
     probe = [*_bwrap_base(is_root(), Limits()), "--", sys.executable, "-I", "-c", "import os"]
     try:
@@ -131,7 +140,7 @@ def _bwrap_works() -> bool:
         return False
 
 
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" and not PORTABLE else None
 CLONE_NEWNS, MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 0x00020000, 1, 4096, 16384, 1 << 18
 
 
@@ -172,10 +181,37 @@ def describe() -> str:
                      "kit and the submission's folder are hidden, the rest of the machine is readable",
         "user": "isolation: a uid per worker (no bubblewrap, no namespaces): the kit, the course and the "
                 "submission's folder are made private (chmod o-rwx); what else others may read stays readable",
-        "none": "isolation: NONE beyond a separate process with memory and CPU limits (not root, no bubblewrap): "
-                "student code can read your files",
+        "none": "isolation: NONE beyond a separate process with memory and CPU limits (" + ", ".join(missing()) +
+                "): student code can read your files",
     }[m] + ("; " + cgroups.describe() if m != "none" else "") + \
         "; memory: resident-memory watchdog; time: CPU-second budgets"
+
+
+def missing() -> list[str]:
+    """What this machine lacks of the sandbox, in words (empty where the sandbox is whole)."""
+    out = []
+    if mode() == "none":
+        out.append("no bubblewrap" if sys.platform == "linux" and not PORTABLE else "no sandbox on this system")
+        if not is_root() and not PORTABLE and hasattr(os, "geteuid"):
+            out.append("not root: no user per worker")
+    if resource is None:
+        out.append("no kernel rlimits")
+    return out
+
+
+def unprotected() -> bool:
+    """Student code can read this user's files (and the kit's hidden checks): grade and batch
+    then run only when told so (--unprotected); check is for the student's own code."""
+    return mode() == "none"
+
+
+def one_line() -> str:
+    """What check prints: the protections that are off, or nothing where none is."""
+    if not unprotected():
+        return ""
+    return ("protections off on this machine: " + ", ".join(missing()) +
+            ". Your code runs in a separate process with time and memory limits; that is enough for "
+            "checking your own work.")
 
 
 # ---------------------------------------------------------------- staging
@@ -248,7 +284,10 @@ def launch(code_dir: Path, student_dir: Path, home: Path, worker_args, limits: L
         return inside
     out = Launch([], None, str(code_dir), str(student_dir), str(home))
     out.argv = [*python, f"{code_dir}/worker.py", *worker_args(out, None)]
-    out.preexec = functools.partial(_hide_and_drop, hide, limits, m, stash, uid)
+    if m == "none" and resource is None:
+        out.preexec = None  # nothing to do between fork and exec (and Windows has no fork)
+    else:
+        out.preexec = functools.partial(_hide_and_drop, hide, limits, m, stash, uid)
     return out
 
 
@@ -257,12 +296,18 @@ def _limit(limits: Limits, drop: int | None) -> None:
     if resource is None:
         return
     data = max(4 * limits.memory_mb, 8192) << 20  # private writable memory only: reservations don't count
-    resource.setrlimit(resource.RLIMIT_DATA, (data, data))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_kb << 10, limits.output_kb << 10))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    wanted = [(resource.RLIMIT_DATA, data), (resource.RLIMIT_FSIZE, limits.output_kb << 10),
+              (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_CORE, 0)]
     if is_root():  # counted per worker uid; root itself is exempt until it drops
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        wanted.append((resource.RLIMIT_NPROC, limits.processes))
+    for which, soft in wanted:
+        hard = soft + 5 if which == resource.RLIMIT_CPU else soft
+        try:
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError):
+            # macOS refuses some limits above its own hard ones: keep what the system allows
+            # (the watchdog measures memory and time either way).
+            pass
     if drop is not None:
         os.setgroups([])
         os.setgid(drop)
