@@ -40,10 +40,10 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .course import Course
+from .executors import ClusterOptions, run_jobs
 from .sandbox.failures import GRADER_ERROR
 from .report import render_report, render_summary
 from .results import SubmissionResult, failed_result, write_json_atomic, write_atomic
@@ -305,9 +305,37 @@ def histogram_png(scores: list[float], max_score: float) -> bytes:
     return buf.getvalue()
 
 
+def job_minutes(course: Course, exercises: list[str] | None) -> int:
+    """A student's worst case in minutes: every check of every exercise at its wall backstop."""
+    return int(sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300) // 60 + 1
+
+
+def _job(course, course_path, out, exercises, unprotected, student: str, source: Path) -> dict:
+    """One student's job, as an executor runs it (a top-level function: submitit pickles it)."""
+    return grade_one(course, course_path, student, source, out, exercises, unprotected)
+
+
+def _job_died(course, course_path, todo, out, exercises, student: str, why: str) -> dict:
+    """A job ended without returning: keep the result it wrote if it got that far, else grader_error."""
+    target = out / "results" / f"{student}.json"
+    fingerprint = graded_from(course, course_path, todo[student], exercises)
+    try:
+        data = json.loads(target.read_text())
+        if data.get("graded_from") == fingerprint and status_of(data) != GRADER_ERROR:
+            return data
+    except (OSError, json.JSONDecodeError):
+        pass
+    data = failed_result(course.select(exercises), student, f"the grader failed on this submission, not the "
+                         f"student's code: {why}; it will be graded again", GRADER_ERROR)
+    data.update(student=student, graded_from=fingerprint)
+    write_json_atomic(target, data)
+    return data
+
+
 def run_batch(course: Course, course_path: Path | None, submissions: Path, out: Path, jobs: int = 1,
               regrade: bool = False, exercises: list[str] | None = None, progress: bool = True,
-              plan: dict | None = None, unprotected: bool = False) -> dict[str, dict]:
+              plan: dict | None = None, unprotected: bool = False, executor: str = "local",
+              cluster: ClusterOptions | None = None) -> dict[str, dict]:
     """Grade every student whose stored result is missing or stale (``stale_reason``); keep the rest.
 
     ``plan`` (if given) receives {"kept": n, "reasons": {student: why graded}}.
@@ -333,17 +361,17 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
     if progress and sys.stderr.isatty():  # a live bar in a terminal; in a log, one line per student
         from tqdm import tqdm
         bar = tqdm(total=len(students), initial=done, unit="student", file=sys.stderr)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_one, course, course_path, s, p, out, exercises, unprotected): s for s, p in todo.items()}
-        for future in as_completed(futures):
-            data = future.result()
-            write_outputs(course, out, futures[future])
-            done += 1
-            if bar:
-                bar.update(1)
-            elif progress:
-                print(f"[{done}/{len(students)}] {futures[future]}: {data['score']:g} / {data['max_score']:g} "
-                      f"({status_of(data)})", file=sys.stderr, flush=True)
+    job = functools.partial(_job, course, course_path, out, exercises, unprotected)
+    died = functools.partial(_job_died, course, course_path, todo, out, exercises)
+    for student, data in run_jobs(executor, todo, job, jobs, out, cluster or ClusterOptions.from_course(course.cluster),
+                                  job_minutes(course, exercises), died):
+        write_outputs(course, out, student)
+        done += 1
+        if bar:
+            bar.update(1)
+        elif progress:
+            print(f"[{done}/{len(students)}] {student}: {data['score']:g} / {data['max_score']:g} "
+                  f"({status_of(data)})", file=sys.stderr, flush=True)
     if bar:
         bar.close()
     results = write_outputs(course, out)

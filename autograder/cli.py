@@ -113,6 +113,7 @@ def _stubs(args, course) -> int:
 
 def _batch(args, course) -> int:
     from .batch import run_batch, status_of
+    from .executors import ClusterOptions
     from .sandbox.failures import GRADER_ERROR
 
     if not Path(args.submissions).is_dir():
@@ -123,7 +124,9 @@ def _batch(args, course) -> int:
     plan: dict = {}
     results = run_batch(course, args.course, Path(args.submissions), Path(args.out), jobs=args.jobs,
                         regrade=args.regrade, exercises=args.exercise, progress=not args.quiet, plan=plan,
-                        unprotected=args.unprotected)
+                        unprotected=args.unprotected, executor=args.executor,
+                        cluster=ClusterOptions.from_course(course.cluster, cpus=args.cpus, memory_gb=args.memory_gb,
+                                                           time_min=args.time_min, partition=args.partition))
     failed = sorted(s for s, data in results.items() if status_of(data) == GRADER_ERROR)
     from collections import Counter
     why = Counter(plan.get("reasons", {}).values())
@@ -265,6 +268,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--regrade", action="store_true", help="grade students that already have a result")
     b.add_argument("--exercise", action="append", metavar="ID")
     b.add_argument("--quiet", action="store_true", help="no progress")
+    b.add_argument("--executor", choices=("local", "slurm", "submitit-local"), default="local",
+                   help="where students are graded: this machine (default), one Slurm job each (submitit), "
+                        "or submitit's local executor (the Slurm path on this machine)")
+    b.add_argument("--cpus", type=int, help="CPUs per student's job (slurm; default: course.yaml's cluster, else 2)")
+    b.add_argument("--memory-gb", type=float, help="memory per student's job (slurm; default 4)")
+    b.add_argument("--time-min", type=int, help="time limit per student's job (slurm; default: the course's worst case)")
+    b.add_argument("--partition", help="Slurm partition")
     b.add_argument("--unprotected", action="store_true",
                    help="grade on a machine where student code cannot be walled off (no sandbox: it can read your files)")
     b.set_defaults(run=_batch)

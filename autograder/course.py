@@ -6,7 +6,7 @@ objects; none of them restates a point value or a time limit.
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -89,6 +89,7 @@ class Course:
     wall_factor: float = 4.0   # a check's real-time backstop: wall_factor x its CPU budget + wall_slack
     wall_slack: float = 30.0
     student_bundle: bool = False  # the course.yaml of a student release (public checks only)
+    cluster: dict = field(default_factory=dict)  # batch --executor slurm: a student's job (executors.ClusterOptions)
 
     def wall_backstop(self, cpu_seconds: float) -> float:
         """Real seconds after which a check is stopped whatever its CPU use (code that sleeps)."""
@@ -157,4 +158,4 @@ def load_course(path: Path | None = None) -> Course:
                               "which are not in its params")
     return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises,
                   wall_factor=float(defaults.get("wall_factor", 4)), wall_slack=float(defaults.get("wall_slack", 30)),
-                  student_bundle=bool(raw.get("student_bundle", False)))
+                  student_bundle=bool(raw.get("student_bundle", False)), cluster=dict(raw.get("cluster") or {}))

@@ -1,0 +1,77 @@
+"""batch on a cluster's path: one submitit job per student (the local executor stands in for
+Slurm), a job killed midway marked for regrading, and the next run grading only that student."""
+import csv
+import json
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from .conftest import KIT, SOLUTIONS
+
+SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+STUB = (KIT / "exercises" / "ex1_myrnn" / "myrnn.py").read_text()
+SLOW = "import time\ntime.sleep(120)\n" + SOLUTION   # still grading when the test kills its job
+EX1_POINTS = 30
+
+pytest.importorskip("submitit")
+
+
+def batch_command(subs, out, course):
+    return [sys.executable, "-m", "autograder", "--course", str(course), "batch", str(subs), "--out", str(out),
+            "--exercise", "ex1_myrnn", "--executor", "submitit-local", "--jobs", "3"]
+
+
+def gradebook(out) -> dict[str, dict]:
+    with open(out / "gradebook.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len({r["student"] for r in rows}), "a student has two rows"
+    return {r["student"]: r for r in rows}
+
+
+def kill_tree(pid: int) -> None:
+    root = psutil.Process(pid)
+    for proc in [*root.children(recursive=True), root]:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+
+
+@pytest.mark.xdist_group("batch")
+def test_submitit_jobs_grade_a_class_and_a_killed_job_is_regraded(tmp_path, fast_course):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for student, text in {"ana": SOLUTION, "ben": STUB, "sam": SLOW}.items():
+        (subs / student / "ex1_myrnn").mkdir(parents=True)
+        (subs / student / "ex1_myrnn" / "myrnn.py").write_text(text)
+
+    run = subprocess.Popen(batch_command(subs, out, fast_course), cwd=KIT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    index = out / "jobs" / "students.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "sam" not in (json.loads(index.read_text()) if index.exists() else {}):
+        time.sleep(0.2)
+    time.sleep(5)  # sam's job is importing torch or sleeping in the student's module: midway
+    kill_tree(int(json.loads(index.read_text())["sam"]))
+    stdout, stderr = run.communicate(timeout=600)
+    assert run.returncode == 3, stderr                     # 3: some student is grader_error
+    book = gradebook(out)
+    assert float(book["ana"]["total"]) == EX1_POINTS and book["ana"]["status"] == "graded"
+    assert float(book["ben"]["total"]) == 0 and book["ben"]["status"] == "graded"
+    assert book["sam"]["status"] == "grader_error"
+    sam = json.loads((out / "results" / "sam.json").read_text())
+    assert all("ended without a result" in t["output"] for e in sam["exercises"] for t in e["tests"])
+
+    # The next run grades sam again, and only sam (the others' results are kept as they are).
+    (subs / "sam" / "ex1_myrnn" / "myrnn.py").write_text(SOLUTION)
+    kept = {s: (out / "results" / f"{s}.json").stat().st_mtime_ns for s in ("ana", "ben")}
+    again = subprocess.run(batch_command(subs, out, fast_course), cwd=KIT, capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "1 regraded: the grader failed last time; 2 kept" in again.stdout, again.stdout
+    assert {s: (out / "results" / f"{s}.json").stat().st_mtime_ns for s in kept} == kept
+    book = gradebook(out)
+    assert sorted(book) == ["ana", "ben", "sam"]
+    assert float(book["sam"]["total"]) == EX1_POINTS and book["sam"]["status"] == "graded"
