@@ -175,7 +175,7 @@ DIE_WITH_PARENT = _die_with_parent if _LIBC is not None else None  # Linux only;
 
 
 def grade_one(course: Course, course_path: Path | None, student: str, source: Path, out: Path,
-              exercises: list[str] | None, unprotected: bool = False) -> dict:
+              exercises: list[str] | None, unprotected: bool = False, grade_jobs: int | None = 1) -> dict:
     """Grade one student in a child process; always returns a result (and writes it atomically)."""
     target = out / "results" / f"{student}.json"
     fingerprint = graded_from(course, course_path, source, exercises)  # before grading: what was graded
@@ -198,6 +198,8 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
                 cmd += ["--exercise", e]
             if unprotected:
                 cmd.append("--unprotected")
+            if grade_jobs:
+                cmd += ["--jobs", str(grade_jobs)]
             try:
                 proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True, timeout=timeout,
                                       preexec_fn=DIE_WITH_PARENT)
@@ -310,9 +312,9 @@ def job_minutes(course: Course, exercises: list[str] | None) -> int:
     return int(sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300) // 60 + 1
 
 
-def _job(course, course_path, out, exercises, unprotected, student: str, source: Path) -> dict:
+def _job(course, course_path, out, exercises, unprotected, grade_jobs, student: str, source: Path) -> dict:
     """One student's job, as an executor runs it (a top-level function: submitit pickles it)."""
-    return grade_one(course, course_path, student, source, out, exercises, unprotected)
+    return grade_one(course, course_path, student, source, out, exercises, unprotected, grade_jobs)
 
 
 def _job_died(course, course_path, todo, out, exercises, student: str, why: str) -> dict:
@@ -361,7 +363,10 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
     if progress and sys.stderr.isatty():  # a live bar in a terminal; in a log, one line per student
         from tqdm import tqdm
         bar = tqdm(total=len(students), initial=done, unit="student", file=sys.stderr)
-    job = functools.partial(_job, course, course_path, out, exercises, unprotected)
+    # Here, --jobs students at once, each graded serially; a cluster job grades its student's
+    # exercises side by side on the CPUs it was given (grade's default).
+    grade_jobs = 1 if executor == "local" else None
+    job = functools.partial(_job, course, course_path, out, exercises, unprotected, grade_jobs)
     died = functools.partial(_job_died, course, course_path, todo, out, exercises)
     for student, data in run_jobs(executor, todo, job, jobs, out, cluster or ClusterOptions.from_course(course.cluster),
                                   job_minutes(course, exercises), died):

@@ -37,7 +37,14 @@ def _grade(args, course) -> int:
             return 2
     if not _protected_or_told(args):
         return 2
-    result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
+    from .parallel import available_cpus, grade_in_parallel
+
+    jobs = args.jobs or available_cpus()
+    if jobs > 1 and len(course.select(args.exercise)) > 1:
+        result = grade_in_parallel(path, course, args.course, args.exercise, args.public, args.check, jobs,
+                                   args.unprotected)
+    else:
+        result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
     print(render_table(result, width=max(100, shutil.get_terminal_size((120, 24)).columns)))
     if args.json:
         write_json_atomic(Path(args.json), result.to_json())
@@ -89,6 +96,7 @@ def _check(args, course) -> int:
     where, ids = (Path(args.dir), args.ids) if args.dir else _find_work(course, args.ids)
     args.submission, args.public, args.check, args.json, args.gradescope = where, True, None, None, None
     args.student_check = True
+    args.jobs, args.unprotected = None, True  # check runs the student's own code wherever it is
     args.exercise = ids or None
     code = _grade(args, course)
     if code == 0:
@@ -246,6 +254,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--public", action="store_true", help="only the public checks")
     g.add_argument("--json", metavar="FILE", help="write the result as JSON")
     g.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json")
+    g.add_argument("--jobs", type=int, metavar="N",
+                   help="exercises graded at once, each in its own process (default: the CPUs available)")
     g.add_argument("--unprotected", action="store_true",
                    help="grade on a machine where student code cannot be walled off (no sandbox: it can read your files)")
     g.set_defaults(run=_grade)

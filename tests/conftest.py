@@ -16,6 +16,12 @@ import pytest
 import yaml
 
 KIT = Path(__file__).resolve().parents[1]
+
+# The kit's trained-model cache (autograder/cache.py): in a temporary folder, shared by the
+# test workers, never the user's own ~/.cache.
+import os as _os
+import tempfile as _tempfile
+_os.environ.setdefault("AUTOGRADER_CACHE", str(Path(_tempfile.gettempdir()) / f"rnn-autograder-test-cache-{_os.getuid()}"))
 SOLUTIONS = KIT / "solutions"
 
 
@@ -43,7 +49,7 @@ def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = Non
 
 
 def grade(submission: Path, *, exercise: str | None = None, checks=(), course: Path | None = None,
-          public: bool = False, timeout: float = 300) -> dict:
+          public: bool = False, timeout: float = 300, extra=()) -> dict:
     """Grade ``submission`` with ``python -m autograder grade`` and return its JSON (written to a temporary file)."""
     import tempfile
 
@@ -57,6 +63,7 @@ def grade(submission: Path, *, exercise: str | None = None, checks=(), course: P
         args += ["--check", c]
     if public:
         args.append("--public")
+    args += list(extra)
     proc = run_cli(*args, timeout=timeout)
     assert proc.returncode == 0, f"grader exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     result = json.loads(out.read_text())
