@@ -67,7 +67,11 @@ def _executor(kind: str, folder: Path, jobs: int, options: ClusterOptions, time_
     import submitit
 
     if kind == "slurm":
-        ex = submitit.AutoExecutor(folder=folder, cluster="slurm")
+        try:
+            ex = submitit.AutoExecutor(folder=folder, cluster="slurm")
+        except RuntimeError as exc:  # no srun here: not a Slurm login node
+            raise SystemExit(f"error: --executor slurm: {exc} Run batch on the cluster's login node, or use "
+                             "--executor local here.") from None
         params = dict(name="autograder", timeout_min=options.time_min or time_min, cpus_per_task=options.cpus,
                       mem_gb=options.memory_gb, slurm_array_parallelism=max(1, jobs))
         if options.partition:

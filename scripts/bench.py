@@ -8,16 +8,19 @@
   batch 64, 100 steps, input 32, hidden 128, one thread;
 - ex2: the reference's held-out MSE at T=100 and its training time, with the
   grader's budget (scripts/calibrate_ex2.py --seq-len 100 --seeds 1);
-- batch: 20 mixed submissions (reference, stubs, partial, broken) graded with
-  --jobs 1 and --jobs 2: seconds per submission, speed-up, and the peak memory
-  of any one process (--batch-exercises picks the exercises; default ex1 and ex5);
 - budgets: the reference's CPU seconds per exercise and check against its budget
   in course.yaml, the margin, and the peak resident memory of each worker tree;
 - sandbox: seconds from starting a worker to its "ready" (torch loaded), per
   isolation mode available here (bubblewrap; the mount namespace that was the
   only sandbox before it; none), median of --repeat;
 - failures: seconds to grade the stubs (every check fails) and an ex1 syntax error;
-- calibration: the table in calibration/README.md (scripts/calibrate.py).
+- calibration: the table in calibration/README.md (scripts/calibrate.py);
+- courses (issue 16), side by side in one run: `grade solutions` serial (--jobs 1) and
+  parallel (--jobs 2): wall seconds, CPU seconds and the peak resident memory of the whole
+  tree (grader, grading processes, sandboxes, workers; sampled every 50 ms); CPU seconds
+  per exercise; and batch throughput of 8 mixed submissions (reference, stubs, partial,
+  broken; --batch-exercises, default ex1 and ex5) with the local executor (threads) and
+  submitit's local executor at --jobs 1 and 2.
 """
 from __future__ import annotations
 
@@ -68,11 +71,11 @@ def myrnn_ratio(repeat: int) -> tuple[float, float]:
     return ours, theirs
 
 
-def mixed_class(root: Path) -> Path:
-    """20 submissions: 5 reference, 5 stubs, 5 partial (ex1 left blank), 5 broken (syntax errors)."""
+def mixed_class(root: Path, each: int = 5) -> Path:
+    """4 x ``each`` submissions: reference, stubs, partial (ex1 left blank), broken (syntax errors)."""
     import shutil
 
-    for i in range(5):
+    for i in range(each):
         shutil.copytree(KIT / "solutions", root / f"reference{i}")
         shutil.copytree(KIT / "exercises", root / f"stub{i}")
         shutil.copytree(KIT / "solutions", root / f"partial{i}")
@@ -81,27 +84,6 @@ def mixed_class(root: Path) -> Path:
         for path in (root / f"broken{i}").glob("*/*.py"):
             path.write_text("def broken(:\n" + path.read_text())
     return root
-
-
-def batch_figures(exercises: list[str]) -> None:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        subs = mixed_class(Path(tmp) / "class")
-        seconds = {}
-        for jobs in (1, 2):
-            cmd = [sys.executable, "-m", "autograder", "batch", str(subs), "--out", str(Path(tmp) / f"out{jobs}"),
-                   "--jobs", str(jobs), "--quiet"] + [a for e in exercises for a in ("--exercise", e)]
-            # A fresh wrapper per run, so RUSAGE_CHILDREN holds this run's processes only.
-            wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-                       "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
-                       "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-            out = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=KIT, check=True, capture_output=True,
-                                 text=True).stdout.split()
-            seconds[jobs], peak_kb = float(out[0]), int(out[1])
-            print(f"batch of 20 mixed submissions ({', '.join(exercises)}), --jobs {jobs}: {seconds[jobs]:.1f} s, "
-                  f"{seconds[jobs] / 20:.2f} s per submission, peak memory of one process {peak_kb / 1024:.0f} MB")
-        print(f"batch speed-up with --jobs 2: {seconds[1] / seconds[2]:.2f}x")
 
 
 WORKER_START = """
@@ -181,17 +163,83 @@ def failure_figures(repeat: int) -> None:
               f"(median of {repeat}, end to end)")
 
 
+def measured(cmd: list[str]) -> tuple[float, float, float]:
+    """Run ``cmd``; (wall seconds, CPU seconds of its whole tree, peak summed RSS of the tree in MB)."""
+    import resource
+    import threading
+
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=KIT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak, done = [0], threading.Event()
+
+    def sample():
+        root = psutil.Process(proc.pid)
+        while not done.is_set():
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+            peak[0] = max(peak[0], total)
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    proc.wait()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak[0] / 2 ** 20
+
+
+def courses_figures(batch_exercises: list[str]) -> None:
+    import tempfile
+
+    grade = [sys.executable, "-m", "autograder", "grade", str(KIT / "solutions")]
+    runs = {jobs: measured([*grade, "--jobs", str(jobs)]) for jobs in (1, 2)}
+    print("courses: grading solutions/ (all five exercises), end to end")
+    print("  jobs   wall s   CPU s   peak RSS of the whole tree")
+    for jobs, (wall, cpu, rss) in runs.items():
+        print(f"  {jobs:>4} {wall:>8.1f} {cpu:>7.1f}   {rss:>6.0f} MB")
+    print(f"  parallel speed-up: {runs[1][0] / runs[2][0]:.2f}x")
+    per = {e: measured([*grade, "--exercise", e]) for e in load_course().exercises}
+    print("  CPU seconds per exercise (grader + worker, one exercise per run): " +
+          ", ".join(f"{e} {cpu:.1f}" for e, (_, cpu, _) in per.items()))
+    print("  peak RSS per exercise: " + ", ".join(f"{e} {rss:.0f} MB" for e, (_, _, rss) in per.items()))
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = mixed_class(Path(tmp) / "class", each=2)
+        n = len(list(subs.iterdir()))
+        for executor in ("local", "submitit-local"):
+            for jobs in (1, 2):
+                out = Path(tmp) / f"{executor}-{jobs}"
+                wall, _, rss = measured([sys.executable, "-m", "autograder", "batch", str(subs), "--out", str(out),
+                                         "--jobs", str(jobs), "--quiet", "--executor", executor,
+                                         *[a for e in batch_exercises for a in ("--exercise", e)]])
+                print(f"  batch of {n} mixed submissions ({', '.join(batch_exercises)}), --executor {executor} "
+                      f"--jobs {jobs}: {wall:.1f} s, {n / wall * 3600:.0f} submissions an hour, peak RSS {rss:.0f} MB")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-exercises", nargs="+", default=["ex1_myrnn", "ex5_hidden_pca"])
     parser.add_argument("--skip-batch", action="store_true")
-    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration", "failures"],
+    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration", "failures", "courses"],
                         help="print only these figures")
     args = parser.parse_args()
     if args.only:
         {"sandbox": lambda: sandbox_figures(args.repeat), "budgets": budget_figures,
-         "calibration": calibration_figures, "failures": lambda: failure_figures(args.repeat)}[args.only]()
+         "calibration": calibration_figures, "failures": lambda: failure_figures(args.repeat),
+         "courses": lambda: courses_figures(args.batch_exercises)}[args.only]()
         return
     sandbox_figures(args.repeat)
     failure_figures(args.repeat)
@@ -206,7 +254,7 @@ def main():
     subprocess.run([sys.executable, str(KIT / "scripts" / "calibrate_ex2.py"), "--seq-len", "100", "--seeds", "1"],
                    check=True)
     if not args.skip_batch:
-        batch_figures(args.batch_exercises)
+        courses_figures(args.batch_exercises)
 
 
 if __name__ == "__main__":

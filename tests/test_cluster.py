@@ -75,3 +75,33 @@ def test_submitit_jobs_grade_a_class_and_a_killed_job_is_regraded(tmp_path, fast
     book = gradebook(out)
     assert sorted(book) == ["ana", "ben", "sam"]
     assert float(book["sam"]["total"]) == EX1_POINTS and book["sam"]["status"] == "graded"
+
+
+def test_slurm_jobs_ask_for_the_course_resources_and_the_options_override_them(tmp_path, monkeypatch):
+    """The sbatch script submitit would submit (a stand-in srun makes this machine look like a login node)."""
+    from autograder.course import load_course
+    from autograder.batch import job_minutes
+    from autograder.executors import ClusterOptions, _executor
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "srun").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "srun").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
+    course = load_course()
+    options = ClusterOptions.from_course(course.cluster, partition="cpu", cpus=None)
+    ex = _executor("slurm", tmp_path / "jobs", 7, options, job_minutes(course, None))
+    script = ex._executor._make_submission_file_text("python -m grade", "uid")
+    assert f"--cpus-per-task={course.cluster['cpus']}" in script
+    assert f"--mem={course.cluster['memory_gb']}GB" in script and "--partition=cpu" in script
+    assert f"--time={job_minutes(course, None)}" in script
+    assert ex._executor.parameters["array_parallelism"] == 7
+
+
+def test_slurm_off_a_cluster_says_so(tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "ana").mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-m", "autograder", "batch", str(subs), "--out", str(tmp_path / "out"),
+                           "--executor", "slurm"], cwd=KIT, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert proc.returncode != 0 and "login node" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

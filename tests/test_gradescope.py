@@ -13,7 +13,7 @@ import pytest
 
 from autograder.results import CheckResult, ExerciseResult, SubmissionResult
 
-from .conftest import KIT, SOLUTIONS, run_cli, solution_region_bodies
+from .conftest import SOLUTIONS, run_cli, solution_region_bodies
 
 EX1_POINTS = 30
 

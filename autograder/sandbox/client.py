@@ -335,8 +335,15 @@ class StudentProcess:
             if ready[0] or ready[1]:
                 return
             self._cpu_last = self._watchdog.cpu_seconds()
+            # Memory first: a tree that thrashed at the kernel's limit burns CPU seconds too, and
+            # was stopped for its memory (the same sample may have found both).
+            if self._watchdog.over_memory:
+                raise self._died()
             if self._cpu_last > cpu_limit:
+                thrashed = self._cgroup is not None and self._cgroup.oom_killed()
                 self.close()
+                if thrashed:
+                    raise StudentCrashed(memory_message(self.limits.memory_mb))
                 raise StudentTimeout(cpu_timeout_message(self._current_cpu))
 
     def _write_all(self, data: bytes):
