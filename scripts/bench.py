@@ -204,17 +204,32 @@ def measured(cmd: list[str]) -> tuple[float, float, float]:
 def courses_figures(batch_exercises: list[str]) -> None:
     import tempfile
 
+    import json
+
     grade = [sys.executable, "-m", "autograder", "grade", str(KIT / "solutions")]
-    runs = {jobs: measured([*grade, "--jobs", str(jobs)]) for jobs in (1, 2)}
-    print("courses: grading solutions/ (all five exercises), end to end")
-    print("  jobs   wall s   CPU s   peak RSS of the whole tree")
-    for jobs, (wall, cpu, rss) in runs.items():
-        print(f"  {jobs:>4} {wall:>8.1f} {cpu:>7.1f}   {rss:>6.0f} MB")
-    print(f"  parallel speed-up: {runs[1][0] / runs[2][0]:.2f}x")
-    per = {e: measured([*grade, "--exercise", e]) for e in load_course().exercises}
-    print("  CPU seconds per exercise (grader + worker, one exercise per run): " +
-          ", ".join(f"{e} {cpu:.1f}" for e, (_, cpu, _) in per.items()))
-    print("  peak RSS per exercise: " + ", ".join(f"{e} {rss:.0f} MB" for e, (_, _, rss) in per.items()))
+    print("courses: grading solutions/ (all five exercises), end to end; grader CPU = the grading processes' own,"
+          " student CPU = the sandboxed workers' (the checks' cpu_seconds)")
+    print("  jobs   wall s   grader CPU s   student CPU s   peak RSS of the whole tree (summed)")
+    walls = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for jobs in (1, 2):
+            out = Path(tmp) / f"{jobs}.json"
+            wall, cpu, rss = measured([*grade, "--jobs", str(jobs), "--json", str(out)])
+            data = json.loads(out.read_text())
+            student = sum(t["cpu_seconds"] for e in data["exercises"] for t in e["tests"])
+            walls[jobs] = wall
+            print(f"  {jobs:>4} {wall:>8.1f} {cpu:>14.1f} {student:>15.1f}   {rss:>6.0f} MB"
+                  f"   ({data['score']:g} / {data['max_score']:g})")
+        print(f"  parallel speed-up: {walls[1] / walls[2]:.2f}x")
+        rows = []
+        for e in load_course().exercises:
+            out = Path(tmp) / f"{e}.json"
+            wall, cpu, rss = measured([*grade, "--exercise", e, "--json", str(out)])
+            student = sum(t["cpu_seconds"] for x in json.loads(out.read_text())["exercises"] for t in x["tests"])
+            rows.append(f"  {e:<15} {wall:>6.1f} s wall, {cpu:>5.1f} s grader CPU, {student:>5.1f} s student CPU, "
+                        f"peak RSS {rss:.0f} MB")
+        print("  one exercise per run:")
+        print("\n".join(rows))
     with tempfile.TemporaryDirectory() as tmp:
         subs = mixed_class(Path(tmp) / "class", each=2)
         n = len(list(subs.iterdir()))
