@@ -44,6 +44,7 @@ from pathlib import Path
 
 from .course import Course
 from .executors import ClusterOptions, run_jobs
+from .parallel import grade_command
 from .sandbox.failures import GRADER_ERROR
 from .report import render_report, render_summary
 from .results import SubmissionResult, failed_result, write_json_atomic, write_atomic
@@ -181,7 +182,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
     fingerprint = graded_from(course, course_path, source, exercises)  # before grading: what was graded
     work = Path(tempfile.mkdtemp(prefix=f"batch-{student}-"))
     selected = course.select(exercises)
-    timeout = sum(course.wall_backstop(e.time_limit) for e in selected) + 300
+    timeout = job_seconds(course, exercises)
     try:
         submission = None
         try:
@@ -190,16 +191,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
             data = failed_result(selected, student, str(exc))
         else:
             tmp_json = work / "result.json"
-            cmd = [sys.executable, "-m", "autograder"]
-            if course_path:
-                cmd += ["--course", str(course_path)]
-            cmd += ["grade", str(submission), "--json", str(tmp_json)]
-            for e in exercises or []:
-                cmd += ["--exercise", e]
-            if unprotected:
-                cmd.append("--unprotected")
-            if grade_jobs:
-                cmd += ["--jobs", str(grade_jobs)]
+            cmd = grade_command(course_path, submission, tmp_json, exercises, jobs=grade_jobs, unprotected=unprotected)
             try:
                 proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True, timeout=timeout,
                                       preexec_fn=DIE_WITH_PARENT)
@@ -307,9 +299,14 @@ def histogram_png(scores: list[float], max_score: float) -> bytes:
     return buf.getvalue()
 
 
+def job_seconds(course: Course, exercises: list[str] | None) -> float:
+    """A student's worst case: every check of every exercise at its wall backstop, and 5 minutes more."""
+    return sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300
+
+
 def job_minutes(course: Course, exercises: list[str] | None) -> int:
-    """A student's worst case in minutes: every check of every exercise at its wall backstop."""
-    return int(sum(course.wall_backstop(e.time_limit) for e in course.select(exercises)) + 300) // 60 + 1
+    """``job_seconds`` in whole minutes, rounded up (a cluster job's time limit)."""
+    return int(job_seconds(course, exercises)) // 60 + 1
 
 
 def _job(course, course_path, out, exercises, unprotected, grade_jobs, student: str, source: Path) -> dict:

@@ -240,7 +240,12 @@ Exit codes: 0 fine; 1 a problem that would make a grade on this machine wrong.""
 }
 
 
+UNPROTECTED_HELP = "grade on a machine where student code cannot be walled off (no sandbox: it can read your files)"
+
+
 def parser() -> argparse.ArgumentParser:
+    from .executors import EXECUTORS
+
     p = argparse.ArgumentParser(prog="python -m autograder", description=TOP_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--course", type=Path, help="course.yaml to use (default: the kit's)")
@@ -260,8 +265,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json")
     g.add_argument("--jobs", type=int, metavar="N",
                    help="exercises graded at once, each in its own process (default: the CPUs available)")
-    g.add_argument("--unprotected", action="store_true",
-                   help="grade on a machine where student code cannot be walled off (no sandbox: it can read your files)")
+    g.add_argument("--unprotected", action="store_true", help=UNPROTECTED_HELP)
     g.set_defaults(run=_grade)
 
     c = command("check")
@@ -282,15 +286,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--regrade", action="store_true", help="grade students that already have a result")
     b.add_argument("--exercise", action="append", metavar="ID")
     b.add_argument("--quiet", action="store_true", help="no progress")
-    b.add_argument("--executor", choices=("local", "slurm", "submitit-local"), default="local",
+    b.add_argument("--executor", choices=EXECUTORS, default="local",
                    help="where students are graded: this machine (default), one Slurm job each (submitit), "
                         "or submitit's local executor (the Slurm path on this machine)")
     b.add_argument("--cpus", type=int, help="CPUs per student's job (slurm; default: course.yaml's cluster, else 2)")
     b.add_argument("--memory-gb", type=float, help="memory per student's job (slurm; default 4)")
     b.add_argument("--time-min", type=int, help="time limit per student's job (slurm; default: the course's worst case)")
     b.add_argument("--partition", help="Slurm partition")
-    b.add_argument("--unprotected", action="store_true",
-                   help="grade on a machine where student code cannot be walled off (no sandbox: it can read your files)")
+    b.add_argument("--unprotected", action="store_true", help=UNPROTECTED_HELP)
     b.set_defaults(run=_batch)
 
     z = command("gradescope")

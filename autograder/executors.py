@@ -20,12 +20,13 @@ and ``OUT/jobs/students.json`` maps each student to its job id.
 """
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
+
+from .results import write_json_atomic
 
 EXECUTORS = ("local", "slurm", "submitit-local")
 POLL_SECONDS = 1.0
@@ -64,7 +65,10 @@ def run_jobs(executor: str, todo: dict[str, Path], job: Callable[[str, Path], di
 
 
 def _executor(kind: str, folder: Path, jobs: int, options: ClusterOptions, time_min: int):
-    import submitit
+    try:
+        import submitit
+    except ImportError:
+        raise SystemExit(f"error: --executor {kind} needs submitit: pip install 'rnn-autograder[cluster]'") from None
 
     if kind == "slurm":
         try:
@@ -82,15 +86,10 @@ def _executor(kind: str, folder: Path, jobs: int, options: ClusterOptions, time_
 
 
 def _submitit(kind, todo, job, jobs, out, options, time_min, died):
-    try:
-        import submitit  # noqa: F401
-    except ImportError:
-        raise SystemExit("error: --executor slurm needs submitit: pip install 'rnn-autograder[cluster]'") from None
-    from submitit.core.utils import FailedJobError, UncompletedJobError
-
     folder = out / "jobs"
     folder.mkdir(parents=True, exist_ok=True)
     ex = _executor(kind, folder, jobs, options, time_min)
+    from submitit.core.utils import FailedJobError, UncompletedJobError
     index_path = folder / "students.json"
     index: dict[str, str] = {}
     waiting = list(todo.items())
@@ -105,7 +104,6 @@ def _submitit(kind, todo, job, jobs, out, options, time_min, died):
         for (s, _), h in zip(batch, handles):
             running[s] = h
             index[s] = str(h.job_id)
-        from .results import write_json_atomic
         write_json_atomic(index_path, index)
 
     if kind == "slurm":
@@ -132,10 +130,3 @@ def _why(handle, exc) -> str:
     first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
     return f"its grading job {handle.job_id} ended without a result (state {state}: {first})"
 
-
-def read_index(out: Path) -> dict[str, str]:
-    """OUT/jobs/students.json: student -> job id of the latest run (for killing or reading a job's log)."""
-    try:
-        return json.loads((out / "jobs" / "students.json").read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}

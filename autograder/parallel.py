@@ -2,9 +2,10 @@
 
 The exercises are shared out among N ``python -m autograder grade --exercise ... --jobs 1``
 processes, each grading its share as serial grading would (every exercise has its own
-sandboxed worker either way), and the results are put back together in course order. Budgets are CPU seconds of the student's
-process tree, so a neighbour on the next core changes no verdict (tests/test_parallel.py
-compares serial and parallel results check by check). A child that dies leaves its
+sandboxed worker either way), and the results are put back together in course order.
+Budgets are CPU seconds of the student's process tree, so a neighbour on the next core
+changes no verdict (tests/test_parallel.py compares serial and parallel results check by
+check). A child that dies leaves its
 exercise's checks grader_error, never a 0.
 
 The default N is the CPUs this process may use (``available_cpus``): its affinity mask
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,6 +51,17 @@ def available_cpus() -> int:
     return max(1, cpus)
 
 
+def grade_command(course_path: Path | None, submission: Path, json_out: Path, exercise_ids, *, jobs: int | None,
+                  unprotected: bool, public: bool = False, check_names=()) -> list[str]:
+    """The command of a child grading process (a share here, a student in ``batch``)."""
+    cmd = [sys.executable, "-m", "autograder", *(["--course", str(course_path)] if course_path else []),
+           "grade", str(submission), "--json", str(json_out)]
+    cmd += [a for e in exercise_ids or [] for a in ("--exercise", e)]
+    cmd += ["--public"] * public + [a for c in check_names or [] for a in ("--check", c)]
+    cmd += ["--unprotected"] * unprotected + (["--jobs", str(jobs)] if jobs else [])
+    return cmd
+
+
 def grade_in_parallel(path: Path, course: Course, course_path: Path | None, exercise_ids: list[str] | None,
                       public: bool, check_names: list[str] | None, jobs: int, unprotected: bool) -> SubmissionResult:
     exercises = course.select(exercise_ids)
@@ -58,11 +71,8 @@ def grade_in_parallel(path: Path, course: Course, course_path: Path | None, exer
     def one(i: int, share: list) -> SubmissionResult:
         """One grading process for a share of the exercises (a process costs ~2 s of imports: one per core, not per exercise)."""
         out = work / f"{i}.json"
-        cmd = [sys.executable, "-m", "autograder", *(["--course", str(course_path)] if course_path else []),
-               "grade", str(path), "--json", str(out), "--jobs", "1"]
-        cmd += [a for e in share for a in ("--exercise", e.id)]
-        cmd += ["--public"] * public + [a for c in check_names or [] for a in ("--check", c)]
-        cmd += ["--unprotected"] * unprotected
+        cmd = grade_command(course_path, path, out, [e.id for e in share], jobs=1, unprotected=unprotected,
+                            public=public, check_names=check_names)
         proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True)
         try:
             if proc.returncode not in (0, 3):
@@ -76,9 +86,7 @@ def grade_in_parallel(path: Path, course: Course, course_path: Path | None, exer
         with ThreadPoolExecutor(max_workers=len(bins)) as pool:
             parts = list(pool.map(one, range(len(bins)), bins))
     finally:
-        for f in work.iterdir():
-            f.unlink()
-        work.rmdir()
+        shutil.rmtree(work, ignore_errors=True)
     graded = {e.id: e for part in parts for e in part.exercises}
     return SubmissionResult(str(path), [graded[e.id] for e in exercises])  # course order, as serial gives it
 

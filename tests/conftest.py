@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,12 +18,9 @@ import pytest
 import yaml
 
 KIT = Path(__file__).resolve().parents[1]
-
 # The kit's trained-model cache (autograder/cache.py): in a temporary folder, shared by the
 # test workers, never the user's own ~/.cache.
-import os as _os
-import tempfile as _tempfile
-_os.environ.setdefault("AUTOGRADER_CACHE", str(Path(_tempfile.gettempdir()) / f"rnn-autograder-test-cache-{_os.getuid()}"))
+os.environ.setdefault("AUTOGRADER_CACHE", str(Path(tempfile.gettempdir()) / f"rnn-autograder-test-cache-{os.getuid()}"))
 SOLUTIONS = KIT / "solutions"
 
 
@@ -41,8 +40,6 @@ class Mutant:
 
 def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = None) -> subprocess.CompletedProcess:
     """``python -m autograder ARGS`` in ``cwd``; ``kit``: the copy of the kit to import (as if pip-installed)."""
-    import os
-
     env = None if kit is None else {**os.environ, "PYTHONPATH": str(kit)}
     return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, env=env)
@@ -51,8 +48,6 @@ def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = Non
 def grade(submission: Path, *, exercise: str | None = None, checks=(), course: Path | None = None,
           public: bool = False, timeout: float = 300, extra=()) -> dict:
     """Grade ``submission`` with ``python -m autograder grade`` and return its JSON (written to a temporary file)."""
-    import tempfile
-
     out = Path(tempfile.mkdtemp(prefix="kit-test-result-")) / f"{submission.name}-result.json"
     args = ["grade", submission, "--json", out]
     if course:

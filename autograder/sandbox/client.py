@@ -155,7 +155,6 @@ class StudentProcess:
                                 self.hide, self.base / "stash", uid)
         self._cgroup = cgroups.WorkerCgroup.create(self.limits.memory_mb, self.limits.processes)
         preexec = plan.preexec if self._cgroup is None else _then(self._cgroup.join, plan.preexec)
-        own_group = hasattr(os, "setsid") and not isolation.PORTABLE  # else the watchdog ends the tree
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.home, "LANG": "C.UTF-8",
                # One thread per math library: CPU seconds then mean the same on every machine,
                # and spinning BLAS threads cannot make an oversubscribed machine crawl.
@@ -174,7 +173,7 @@ class StudentProcess:
             try:
                 self._proc = subprocess.Popen(
                     plan.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    pass_fds=(req_r, rep_w, audit_w), cwd=self.base, env=env, start_new_session=own_group,
+                    pass_fds=(req_r, rep_w, audit_w), cwd=self.base, env=env, start_new_session=isolation.PROCESS_GROUPS,
                     preexec_fn=preexec)
             except (OSError, subprocess.SubprocessError) as exc:
                 self._drop_cgroup()
@@ -213,7 +212,7 @@ class StudentProcess:
         self._cpu_prior += max(0.0, self._cpu_last - self._cpu_base)
         self._watchdog.kill()
         self._watchdog.stop()
-        if hasattr(os, "killpg") and not isolation.PORTABLE:
+        if isolation.PROCESS_GROUPS:
             try:
                 os.killpg(self._proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

@@ -51,6 +51,9 @@ except ImportError:  # Windows: no rlimits; the watchdog still limits memory and
 PORTABLE = sys.platform == "win32" or os.environ.get("AUTOGRADER_PORTABLE") == "1"
 if PORTABLE:
     resource = None
+# A worker in a session (process group) of its own, ended as a group; without them, the
+# watchdog ends its tree process by process.
+PROCESS_GROUPS = hasattr(os, "setsid") and not PORTABLE
 
 MODES = ("bwrap", "namespace", "user", "none")
 NOBODY = 65534
@@ -305,9 +308,11 @@ def _limit(limits: Limits, drop: int | None) -> None:
         try:
             resource.setrlimit(which, (soft, hard))
         except (ValueError, OSError):
-            # macOS refuses some limits above its own hard ones: keep what the system allows
-            # (the watchdog measures memory and time either way).
-            pass
+            # macOS refuses some limits above its own hard ones: keep what it allows there (the
+            # watchdog measures memory and time either way). Elsewhere a limit that cannot be
+            # set is the grader's failure, as before: the sandbox does not start.
+            if sys.platform != "darwin":
+                raise
     if drop is not None:
         os.setgroups([])
         os.setgid(drop)
