@@ -38,15 +38,18 @@ class Mutant:
     regions: dict = field(default_factory=dict)
 
 
-def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = None) -> subprocess.CompletedProcess:
-    """``python -m autograder ARGS`` in ``cwd``; ``kit``: the copy of the kit to import (as if pip-installed)."""
-    env = None if kit is None else {**os.environ, "PYTHONPATH": str(kit)}
+def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = None,
+            env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m autograder ARGS`` in ``cwd``; ``kit``: the copy of the kit to import (as if pip-installed);
+    ``env_extra``: variables to add to the environment."""
+    env = None if kit is None and not env_extra else {
+        **os.environ, **({} if kit is None else {"PYTHONPATH": str(kit)}), **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def grade(submission: Path, *, exercise: str | None = None, checks=(), course: Path | None = None,
-          public: bool = False, timeout: float = 300, extra=()) -> dict:
+          public: bool = False, timeout: float = 300, extra=(), env_extra: dict | None = None) -> dict:
     """Grade ``submission`` with ``python -m autograder grade`` and return its JSON (written to a temporary file)."""
     out = Path(tempfile.mkdtemp(prefix="kit-test-result-")) / f"{submission.name}-result.json"
     args = ["grade", submission, "--json", out]
@@ -59,7 +62,7 @@ def grade(submission: Path, *, exercise: str | None = None, checks=(), course: P
     if public:
         args.append("--public")
     args += list(extra)
-    proc = run_cli(*args, timeout=timeout)
+    proc = run_cli(*args, timeout=timeout, env_extra=env_extra)
     assert proc.returncode == 0, f"grader exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     result = json.loads(out.read_text())
     result["_stdout"] = proc.stdout

@@ -122,8 +122,18 @@ def _fingerprint(paths):
     return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
-@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.id)
-def test_attack_is_held(attack, tmp_path, fast_course):
+# The attacks on the worker's channels and process, again on the portable path (Windows; here
+# AUTOGRADER_PORTABLE=1): its channels are read and written by threads (channels.ThreadedChannels),
+# not select, and only the watchdog and the CPU budgets stand behind them.
+PORTABLE = {"AUTOGRADER_PORTABLE": "1"}
+ON_THE_PORTABLE_PATH = ["forges_a_reply_on_the_private_channel", "stops_the_worker_reading_requests",
+                        "os_exit", "infinite_loop", "memory_bomb", "prints_and_writes_fake_results"]
+
+
+@pytest.mark.parametrize("attack, env", [(a, None) for a in ATTACKS] +
+                         [(a, PORTABLE) for a in ATTACKS if a.id in ON_THE_PORTABLE_PATH],
+                         ids=lambda v: v.id if isinstance(v, Attack) else ("portable" if v else "sandbox"))
+def test_attack_is_held(attack, env, tmp_path, fast_course):
     if attack.root_only and not AS_ROOT:
         pytest.skip("privilege separation applies when the grader runs as root")
     source = render(SOLUTION, regions={"rnn_cell": attack.cell})
@@ -133,7 +143,7 @@ def test_attack_is_held(attack, tmp_path, fast_course):
     before = _fingerprint(guarded)
 
     result = grade(sub, exercise="ex1_myrnn", checks=["rnn_cell_values", "matches_nn_rnn"],
-                   course=fast_course, timeout=240)
+                   course=fast_course, timeout=240, env_extra=env, extra=["--unprotected"] if env else [])
 
     checks = checks_by_name(result, "ex1_myrnn")
     cell = checks["rnn_cell_values"]
@@ -243,16 +253,20 @@ AUDIT_CHANNEL_CLOSED = """
 """ + GUARD_FOUND_AND_FAKED
 
 
-@pytest.mark.parametrize("attack", [GUARD_FOUND_AND_FAKED, AUDIT_CHANNEL_REDIRECTED, AUDIT_CHANNEL_CLOSED],
+@pytest.mark.parametrize("attack, env", [(GUARD_FOUND_AND_FAKED, None), (AUDIT_CHANNEL_REDIRECTED, None),
+                                         (AUDIT_CHANNEL_CLOSED, None), (GUARD_FOUND_AND_FAKED, PORTABLE),
+                                         (AUDIT_CHANNEL_CLOSED, PORTABLE)],
                          ids=["guard_found_in_memory_and_records_faked", "audit_channel_redirected",
-                              "audit_channel_closed"])
-def test_undoing_the_kernel_switch_is_seen_from_outside_the_student_process(attack, tmp_path, fast_course):
-    """The evidence leaves the student's process as it happens: faking the records inside it changes nothing."""
+                              "audit_channel_closed", "guard_found_portable", "audit_channel_closed_portable"])
+def test_undoing_the_kernel_switch_is_seen_from_outside_the_student_process(attack, env, tmp_path, fast_course):
+    """The evidence leaves the student's process as it happens: faking the records inside it changes nothing
+    (on the portable path too, where a thread reads the audit channel)."""
     from autograder.authoring import mutate
 
     sub = write_submission(tmp_path / "kernel", "ex1_myrnn",
                            {"myrnn.py": mutate(SOLUTION, regions={"MyRNN.forward": attack})})
-    result = grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"], course=fast_course)
+    result = grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"], course=fast_course,
+                   env_extra=env, extra=["--unprotected"] if env else [])
     checks = checks_by_name(result, "ex1_myrnn")
     assert checks["no_builtin_rnn"]["score"] == 0 and "tampering" in checks["no_builtin_rnn"]["output"], checks
     assert checks["rnn_cell_values"]["status"] == "passed"

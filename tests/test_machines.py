@@ -140,15 +140,13 @@ def test_the_portable_path_checks_solutions_and_still_stops_loops_and_memory_hog
     (Windows; AUTOGRADER_PORTABLE=1 makes Linux act as one): a separate process, CPU budgets and
     the memory watchdog are what is left, and they are enough for the usual verdicts and messages."""
     env = {**os.environ, "AUTOGRADER_PORTABLE": "1"}
-    # check: the student's own work. It runs, and says in one line which protections are off.
-    proc = subprocess.run([sys.executable, "-m", "autograder", "check", "--dir", str(SOLUTIONS)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
-    assert proc.returncode == 0, proc.stderr
-    off = [ln for ln in proc.stderr.splitlines() if ln.startswith("protections off on this machine:")]
-    assert len(off) == 1 and "no kernel rlimits" in off[0], proc.stderr
-    course = load_course()
-    public = sum(c.points for e in course.exercises.values() for c in e.checks_with("public"))
-    assert f"Total: {public:g} / {public:g}" in proc.stdout, proc.stdout
+    # check, as a student's laptop runs it: what CI on Windows and macOS runs (scripts/platform_smoke.py):
+    # every public point of solutions/, and an endless loop and a memory hog with their usual messages.
+    proc = subprocess.run([sys.executable, str(KIT / "scripts" / "platform_smoke.py")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=1200, env=env)
+    assert proc.returncode == 0 and "platform smoke: ok" in proc.stdout, proc.stdout + proc.stderr
+    # ... and says in one line which protections are off
+    assert "protections off on this machine:" in proc.stdout and "no kernel rlimits" in proc.stdout, proc.stdout
 
     # grade and batch: refused unless told the run is unprotected
     sub = write_submission(tmp_path / "reference", "ex1_myrnn", {"myrnn.py": ex1_with(cell=None)})
@@ -160,11 +158,8 @@ def test_the_portable_path_checks_solutions_and_still_stops_loops_and_memory_hog
 
     # the worker really runs without kernel limits: it reports its own CPU rlimit
     rlimit = "import resource\nraise RuntimeError(f'RLIMIT_CPU={resource.getrlimit(resource.RLIMIT_CPU)[0]}')"
-    for name, cell, status, says in [
-            ("reference", None, "passed", "passed"),
-            ("rlimit", rlimit, "error", f"RLIMIT_CPU={resource.RLIM_INFINITY}"),
-            ("loop", "while True:\n    pass", "timeout", "s of CPU time"),
-            ("memory", 'block = b"\\x01" * (3 << 30)\nreturn torch.zeros(1)', "error", "ran out of memory")]:
+    for name, cell, status, says in [("reference", None, "passed", "passed"),
+                                     ("rlimit", rlimit, "error", f"RLIMIT_CPU={resource.RLIM_INFINITY}")]:
         sub = write_submission(tmp_path / name, "ex1_myrnn", {"myrnn.py": ex1_with(cell=cell)})
         out = tmp_path / f"{name}.json"
         proc = subprocess.run([sys.executable, "-m", "autograder", "--course", str(fast_course), "grade", str(sub),

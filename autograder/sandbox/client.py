@@ -17,7 +17,6 @@ from __future__ import annotations
 import collections
 import os
 import secrets
-import select
 import shutil
 import signal
 import stat
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cgroups, isolation, wire
+from .channels import Channels, open_channels
 from .failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
                        cpu_timeout_message, failure_from_error, memory_message, missing_file,
                        output_limit_message, syntax_failure, wall_timeout_message)
@@ -65,6 +65,15 @@ def _then(first, second):
     return both
 
 
+def _system_env(home: str) -> dict[str, str]:
+    """The little of the grader's environment a worker needs to start (none of its secrets)."""
+    if os.name != "nt":
+        return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home}
+    # Windows: Python cannot seed its hashes without SYSTEMROOT, and torch finds its DLLs on PATH.
+    keep = {k: os.environ[k] for k in ("SYSTEMROOT", "WINDIR", "PATH", "PATHEXT", "COMSPEC") if k in os.environ}
+    return {**keep, "HOME": home, "USERPROFILE": home, "TEMP": home, "TMP": home}
+
+
 def remove_tree(path: Path) -> None:
     """Remove a sandbox folder; never raises (a 3000-deep tree breaks shutil.rmtree's recursion)."""
     try:
@@ -97,7 +106,7 @@ class StudentProcess:
     # What the worker's audit channel reported (see worker.py), over every worker this process started:
     # "kernel" (a switched-off kernel was called), "tamper <event>". Read by the grader, never by the student.
     evidence: collections.Counter = field(default_factory=collections.Counter)
-    _audit_fd: int | None = None
+    _channels: Channels | None = None
     _audit_partial: bytes = b""
 
     def __post_init__(self):
@@ -139,23 +148,22 @@ class StudentProcess:
 
     def _start(self):
         self._starts += 1
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        audit_r, audit_w = os.pipe()
+        channels = open_channels(isolation.PORTABLE)
+        request, reply, audit = channels.child_args()
         self._log_path = self.base / f"output-{self._starts}.log"
         uid = isolation.worker_uid()
         if uid is not None and isolation.mode() != "bwrap":
             os.chown(self.home, uid, uid)  # its home outside bubblewrap (inside, /tmp is its own)
 
         def worker_args(where, drop_to):
-            return [str(req_r), str(rep_w), where.code_dir, where.student_dir, self.module,
-                    "-" if drop_to is None else str(drop_to), str(audit_w)]
+            return [request, reply, where.code_dir, where.student_dir, self.module,
+                    "-" if drop_to is None else str(drop_to), audit]
 
         plan = isolation.launch(self.code_dir, self.student_dir, self.home, worker_args, self.limits,
                                 self.hide, self.base / "stash", uid)
         self._cgroup = cgroups.WorkerCgroup.create(self.limits.memory_mb, self.limits.processes)
         preexec = plan.preexec if self._cgroup is None else _then(self._cgroup.join, plan.preexec)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.home, "LANG": "C.UTF-8",
+        env = {**_system_env(plan.home), "LANG": "C.UTF-8",
                # One thread per math library: CPU seconds then mean the same on every machine,
                # and spinning BLAS threads cannot make an oversubscribed machine crawl.
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -173,20 +181,15 @@ class StudentProcess:
             try:
                 self._proc = subprocess.Popen(
                     plan.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    pass_fds=(req_r, rep_w, audit_w), cwd=self.base, env=env, start_new_session=isolation.PROCESS_GROUPS,
-                    preexec_fn=preexec)
+                    cwd=self.base, env=env, start_new_session=isolation.PROCESS_GROUPS,
+                    preexec_fn=preexec, **channels.popen_kwargs())
             except (OSError, subprocess.SubprocessError) as exc:
+                channels.close()
                 self._drop_cgroup()
                 raise GraderError(f"could not start the sandbox ({exc})") from None
             finally:
-                os.close(req_r)
-                os.close(rep_w)
-                os.close(audit_w)
-        # Non-blocking: a worker that stops reading must not be able to block the
-        # grader's write past the check's deadline (see _write_all).
-        os.set_blocking(req_w, False)
-        os.set_blocking(audit_r, False)
-        self._req, self._rep, self._audit_fd = req_w, rep_r, audit_r
+                channels.started()
+        self._channels = channels
         self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb)
         self._await_ready()
 
@@ -222,12 +225,8 @@ class StudentProcess:
         except subprocess.TimeoutExpired:
             pass
         self._drain_audit()
-        for fd in (self._req, self._rep, self._audit_fd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._audit_fd = None
+        self._channels.close()
+        self._channels = None
         self._drop_cgroup()
         self._proc = None
 
@@ -295,29 +294,27 @@ class StudentProcess:
                 return StudentCrashed("your code's process was killed, most likely for using too much "
                                       f"memory (the limit is {self.limits.memory_mb} MB)" + tail)
             return StudentCrashed(f"your code's process died from signal {signal.Signals(sig).name}" + tail)
+        if rc == 0xC0000005 or rc == 0xC00000FD:  # Windows: access violation, stack overflow
+            return StudentCrashed("your code crashed the Python process (access violation or stack overflow)" + tail)
         return StudentCrashed(f"your code ended the process (exit code {rc}); do not call os._exit() "
                               "or exit() in your module" + tail)
 
     def _drain_audit(self) -> None:
         """Read what the audit channel holds now (non-blocking); a full channel would stall the worker."""
-        if self._audit_fd is None:
+        if self._channels is None:
             return
-        while True:
-            try:
-                chunk = os.read(self._audit_fd, 65536)
-            except (BlockingIOError, OSError):
-                return
-            if not chunk:
-                return
-            lines = (self._audit_partial + chunk).split(b"\n")
-            self._audit_partial = lines.pop()[-200:]
-            for line in lines:
-                event = line.decode("utf-8", "replace")[:120]
-                if event in self.evidence or len(self.evidence) < 50:  # bounded, whatever is written
-                    self.evidence[event] += 1
+        chunk = self._channels.audit_now()
+        if not chunk:
+            return
+        lines = (self._audit_partial + chunk).split(b"\n")
+        self._audit_partial = lines.pop()[-200:]
+        for line in lines:
+            event = line.decode("utf-8", "replace")[:120]
+            if event in self.evidence or len(self.evidence) < 50:  # bounded, whatever is written
+                self.evidence[event] += 1
 
-    def _wait(self, fd: int, for_write: bool) -> None:
-        """Wait until ``fd`` is ready, within this call's CPU budget and wall backstop."""
+    def _wait(self, for_write: bool) -> None:
+        """Wait until a request can be written (or a reply read), within this call's CPU budget and wall backstop."""
         cpu_limit, wall_deadline = self._current
         while True:
             self._drain_audit()
@@ -327,11 +324,10 @@ class StudentProcess:
                 if cpu_limit == float("inf"):
                     raise StudentTimeout("the worker did not start in time")
                 raise StudentTimeout(wall_timeout_message(self._current_wall))
-            ready = select.select([] if for_write else [fd], [fd] if for_write else [], [],
-                                  min(POLL_SECONDS, remaining))
+            ready = self._channels.wait(for_write, min(POLL_SECONDS, remaining))
             if self._watchdog.over_memory:
                 raise self._died()
-            if ready[0] or ready[1]:
+            if ready:
                 return
             self._cpu_last = self._watchdog.cpu_seconds()
             # Memory first: a tree that thrashed at the kernel's limit burns CPU seconds too, and
@@ -348,19 +344,17 @@ class StudentProcess:
     def _write_all(self, data: bytes):
         view = memoryview(data)
         while view:
-            self._wait(self._req, for_write=True)
+            self._wait(for_write=True)
             try:
-                view = view[os.write(self._req, view[:65536]):]
-            except BlockingIOError:
-                continue
+                view = view[self._channels.write(view):]
             except OSError:  # a broken pipe: the worker is gone
                 raise self._died() from None
 
     def _read_exactly(self, n: int) -> bytes:
         parts, got = [], 0
         while got < n:
-            self._wait(self._rep, for_write=False)
-            chunk = os.read(self._rep, min(1 << 20, n - got))
+            self._wait(for_write=False)
+            chunk = self._channels.read(min(1 << 20, n - got))
             if not chunk:
                 raise self._died()
             parts.append(chunk)

@@ -8,6 +8,8 @@ Started by ``client.StudentProcess`` as::
 
     python -I worker.py REQUEST_FD REPLY_FD CODE_DIR STUDENT_DIR MODULE UID AUDIT_FD
 
+(On Windows each _FD is ``h<handle>``, an inherited pipe handle: see ``channels``.)
+
 CODE_DIR holds this file, wire.py, probekit.py and the exercise's probes.py;
 STUDENT_DIR holds the student's files. The working directory is a scratch dir.
 UID ("-" for none): the uid of this worker's own, to drop to first (bubblewrap
@@ -187,10 +189,20 @@ def describe_exception(exc, student_dir, code_dir=None):
     }
 
 
+def _channel(arg, flags):
+    """A channel's file descriptor from its argument: an fd, or on Windows ``h<handle>`` (channels.py)."""
+    if not arg.startswith("h"):
+        return int(arg)
+    import msvcrt
+    fd = msvcrt.open_osfhandle(int(arg[1:]), flags)
+    msvcrt.setmode(fd, os.O_BINARY)  # bytes as sent: no newline translation
+    return fd
+
+
 def main():
-    req_fd, rep_fd = int(sys.argv[1]), int(sys.argv[2])
+    req_fd, rep_fd = _channel(sys.argv[1], os.O_RDONLY), _channel(sys.argv[2], os.O_WRONLY)
     code_dir, student_dir = os.path.abspath(sys.argv[3]), os.path.abspath(sys.argv[4])
-    module_name, uid, audit_fd = sys.argv[5], sys.argv[6], int(sys.argv[7])
+    module_name, uid, audit_fd = sys.argv[5], sys.argv[6], _channel(sys.argv[7], os.O_WRONLY)
     if uid != "-":  # first of all: become this worker's own user (root's bubblewrap starts us as root)
         os.setgroups([])
         os.setgid(int(uid))

@@ -1,0 +1,71 @@
+"""What a student's laptop must do: the public checks, with their usual verdicts, without the Linux sandbox.
+
+Run on Windows and macOS by .github/workflows/platforms.yml, and on Linux by
+tests/test_machines.py with AUTOGRADER_PORTABLE=1 (the same path: no rlimits,
+no namespaces, no cgroups; channels read by threads). Three runs of
+``python -m autograder check``:
+
+1. the solutions: every public point;
+2. an endless loop in ex1's ``rnn_cell``: a timeout "in s of CPU time";
+3. a memory hog in the same place: "ran out of memory".
+
+Exit 0 when all three hold; otherwise it prints what did not and exits 1.
+Usage: python scripts/platform_smoke.py
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(KIT))
+
+from autograder.authoring import render  # noqa: E402
+from autograder.course import load_course  # noqa: E402
+
+SOLUTIONS = KIT / "solutions"
+CASES = {  # ex1's rnn_cell body -> words its check must say
+    "loop": ("while True:\n    pass", "s of CPU time"),
+    "memory": ('block = b"\\x01" * (3 << 30)\nreturn torch.zeros(1)', "ran out of memory"),
+}
+
+
+def check(folder: Path, *ids: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", "check", "--dir", str(folder), *ids],
+                          cwd=KIT, capture_output=True, text=True, timeout=1200)
+
+
+def main() -> int:
+    course = load_course()
+    public = sum(c.points for e in course.exercises.values() for c in e.checks_with("public"))
+    problems = []
+    proc = check(SOLUTIONS)
+    print(proc.stderr.strip().splitlines()[:1], proc.stdout.strip().splitlines()[-1:], sep="\n")
+    if proc.returncode != 0 or f"Total: {public:g} / {public:g}" not in proc.stdout:
+        problems.append(f"solutions: expected {public:g}/{public:g} public points (exit {proc.returncode})\n"
+                        f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    solution = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (cell, says) in CASES.items():
+            folder = Path(tmp) / name / "ex1_myrnn"
+            folder.mkdir(parents=True)
+            (folder / "myrnn.py").write_text(render(solution, regions={"rnn_cell": cell}))
+            proc = check(folder.parent, "ex1_myrnn")
+            verdicts = [ln for ln in proc.stdout.splitlines() if re.search(r"rnn_cell_values", ln)]
+            print(f"{name}: exit {proc.returncode}; {says!r} {'found' if says in proc.stdout else 'MISSING'}")
+            if proc.returncode != 0 or says not in proc.stdout:
+                problems.append(f"{name}: expected {says!r} in rnn_cell_values' message\n{verdicts}\n"
+                                f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        shutil.rmtree(tmp, ignore_errors=True)
+    for p in problems:
+        print("FAILED", p, sep=" ")
+    print("platform smoke:", "ok" if not problems else f"{len(problems)} failed")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
