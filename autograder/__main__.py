@@ -5,6 +5,6 @@ import os
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from .cli import main  # noqa: E402
+from autograder.commands.cli import main  # noqa: E402
 
 raise SystemExit(main())

@@ -27,8 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .course import load_course
-from .results import failed_result
+from autograder.grading.course import load_course
+from autograder.grading.results import failed_result
 
 _cache: dict[tuple[str, str], dict] = {}
 PROBLEM_FILE = ".rnn-kit-problem.txt"   # written by nbgrader_hooks.StageStudentFiles
@@ -102,7 +102,7 @@ def check(exercise_id: str, name: str, folder: str | os.PathLike = ".") -> None:
 
 def check_public(exercise_id: str, folder: str | os.PathLike = ".") -> None:
     """Print the table of the public checks for the exercise's files (run its code cell first)."""
-    from .results import ExerciseResult, CheckResult, SubmissionResult, render_table
+    from autograder.grading.results import ExerciseResult, CheckResult, SubmissionResult, render_table
 
     result = _grade(exercise_id, Path(folder))
     notes = Path(folder) / NOTES_FILE

@@ -36,7 +36,7 @@ import torch
 KIT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(KIT))
 
-from autograder.course import load_course  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 
 
 def grading_seconds(exercise: str, repeat: int) -> float:
@@ -88,7 +88,7 @@ def mixed_class(root: Path, each: int = 5) -> Path:
 
 WORKER_START = """
 import statistics, sys, time
-from autograder.course import load_course
+from autograder.grading.course import load_course
 from autograder.sandbox.client import StudentProcess
 from autograder.sandbox.isolation import mode
 ex = load_course().exercises["ex1_myrnn"]
@@ -120,8 +120,8 @@ def sandbox_figures(repeat: int) -> None:
 
 
 def budget_figures() -> None:
-    from autograder.doctor import budget_rows
-    from autograder.engine import grade
+    from autograder.commands.doctor import budget_rows
+    from autograder.grading.engine import grade
 
     course = load_course()
     result = grade(KIT / "solutions", course)

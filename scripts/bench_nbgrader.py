@@ -28,8 +28,8 @@ import nbformat
 KIT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(KIT))
 
-from autograder.course import load_course  # noqa: E402
-from autograder.notebooks import fill, notebook_name  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
+from autograder.grading.notebooks import fill  # noqa: E402
 
 
 def run(args: list[str], cwd: Path) -> float:
@@ -55,11 +55,11 @@ def main() -> None:
         for ex_id in args.exercise:
             exercise = course.exercises[ex_id]
             run([sys.executable, "-m", "nbgrader", "generate_assignment", ex_id, "--force"], root)
-            released = nbformat.read(root / "release" / ex_id / notebook_name(ex_id), as_version=4)
+            released = nbformat.read(root / "release" / ex_id / f"{ex_id}.ipynb", as_version=4)
             solution = fill(released, {n: (KIT / "solutions" / ex_id / n).read_text() for n in exercise.files})
             students = {f"ref{i}": solution for i in range(args.students)} | {"blank": released}
             for student, nb in students.items():
-                target = root / "submitted" / student / ex_id / notebook_name(ex_id)
+                target = root / "submitted" / student / ex_id / f"{ex_id}.ipynb"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(nb, target)
             nbg = run([sys.executable, "-m", "nbgrader", "autograde", ex_id], root) / len(students)

@@ -41,7 +41,7 @@ KIT = Path(__file__).resolve().parents[1]
 OUT = KIT / "calibration"
 sys.path.insert(0, str(KIT))
 
-from autograder.course import load_course  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 
 # exercise -> (script, {metric: (threshold parameter in course.yaml, "min" or "max")})
 # "min": the reference must stay at or above the threshold; "max": at or below it.

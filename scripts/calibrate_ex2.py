@@ -21,7 +21,7 @@ sys.path[:0] = [str(KIT), str(KIT / "solutions" / "ex2_adding")]
 
 import adding  # noqa: E402
 
-from autograder.course import load_course  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 from calibration_common import emit, options  # noqa: E402
 from autograder.suites.ex2_adding.reference import heldout_data  # noqa: E402
 

@@ -18,7 +18,7 @@ sys.path[:0] = [str(KIT), str(KIT / "solutions" / "ex3_names")]
 
 import names  # noqa: E402
 
-from autograder.course import load_course  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 from calibration_common import emit, options  # noqa: E402
 from autograder.suites.ex3_names.oracle import kit_names  # noqa: E402
 from autograder.suites.ex3_names.reference import heldout_split  # noqa: E402
@@ -26,8 +26,9 @@ from autograder.suites.ex3_names.reference import heldout_split  # noqa: E402
 
 def main():
     args = options(__doc__)
-    p = load_course().exercises["ex3_names"].params
-    data = kit_names()
+    exercise = load_course().exercises["ex3_names"]
+    p = exercise.params
+    data = kit_names(exercise)
     categories = sorted(data)
     train, held = heldout_split(data, p["test_fraction"], p["split_seed"])
     pairs = [(n, i) for i, lang in enumerate(categories) for n in held[lang]]

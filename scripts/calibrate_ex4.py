@@ -18,16 +18,17 @@ sys.path[:0] = [str(KIT), str(KIT / "solutions" / "ex4_dates")]
 
 import dates  # noqa: E402
 
-from autograder.course import load_course  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 from calibration_common import emit, options  # noqa: E402
 from autograder.suites.ex4_dates.reference import grader_pairs  # noqa: E402
 
 
 def main():
     args = options(__doc__)
-    p = load_course().exercises["ex4_dates"].params
-    train = grader_pairs(p["train_size"], p["train_seed"])
-    test = grader_pairs(p["test_size"], p["test_seed"], frozenset(iso for _, iso, _ in train))
+    exercise = load_course().exercises["ex4_dates"]
+    p = exercise.params
+    train = grader_pairs(exercise, p["train_size"], p["train_seed"])
+    test = grader_pairs(exercise, p["test_size"], p["test_seed"], frozenset(iso for _, iso, _ in train))
     for seed in args.seed_range:
         torch.manual_seed(seed)
         model = dates.Seq2Seq(dates.DateVocab())

@@ -24,8 +24,8 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 
-from autograder.authoring import render  # noqa: E402
-from autograder.course import load_course  # noqa: E402
+from autograder.publish.authoring import render  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 
 SOLUTIONS = KIT / "solutions"
 CASES = {  # ex1's rnn_cell body -> words its check must say

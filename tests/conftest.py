@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 KIT = Path(__file__).resolve().parents[1]
-# The kit's trained-model cache (autograder/cache.py): in a temporary folder, shared by the
+# The kit's trained-model cache (autograder/grading/cache.py): in a temporary folder, shared by the
 # test workers, never the user's own ~/.cache.
 os.environ.setdefault("AUTOGRADER_CACHE", str(Path(tempfile.gettempdir()) / f"rnn-autograder-test-cache-{os.getuid()}"))
 SOLUTIONS = KIT / "solutions"
@@ -131,7 +131,7 @@ def assert_full_marks(tmp_path: Path, exercise: str, file: str, source: str, max
 
 def solution_region_bodies():
     """(where, code) of every solution region of every reference solution: what no release may contain."""
-    from autograder.authoring import find_regions
+    from autograder.publish.authoring import find_regions
 
     for path in sorted(SOLUTIONS.glob("*/*.py")):
         text = path.read_text()
@@ -157,7 +157,7 @@ def python_functions(text: str):
 
 def student_written_functions():
     """Fingerprints of the solution functions that hold a student's part (a solution region)."""
-    from autograder.authoring import find_regions
+    from autograder.publish.authoring import find_regions
 
     for path in sorted(SOLUTIONS.glob("*/*.py")):
         text = path.read_text()

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from autograder.authoring import AuthoringError, find_regions, make_stub, mutate, render
+from autograder.publish.authoring import AuthoringError, find_regions, make_stub, mutate, render
 
 from .conftest import KIT, run_cli
 

@@ -129,7 +129,7 @@ def test_a_link_in_a_zip_is_not_followed_and_is_refused_by_name(tmp_path):
     import stat
     import zipfile
 
-    from autograder.batch import unpack
+    from autograder.commands.batch import unpack
 
     archive = tmp_path / "mallory.zip"
     with zipfile.ZipFile(archive, "w") as z:
@@ -160,7 +160,7 @@ def test_a_hostile_zip_is_refused_with_its_reason_and_never_inflated(case, tmp_p
     import stat
     import struct
 
-    from autograder import batch
+    from autograder.commands import batch
 
     monkeypatch.setattr(batch, "MAX_ZIP_BYTES", 8 << 20)
     big = b"\0" * (40 << 20)

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from autograder.course import load_course
-from autograder.engine import INTERNAL_ERROR
+from autograder.grading.course import load_course
+from autograder.grading.plugin import INTERNAL_ERROR
 
 from .conftest import KIT, grade, run_cli, checks_by_name, write_submission
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from autograder.course import load_course
+from autograder.grading.course import load_course
 
 from .conftest import KIT
 

@@ -79,9 +79,9 @@ def test_submitit_jobs_grade_a_class_and_a_killed_job_is_regraded(tmp_path, fast
 
 def test_slurm_jobs_ask_for_the_course_resources_and_the_options_override_them(tmp_path, monkeypatch):
     """The sbatch script submitit would submit (a stand-in srun makes this machine look like a login node)."""
-    from autograder.course import load_course
-    from autograder.batch import job_minutes
-    from autograder.executors import ClusterOptions, _executor
+    from autograder.grading.course import load_course
+    from autograder.commands.batch import job_minutes
+    from autograder.commands.executors import ClusterOptions, _executor
 
     fake = tmp_path / "bin"
     fake.mkdir()

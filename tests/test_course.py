@@ -3,7 +3,7 @@ import ast
 
 import pytest
 
-from autograder.course import CourseError, load_course
+from autograder.grading.course import CourseError, load_course
 
 from .conftest import KIT
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.results import CheckResult, ExerciseResult, SubmissionResult
+from autograder.grading.results import CheckResult, ExerciseResult, SubmissionResult
 
 from .conftest import SOLUTIONS, run_cli, solution_region_bodies
 
@@ -44,7 +44,7 @@ def run_autograder(root: Path, venv: Path) -> dict:
 
 def assert_graded_ex1_only(results: dict) -> None:
     """A valid results.json with a score for every check of the course: ex1 in full, the rest not handed in."""
-    from autograder.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course()
     expected = {f"{e.id}: {c}" for e in course.exercises.values() for c in e.checks}
@@ -66,12 +66,12 @@ def test_zip_holds_the_kit_at_its_top_and_nothing_of_the_instructors(tmp_path):
         setup = z.read("setup.sh").decode()
         shipped = "".join(z.read(n).decode("utf-8", "replace") for n in names if n.endswith(".py"))
     # Gradescope unpacks the zip into /autograder/source, which must be the kit's root
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "course.yaml", "autograder/cli.py"} <= set(names)
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "course.yaml", "autograder/commands/cli.py"} <= set(names)
     assert all(mode & 0o111 for mode in modes.values())
     assert not [n for n in names if n.startswith(("solutions/", "tests/")) or "/zoo/" in n]
     for where, body in solution_region_bodies():  # no reference solution's code, in any file
         assert body not in shipped, f"the zip contains the solution of {where}"
-    from autograder.gradescope import torch_version
+    from autograder.publish.gradescope import torch_version
     assert f'TORCH="torch=={torch_version()}+cpu"' in setup and "@TORCH_VERSION@" not in setup
 
 
@@ -87,7 +87,7 @@ def test_a_grader_that_cannot_grade_never_shows_a_zero(tmp_path, breakage):
     if breakage == "no_environment":   # setup.sh never ran, or its environment is gone
         venv = tmp_path / "missing-venv"
     else:                              # the kit itself fails before any student code runs
-        (root / "source" / "autograder" / "engine.py").write_text("raise ImportError('a broken grader')\n")
+        (root / "source" / "autograder" / "grading" / "engine.py").write_text("raise ImportError('a broken grader')\n")
     results = run_autograder(root, venv)
     assert results["extra_data"]["grader_error"] is True
     # While any test is unpublished Gradescope hides the total from the student (its spec,
@@ -116,7 +116,7 @@ def local_torch_index(tmp_path: Path) -> str | None:
     PyTorch's CPU index (which CI cannot reach); KIT_TEST_TORCH_INDEX names another."""
     if os.environ.get("KIT_TEST_TORCH_INDEX"):
         return os.environ["KIT_TEST_TORCH_INDEX"]
-    from autograder.gradescope import torch_version
+    from autograder.publish.gradescope import torch_version
 
     links = os.environ.get("PIP_FIND_LINKS", "").split() + ["/opt/wheels"]
     wheels = [w for d in links if Path(d).is_dir() for w in Path(d).glob(f"torch-{torch_version()}+cpu-*.whl")]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from autograder.authoring import render
+from autograder.publish.authoring import render
 from autograder.sandbox import wire
 
 from .conftest import KIT, SOLUTIONS, checks_by_name, grade, write_submission
@@ -216,7 +216,7 @@ GUARD_REMOVED = """
 @pytest.mark.parametrize("attack, says", [(KERNEL_THROUGH_STRINGS, "switched off"), (GUARD_REMOVED, "tampering")],
                          ids=["kernel_through_strings_and_cleared_record", "guard_removed_then_nn_rnn"])
 def test_the_builtin_kernel_rule_holds_against_the_student_process(attack, says, tmp_path, fast_course):
-    from autograder.authoring import mutate
+    from autograder.publish.authoring import mutate
 
     sub = write_submission(tmp_path / "kernel", "ex1_myrnn",
                            {"myrnn.py": mutate(SOLUTION, regions={"MyRNN.forward": attack})})
@@ -261,7 +261,7 @@ AUDIT_CHANNEL_CLOSED = """
 def test_undoing_the_kernel_switch_is_seen_from_outside_the_student_process(attack, env, tmp_path, fast_course):
     """The evidence leaves the student's process as it happens: faking the records inside it changes nothing
     (on the portable path too, where a thread reads the audit channel)."""
-    from autograder.authoring import mutate
+    from autograder.publish.authoring import mutate
 
     sub = write_submission(tmp_path / "kernel", "ex1_myrnn",
                            {"myrnn.py": mutate(SOLUTION, regions={"MyRNN.forward": attack})})

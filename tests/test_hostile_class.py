@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring import render
+from autograder.publish.authoring import render
 from autograder.sandbox import isolation
 
 from .conftest import KIT, SOLUTIONS, checks_by_name, copy_kit, grade, run_cli, write_submission

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring import render
-from autograder.course import load_course
+from autograder.publish.authoring import render
+from autograder.grading.course import load_course
 from autograder.sandbox import cgroups
 from autograder.sandbox.client import StudentProcess
 from autograder.sandbox.failures import GraderError

@@ -28,8 +28,8 @@ import nbformat
 import pytest
 from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
-from autograder.course import load_course
-from autograder.notebooks import fill, notebook_name, writefile_line
+from autograder.grading.course import load_course
+from autograder.grading.notebooks import fill, writefile_line
 
 from .conftest import KIT, SOLUTIONS, instructor_only_functions, run_cli, solution_region_bodies
 
@@ -50,7 +50,7 @@ def nbgrader(course_dir, *args, timeout=900):
 
 
 def hand_in(course_dir, student, exercise_id, nb):
-    target = course_dir / "submitted" / student / exercise_id / notebook_name(exercise_id)
+    target = course_dir / "submitted" / student / exercise_id / f"{exercise_id}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return target.parent
@@ -181,7 +181,7 @@ def pipeline(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr
     for ex_id in COURSE.exercises:
         nbgrader(course_dir, "generate_assignment", ex_id, "--force")
-        released = nbformat.read(course_dir / "release" / ex_id / notebook_name(ex_id), as_version=4)
+        released = nbformat.read(course_dir / "release" / ex_id / f"{ex_id}.ipynb", as_version=4)
         hand_in(course_dir, "reference", ex_id, fill(released, solution_files(ex_id)))
         hand_in(course_dir, "blank", ex_id, released)
 
@@ -227,7 +227,7 @@ def test_source_notebooks_follow_nbgraders_schema_and_course_yaml(tmp_path):
     proc = run_cli("nbgrader", "--out", tmp_path)
     assert proc.returncode == 0, proc.stderr
     for exercise in COURSE.exercises.values():
-        nb = nbformat.read(tmp_path / "source" / exercise.id / notebook_name(exercise.id), as_version=4)
+        nb = nbformat.read(tmp_path / "source" / exercise.id / exercise.notebook, as_version=4)
         nbformat.validate(nb)
         MetadataValidatorV3().validate_nb(nb)
         assert nb.metadata.kernelspec.name == "python3"
@@ -250,7 +250,7 @@ def test_source_notebooks_follow_nbgraders_schema_and_course_yaml(tmp_path):
 def test_released_notebooks_hold_no_solution_and_no_hidden_check(pipeline):
     course_dir, _ = pipeline
     for exercise in COURSE.exercises.values():
-        text = (course_dir / "release" / exercise.id / notebook_name(exercise.id)).read_text()
+        text = (course_dir / "release" / exercise.id / exercise.notebook).read_text()
         nb = nbformat.reads(text, as_version=4)
         code = "\n".join(c.source for c in nb.cells)
         for where, body in solution_region_bodies():
@@ -372,7 +372,7 @@ def test_both_graders_give_every_corpus_hand_in_the_same_score(pipeline):
 def test_feedback_keeps_nothing_active_from_the_students_markdown(tmp_path):
     from nbformat.v4 import new_markdown_cell, new_notebook
 
-    from autograder.nbgrader_hooks import InertStudentContent
+    from autograder.publish.nbgrader_hooks import InertStudentContent
 
     nb = new_notebook(cells=[new_markdown_cell('<img src=x onerror="alert(1)"> [a](javascript:alert(2)) '
                                                '<script>alert(3)</script> [ok](https://example.org)')])

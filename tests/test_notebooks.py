@@ -7,9 +7,9 @@ import json
 import nbformat
 import pytest
 
-from autograder.course import load_course
-from autograder.nbgrader_course import build_notebook
-from autograder.notebooks import NotebookProblem, extract, fill, notebook_name, writefile_line
+from autograder.grading.course import load_course
+from autograder.publish.nbgrader_course import build_notebook
+from autograder.grading.notebooks import NotebookProblem, extract, fill, writefile_line
 
 from .conftest import KIT, SOLUTIONS, checks_by_name, grade, run_cli, write_submission
 
@@ -30,7 +30,7 @@ def released(exercise_id: str) -> nbformat.NotebookNode:
 
 def write_notebook(folder, exercise_id: str, files: dict[str, str], nested: bool = True):
     nb = fill(released(exercise_id), files)
-    target = (folder / exercise_id if nested else folder) / notebook_name(exercise_id)
+    target = (folder / exercise_id if nested else folder) / f"{exercise_id}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return target

@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from autograder.course import load_course
-from autograder.parallel import _share, available_cpus
+from autograder.grading.course import load_course
+from autograder.commands.parallel import _share, available_cpus
 
 from .conftest import KIT, SOLUTIONS, grade
 

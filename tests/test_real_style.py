@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from autograder.course import load_course
+from autograder.grading.course import load_course
 
 from .conftest import KIT, checks_by_name, grade, write_submission
 
@@ -29,7 +29,7 @@ def _entries():
 
 def source_of(path, spec) -> str:
     """The entry's file; or its ``base`` file with each ``replace`` pair applied (each must occur once)."""
-    from autograder.authoring import mutate
+    from autograder.publish.authoring import mutate
 
     if "base" not in spec:
         return path.read_text()

@@ -8,8 +8,8 @@ import pytest
 
 import yaml
 
-from autograder.authoring import mutate
-from autograder.course import load_course
+from autograder.publish.authoring import mutate
+from autograder.grading.course import load_course
 
 from .conftest import (SOLUTIONS, instructor_only_functions, python_functions, run_cli, solution_region_bodies,
                        student_written_functions)

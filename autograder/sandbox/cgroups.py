@@ -53,7 +53,7 @@ def _try_parent(base: Path, controllers_needed: tuple[str, ...] = ()) -> Path | 
 @functools.lru_cache(maxsize=None)
 def hierarchy() -> tuple[str, dict[str, Path]] | None:
     """("v1"|"v2", controller -> parent folder), or None where no per-worker cgroup can be made."""
-    from .isolation import PORTABLE
+    from autograder.sandbox.isolation import PORTABLE
 
     if PORTABLE or not hasattr(os, "geteuid") or not CGROUP_FS.is_dir():
         return None

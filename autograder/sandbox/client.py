@@ -26,14 +26,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups, isolation, wire
-from .channels import Channels, open_channels
-from .failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
+from autograder.sandbox import cgroups, isolation, wire
+from autograder.sandbox.channels import Channels, open_channels
+from autograder.sandbox.failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
                        cpu_timeout_message, failure_from_error, memory_message, missing_file,
                        output_limit_message, syntax_failure, wall_timeout_message)
-from .isolation import Limits
-from .watchdog import Watchdog
-from .worker import AUDIT_CLOSED
+from autograder.sandbox.isolation import Limits
+from autograder.sandbox.watchdog import Watchdog
+from autograder.sandbox.worker import AUDIT_CLOSED
 
 SANDBOX_CODE = Path(__file__).parent
 READY_SECONDS = 300      # wall seconds for the worker's own start (importing torch on a slow, loaded machine)

@@ -174,7 +174,7 @@ def mode() -> str:
 
 def describe() -> str:
     """One line: which isolation is in force, for grade, batch and doctor."""
-    from . import cgroups
+    from autograder.sandbox import cgroups
 
     m = mode()
     return {
@@ -237,7 +237,7 @@ def scratch_root() -> Path:
     for c in candidates:
         if os.access(c, os.W_OK | os.X_OK):
             return c
-    from .failures import GraderError
+    from autograder.sandbox.failures import GraderError
     raise GraderError("no scratch folder that the sandbox user can reach; set TMPDIR to a world-enterable folder")
 
 

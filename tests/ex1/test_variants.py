@@ -5,8 +5,8 @@ correct way of writing the same thing.
 """
 import pytest
 
-from autograder.authoring import render
-from autograder.course import load_course
+from autograder.publish.authoring import render
+from autograder.grading.course import load_course
 
 from ..conftest import SOLUTIONS, assert_full_marks
 

@@ -8,7 +8,7 @@ message must name it.
 """
 import pytest
 
-from autograder.authoring import mutate
+from autograder.publish.authoring import mutate
 
 from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 

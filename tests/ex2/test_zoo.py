@@ -6,7 +6,7 @@ training checks they target.
 """
 import pytest
 
-from autograder.authoring import mutate
+from autograder.publish.authoring import mutate
 
 from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 

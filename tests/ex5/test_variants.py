@@ -1,8 +1,8 @@
 """Exercise 5: correct PCAs written differently must each get full marks."""
 import pytest
 
-from autograder.authoring import render
-from autograder.course import load_course
+from autograder.publish.authoring import render
+from autograder.grading.course import load_course
 
 from ..conftest import SOLUTIONS, assert_full_marks
 

@@ -1,7 +1,7 @@
 """Exercise 5: wrong implementations, each of which must lose points on the check meant to catch it."""
 import pytest
 
-from autograder.authoring import mutate
+from autograder.publish.authoring import mutate
 
 from ..conftest import SOLUTIONS, Mutant, assert_loses_points
 

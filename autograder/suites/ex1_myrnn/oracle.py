@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from autograder.checking import close, difference, fail, fmt
+from autograder.grading.checking import close, difference, fail, fmt
 from autograder.sandbox.failures import StudentFailure
 
 ATOL, RTOL = 1e-8, 1e-6          # float64 agreement

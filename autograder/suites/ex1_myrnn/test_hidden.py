@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from autograder.sandbox.failures import StudentFailure
-from autograder.checking import close, expect_close, expect_shape, fail
+from autograder.grading.checking import close, expect_close, expect_shape, fail
 
 from .oracle import ATOL, FLOAT32_ATOL, RTOL, Case, builtin_message, expected, make_inputs, run_forward, sentiment
 from .reference import ALL_CASES, CASES

@@ -6,7 +6,7 @@ Points, visibility and time limits are in course.yaml.
 import numpy as np
 import torch
 
-from autograder.checking import close, expect_close, expect_shape, fail
+from autograder.grading.checking import close, expect_close, expect_shape, fail
 
 from .oracle import CASES, check_cases, run_forward, sentiment
 

@@ -5,7 +5,7 @@ and thresholds are in course.yaml (ex2_adding.params).
 """
 import numpy as np
 
-from autograder.checking import fail
+from autograder.grading.checking import fail
 
 from .reference import BASELINE_MSE, curves_png, heldout_data, learning_curve
 from .test_public import data

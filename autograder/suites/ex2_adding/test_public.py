@@ -5,7 +5,7 @@ Points, visibility and time limits are in course.yaml.
 """
 import numpy as np
 
-from autograder.checking import close, expect_close, expect_shape, fail
+from autograder.grading.checking import close, expect_close, expect_shape, fail
 
 N, T = 1000, 20
 

@@ -5,7 +5,7 @@ course.yaml (ex3_names.params).
 """
 import numpy as np
 
-from autograder.checking import fail
+from autograder.grading.checking import fail
 
 from .oracle import kit_names
 from .reference import confusion, confusion_png, heldout_split, most_confused
@@ -33,9 +33,9 @@ def test_split_no_leak(student):
                  "test_fraction=0.25 the split should be stratified (about a quarter of each language)")
 
 
-def test_accuracy(student, params):
+def test_accuracy(student, exercise, params):
     """After train_names, held-out accuracy is far above the majority-class baseline."""
-    data = kit_names()
+    data = kit_names(exercise)
     categories = sorted(data)
     train, held = heldout_split(data, params["test_fraction"], params["split_seed"])
     test_pairs = [(n, i) for i, lang in enumerate(categories) for n in held[lang]]

@@ -6,13 +6,13 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from autograder.checking import fail
+from autograder.grading.checking import fail
 
 from .oracle import layout
 from .reference import formats, grader_pairs
 
 
-def test_data_variety(student, params):
+def test_data_variety(student, exercise, params):
     """Many layouts (counted without any list of formats); every case; commas and weekdays both ways;
     dates across the whole range and only inside it."""
     pairs = student.call("pairs", n=2000, seed=2)
@@ -30,7 +30,7 @@ def test_data_variety(student, params):
     missing = [k for k, v in kinds.items() if not v]
     if missing:
         fail(f"over 2000 pairs there are none with: {', '.join(missing)}")
-    first, last = formats().DATE_RANGE
+    first, last = formats(exercise).DATE_RANGE
     outside = sorted({iso for _, iso in pairs if not first.isoformat() <= iso <= last.isoformat()})
     if outside:
         fail(f"{len(outside)} dates lie outside the course's DATE_RANGE {first}..{last} (e.g. {outside[0]}): "
@@ -69,10 +69,10 @@ def test_teacher_forcing_shift(student):
                  "(START at step 0).")
 
 
-def test_exact_match(student, params):
+def test_exact_match(student, exercise, params):
     """After train_dates on the grader's pairs, translate gets held-out dates exactly right."""
-    train = grader_pairs(params["train_size"], params["train_seed"])
-    test = grader_pairs(params["test_size"], params["test_seed"], frozenset(iso for _, iso, _ in train))
+    train = grader_pairs(exercise, params["train_size"], params["train_seed"])
+    test = grader_pairs(exercise, params["test_size"], params["test_seed"], frozenset(iso for _, iso, _ in train))
     test = [("January 15, 2023", "2023-01-15", "MMMM d, yyyy")] + test
     got = student.call("train", pairs=[[h, iso] for h, iso, _ in train], test_texts=[h for h, _, _ in test],
                        epochs=params["epochs"])

@@ -5,7 +5,7 @@ Points, visibility and time limits are in course.yaml.
 """
 import re
 
-from autograder.checking import fail
+from autograder.grading.checking import fail
 
 from .oracle import pair_problem
 

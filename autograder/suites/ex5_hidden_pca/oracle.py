@@ -15,31 +15,30 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autograder import cache
-from autograder.checking import fail, fmt
-from autograder.course import load_course
+from autograder.grading import cache
+from autograder.grading.checking import fail, fmt
+from autograder.grading.course import Exercise, import_file
 
-EXERCISE = "ex5_hidden_pca"
-
-
-def sentiment_data_path() -> Path:
-    return load_course().exercises[EXERCISE].given_path("sentiment_data.py")
+GIVEN = "sentiment_data.py"
 
 
-@functools.lru_cache(maxsize=1)
-def sentiment_data():
-    """The kit's own copy of the given module (never the student's)."""
-    return load_course().exercises[EXERCISE].load_given("sentiment_data.py")
+def sentiment_data(exercise: Exercise):
+    """The kit's own copy of the given module (never the student's), where course.yaml puts it."""
+    return exercise.load_given(GIVEN)
+
+
+def trained_model(exercise: Exercise, train_size: int, epochs: int, seed: int):
+    return _trained_model(exercise.given_path(GIVEN), train_size, epochs, seed)
 
 
 @functools.lru_cache(maxsize=8)
-def trained_model(train_size: int, epochs: int, seed: int):
+def _trained_model(given: Path, train_size: int, epochs: int, seed: int):
     """The kit's sentiment RNN, trained deterministically (same for every submission).
 
-    Trained once per machine and kit version (``autograder.cache``), in a forked torch RNG
+    Trained once per machine and kit version (``autograder.grading.cache``), in a forked torch RNG
     so that training, or reading it from the cache, leaves the grader's random state alone.
     """
-    sd = sentiment_data()
+    sd = import_file(given)
 
     def train() -> dict[str, torch.Tensor]:
         with torch.random.fork_rng():
@@ -49,21 +48,21 @@ def trained_model(train_size: int, epochs: int, seed: int):
         return model.state_dict()
 
     key = cache.key_of(train_size, epochs, seed,
-                       sources=(Path(__file__), sentiment_data_path()))
+                       sources=(Path(__file__), given))
     model = sd.SentimentModel(len(sd.vocabulary()))
     model.load_state_dict(cache.tensors("ex5-sentiment-model", key, train))
     return model.eval()
 
 
-def model_payload(model) -> dict:
-    sd = sentiment_data()
+def model_payload(exercise: Exercise, model) -> dict:
+    sd = sentiment_data(exercise)
     return {"state": {k: v.numpy().astype(np.float64) for k, v in model.state_dict().items()},
             "sizes": [len(sd.vocabulary()), model.embedding.embedding_dim, model.rnn.hidden_size]}
 
 
-def eval_set(size: int, seed: int):
+def eval_set(exercise: Exercise, size: int, seed: int):
     """Held-out sentences: tokens (N, T), labels (N,), positions (N, T)."""
-    sd = sentiment_data()
+    sd = sentiment_data(exercise)
     corpus = sd.make_corpus(size, seed=seed)
     sentences = [s for s, _ in corpus]
     tokens = sd.encode(sentences)

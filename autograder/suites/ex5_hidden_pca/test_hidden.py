@@ -7,7 +7,7 @@ model's geometry itself is calibrated by scripts/calibrate.py (calibration/READM
 
 import numpy as np
 
-from autograder.checking import fail
+from autograder.grading.checking import fail
 
 from .oracle import eval_set, model_payload
 from .reference import auc, check_against_reference, reference_final_state_pca
@@ -39,10 +39,10 @@ def test_pca_from_scratch(student):
         raise failure
 
 
-def final_state_pca(student, params):
-    model = kit_model(params)
-    tokens, labels, _ = eval_set(params["eval_size"], params["eval_seed"])
-    got = student.call("pipeline", tokens=tokens, **model_payload(model))
+def final_state_pca(student, exercise, params):
+    model = kit_model(exercise, params)
+    tokens, labels, _ = eval_set(exercise, params["eval_size"], params["eval_seed"])
+    got = student.call("pipeline", tokens=tokens, **model_payload(exercise, model))
     projected, ratio = np.asarray(got["projected"]), np.asarray(got["ratio"])
     if projected.shape != (len(labels), 2) or ratio.shape != (2,) or not np.all(np.isfinite(projected)):
         fail(f"pca(final hidden states, 2) returned projected {projected.shape} and ratio {ratio.shape}; "
@@ -50,9 +50,9 @@ def final_state_pca(student, params):
     return projected, ratio, labels, reference_final_state_pca(model, tokens, 2)
 
 
-def test_sentiment_separates_on_pc1(student, params):
+def test_sentiment_separates_on_pc1(student, exercise, params):
     """On the kit's trained model, the final hidden states separate by sentiment along PC1, as the true PC1 does."""
-    projected, _, labels, reference = final_state_pca(student, params)
+    projected, _, labels, reference = final_state_pca(student, exercise, params)
     separation = max(auc(projected[:, 0], labels), 1 - auc(projected[:, 0], labels))  # a component's sign is arbitrary
     true = auc(reference[2][:, 0], labels)
     true = max(true, 1 - true)
@@ -63,9 +63,9 @@ def test_sentiment_separates_on_pc1(student, params):
              "is the final state) and that pca centres the data.")
 
 
-def test_pc1_dominates(student, params):
+def test_pc1_dominates(student, exercise, params):
     """The explained variance ratios of the final states are the true ones: PC1 first, far ahead of PC2."""
-    _, ratio, _, reference = final_state_pca(student, params)
+    _, ratio, _, reference = final_state_pca(student, exercise, params)
     true = reference[1]
     if np.max(np.abs(ratio - true)) > params["ratio_tolerance"] or ratio[0] < ratio[1]:
         fail(f"your PCA of the final hidden states gives explained variance ratios {ratio[0]:.3f} and "

@@ -5,7 +5,7 @@ Points, visibility, time limits and the kit model's settings are in course.yaml.
 """
 import numpy as np
 
-from autograder.checking import expect_close, expect_shape, fail
+from autograder.grading.checking import expect_close, expect_shape, fail
 
 from .oracle import check_pca, eval_set, model_payload, public_expectations, trained_model
 
@@ -13,8 +13,8 @@ from .oracle import check_pca, eval_set, model_payload, public_expectations, tra
 PUBLIC_SENTENCES_SEED = 11  # not the hidden checks' seed, which stays with the instructor
 
 
-def kit_model(params):
-    return trained_model(params["train_size"], params["epochs"], params["seed"])
+def kit_model(exercise, params):
+    return trained_model(exercise, params["train_size"], params["epochs"], params["seed"])
 
 
 def test_pca_shapes(student):
@@ -37,13 +37,13 @@ def test_pca_random(student):
                   want, stored[f"uncentred{i}"])
 
 
-def test_collect_hidden_states(student, params):
+def test_collect_hidden_states(student, exercise, params):
     """collect_hidden_states gives the model's own RNN output at every position (on 20 sentences)."""
     import torch
 
-    model = kit_model(params)
-    tokens, _, _ = eval_set(20, seed=PUBLIC_SENTENCES_SEED)
-    got = student.call("collect", tokens=tokens, **model_payload(model))
+    model = kit_model(exercise, params)
+    tokens, _, _ = eval_set(exercise, 20, seed=PUBLIC_SENTENCES_SEED)
+    got = student.call("collect", tokens=tokens, **model_payload(exercise, model))
     with torch.no_grad():
         want = model.rnn(model.embedding(torch.tensor(tokens)))[0].numpy()
 

@@ -23,9 +23,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .course import Course
-from .results import SubmissionResult, failed_result
-from .sandbox.failures import GRADER_ERROR
+from autograder.grading.course import Course
+from autograder.grading.results import SubmissionResult, failed_result
+from autograder.sandbox.failures import GRADER_ERROR
 
 
 def _cgroup_quota() -> float | None:

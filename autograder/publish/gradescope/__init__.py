@@ -17,7 +17,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..course import KIT_ROOT
+from autograder.grading.course import KIT_ROOT
 
 HERE = Path(__file__).resolve().parent
 

@@ -26,8 +26,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import Course, Exercise
-from .notebooks import NotebookProblem, extract, notebook_name, repaired_original
+from autograder.grading.course import Course, Exercise
+from autograder.grading.notebooks import NotebookProblem, extract, repaired_original
 
 
 @dataclass
@@ -41,9 +41,9 @@ class Submission:
     def _notebooks(self, exercise: Exercise) -> list[Path]:
         """The exercise's notebooks in this submission, the one graded first (see the module's docstring)."""
         if self.path.is_file():  # a single notebook was given
-            return [self.path] if self.path.name == notebook_name(exercise.id) else []
-        nested, top = self.path / exercise.id / notebook_name(exercise.id), self.path / notebook_name(exercise.id)
-        order = (top, nested) if self.path.name == exercise.id else (nested, top)
+            return [self.path] if self.path.name == exercise.notebook else []
+        nested, top = self.path / exercise.folder / exercise.notebook, self.path / exercise.notebook
+        order = (top, nested) if self.path.name == exercise.folder else (nested, top)
         return [c for c in order if c.is_file()]
 
     def notebook_for(self, exercise: Exercise) -> Path | None:
@@ -75,7 +75,7 @@ class Submission:
                 files = {}
             if self._tmp is None:
                 self._tmp = Path(tempfile.mkdtemp(prefix="autograder-notebooks-"))
-            folder = self._tmp / exercise.id
+            folder = self._tmp / exercise.folder
             folder.mkdir()
             for name, text in files.items():
                 (folder / name).write_text(text, encoding="utf-8")
@@ -86,7 +86,7 @@ class Submission:
         """Where each of the exercise's files is, without a notebook: nested, else flat."""
         out = {}
         for name in exercise.files:
-            nested, flat = self.path / exercise.id / name, self.path / name
+            nested, flat = self.path / exercise.folder / name, self.path / name
             out[name] = nested if nested.is_file() or not flat.is_file() else flat
         return out
 

@@ -42,13 +42,13 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .course import Course
-from .executors import ClusterOptions, run_jobs
-from .parallel import grade_command
-from .sandbox.failures import GRADER_ERROR
-from .report import render_report, render_summary
-from .results import SubmissionResult, failed_result, write_json_atomic, write_atomic
-from .submission import holds_work
+from autograder.grading.course import Course
+from autograder.commands.executors import ClusterOptions, run_jobs
+from autograder.commands.parallel import grade_command
+from autograder.sandbox.failures import GRADER_ERROR
+from autograder.publish.report import render_report, render_summary
+from autograder.grading.results import SubmissionResult, failed_result, write_json_atomic, write_atomic
+from autograder.grading.submission import holds_work
 
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 MAX_ZIP_FILES = 2000
@@ -128,7 +128,7 @@ def unpack(archive: Path, into: Path) -> Path:
 def grader_version(course_file: Path) -> str:
     """A hash of what decides a verdict: the kit's code (suites included) and the course file."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # autograder/, suites included
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(Path(course_file).read_bytes())

@@ -17,7 +17,7 @@ from __future__ import annotations
 import platform
 import sys
 
-from .course import KIT_ROOT, Course
+from autograder.grading.course import KIT_ROOT, Course
 
 MIN_MARGIN = 2.0
 
@@ -27,7 +27,7 @@ def machine_lines() -> list[str]:
     import psutil
     import torch
 
-    from .sandbox import isolation, watchdog
+    from autograder.sandbox import isolation, watchdog
 
     build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU only"
     try:
@@ -75,7 +75,7 @@ def budget_rows(course: Course, result) -> tuple[list[str], list[str]]:
 
 
 def run_doctor(course: Course, exercise_ids: list[str] | None) -> int:
-    from .engine import grade
+    from autograder.grading.engine import grade
 
     print("\n".join(machine_lines()))
     warnings: list[str] = []

@@ -1,19 +1,27 @@
-"""``course.yaml``: the one source of truth for exercises, checks, points and limits.
+"""``course.yaml``: the one source of truth for exercises, checks, points and limits,
+and the kit's one registry of where each exercise's parts live.
 
-Everything else (the grader, the stub builder, reports, releases) reads these
-objects; none of them restates a point value or a time limit.
+Everything else (the grader, the stub builder, reports, releases, the kit's tests)
+reads these objects; none of them restates a point value or a time limit, and none
+derives a path or a module name from an exercise id: an ``Exercise`` knows its
+solution, its released stub, its suite, its probes and its zoo.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]   # autograder/
+KIT_ROOT = PACKAGE_DIR.parent
 SUITES_DIR = PACKAGE_DIR / "suites"
+# Where an exercise's parts live, per exercise id, unless course.yaml's `paths` says otherwise
+# (relative to the course file). The defaults are the kit's own folders, so a course file kept
+# elsewhere (fewer points, shorter limits) still grades with the kit's suites and files.
+DEFAULT_PATHS = {"solutions": KIT_ROOT / "solutions", "exercises": KIT_ROOT / "exercises", "suites": SUITES_DIR}
 VISIBILITIES = ("public", "hidden")
 
 
@@ -47,6 +55,30 @@ class Exercise:
     params: dict            # exercise-specific settings (training budgets, calibrated thresholds)
     public_params: tuple[str, ...] = ()  # the params public checks read: the only ones a release ships
     hidden_points: float = 0.0  # points of the hidden checks (a student release lists their total only)
+    # The registry: where this exercise's parts live (course.yaml `paths`, then the exercise id).
+    solution_dir: Path = Path()  # solutions/<id>/: the reference, with ### BEGIN/END SOLUTION regions; the task text
+    release_dir: Path = Path()   # exercises/<id>/: what students get (generated stubs, given files)
+    suite_dir: Path = Path()     # autograder/suites/<id>/: test_<check> functions, probes.py, zoo/
+
+    @property
+    def probes(self) -> Path:
+        """What runs inside the student's sandboxed process on the checks' behalf."""
+        return self.suite_dir / "probes.py"
+
+    @property
+    def zoo(self) -> Path:
+        """The kit's wrong and alternative implementations, and what each must score (never shipped)."""
+        return self.suite_dir / "zoo" / "zoo.yaml"
+
+    @property
+    def notebook(self) -> str:
+        """The file name of the exercise's notebook, released by nbgrader and handed back."""
+        return f"{self.id}.ipynb"
+
+    @property
+    def folder(self) -> str:
+        """The exercise's folder in a submission (``<submission>/<folder>/<files>``), as in exercises/."""
+        return self.release_dir.name
 
     @property
     def module(self) -> str:
@@ -63,19 +95,12 @@ class Exercise:
         Authors edit it in solutions/<id>/; ``stubs`` copies it to exercises/<id>/
         (a kit test fails when the copy is stale), so grading never needs solutions/.
         """
-        return KIT_ROOT / "exercises" / self.id / name
+        return self.release_dir / name
 
     def load_given(self, name: str):
-        """Import a given Python file from the kit's copy (never the student's), as a private module."""
-        path = self.given_path(name)
-        spec = importlib.util.spec_from_file_location(f"kit_given_{self.id}_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    @property
-    def suite_dir(self) -> Path:
-        return SUITES_DIR / self.id
+        """Import a given Python file from the kit's copy (never the student's), as a private module
+        (once per path: the checks of one grading share it)."""
+        return import_file(self.given_path(name))
 
     def checks_with(self, visibility: str | None) -> list[Check]:
         return [c for c in self.checks.values() if visibility in (None, c.visibility)]
@@ -108,6 +133,14 @@ class Course:
         return [self.exercises[i] for i in ids]
 
 
+@functools.lru_cache(maxsize=None)
+def import_file(path: Path):
+    spec = importlib.util.spec_from_file_location(f"kit_given_{path.parent.name}_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _need(mapping: dict, key: str, where: str):
     if key not in mapping:
         raise CourseError(f"course.yaml: {where} needs '{key}'")
@@ -123,6 +156,8 @@ def load_course(path: Path | None = None) -> Course:
     except yaml.YAMLError as exc:
         raise CourseError(f"course.yaml is not valid YAML: {exc}") from None
     defaults = raw.get("defaults", {})
+    folders = {key: (path.parent / raw["paths"][key]).resolve() if key in (raw.get("paths") or {}) else default
+               for key, default in DEFAULT_PATHS.items()}
     exercises = {}
     for ex_id, spec in _need(raw, "exercises", "the top level").items():
         where = f"exercise {ex_id}"
@@ -151,6 +186,9 @@ def load_course(path: Path | None = None) -> Course:
             public_params=tuple(spec.get("public_params", ())),
             hidden_points=float(spec.get("hidden_points", sum(c.points for c in checks.values()
                                                               if c.visibility == "hidden"))),
+            solution_dir=folders["solutions"] / ex_id,
+            release_dir=folders["exercises"] / ex_id,
+            suite_dir=folders["suites"] / ex_id,
         )
         unknown = set(exercises[ex_id].public_params) - set(exercises[ex_id].params)
         if unknown:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import html
 
-from .results import SubmissionResult
+from autograder.grading.results import SubmissionResult
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}

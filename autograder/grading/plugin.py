@@ -1,39 +1,43 @@
-"""Grade one submission: run the pytest grader suites and collect one result per check.
+"""The pytest plugin that turns a grader suite's test functions into scored checks.
 
-The suites (``autograder/suites/<exercise>/test_*.py``) hold one test function
-per check, ``test_<name>``; ``course.yaml`` gives each its points, visibility
-and time limit. This module runs pytest in-process with a plugin that
+``engine.grade`` runs pytest in-process with one ``GradingPlugin``. A suite is plain
+pytest: ``autograder/suites/<exercise>/test_*.py`` with one ``test_<check>`` function per
+check in course.yaml. The plugin
 
-- keeps only the checks asked for (exercise, visibility, names),
-- gives each check a budget of CPU seconds of the student's process tree (its
-  own ``timeout``, capped by what is left of the exercise's ``time_limit``),
-  with a wall-clock backstop (``wall_backstop``) against code that sleeps,
-- hands the suites a ``student`` fixture: the exercise's sandboxed student
-  process (``sandbox.client``), started once and restarted after a crash,
-- turns each outcome into a ``CheckResult`` with a message in words; a failure
-  of the grader's own side gets status ``grader_error`` and is never scored.
+- keeps only the checks asked for (``pytest_collection_modifyitems``): the exercise is
+  the one whose ``suite_dir`` (course.yaml's registry) holds the test file, the check is
+  the function's name without ``test_``;
+- gives each check its budget (``pytest_runtest_protocol``): CPU seconds of the student's
+  process tree, ``timeout`` capped by what is left of the exercise's ``time_limit``, with
+  a real-time backstop (``Course.wall_backstop``) against code that sleeps;
+- hands the suites their fixtures, defined on the plugin itself:
+
+  ``student``   the exercise's sandboxed student process (``StudentHandle``): ``call(probe, **args)``
+  ``params``    the exercise's ``params`` from course.yaml
+  ``exercise``  the ``Exercise`` (its given files: ``load_given``, ``given_path``)
+  ``memo``      a dict the exercise's checks share while grading one submission
+
+- turns each outcome into a ``CheckResult`` (``pytest_runtest_makereport`` and
+  ``classify``): a ``CheckFailed``/assert is the student's ``failed`` with the check's own
+  words; a ``StudentFailure`` (crash, timeout, memory) says what the student's code did;
+  anything else is the grader's ``grader_error``, never scored.
 """
 from __future__ import annotations
 
 import base64
-import contextlib
-import io
-import os
 import time
 from pathlib import Path
 
 import pytest
 
-from .checking import CheckFailed
-from .course import KIT_ROOT, PACKAGE_DIR, SUITES_DIR, Course, Exercise, load_course
-from .results import CheckResult, ExerciseResult, SubmissionResult
-from .sandbox.client import StudentProcess
-from .sandbox.failures import GRADER_ERROR, GraderError, MissingSubmission, StudentFailure, StudentTimeout
-from .sandbox import isolation
-from .sandbox.isolation import Limits, paths_to_hide
-from .submission import Submission
+from autograder.grading.checking import CheckFailed
+from autograder.grading.course import Course, Exercise
+from autograder.grading.results import CheckResult, ExerciseResult, SubmissionResult
+from autograder.grading.submission import Submission
+from autograder.sandbox.client import StudentProcess
+from autograder.sandbox.failures import GRADER_ERROR, GraderError, MissingSubmission, StudentFailure, StudentTimeout
+from autograder.sandbox.isolation import Limits
 
-PLUGIN_KEY = pytest.StashKey["GradingPlugin"]()
 INTERNAL_ERROR = "the grader hit an internal error in this check, not your code; it is not scored"
 
 
@@ -88,6 +92,7 @@ class GradingPlugin:
                  visibility: str | None, check_names: list[str] | None, hide: list[str]):
         self.course, self.submission = course, submission
         self.exercises = {e.id: e for e in exercises}
+        self._by_suite = {e.suite_dir.resolve(): e for e in exercises}
         self.visibility, self.check_names, self.hide = visibility, check_names, hide
         self.results: dict[tuple[str, str], CheckResult] = {}
         self.spent = {e.id: 0.0 for e in exercises}      # student CPU seconds per exercise
@@ -95,7 +100,7 @@ class GradingPlugin:
         self.check_budget = self.check_cpu = self.wall_deadline = 0.0
         # Results one check may reuse in another (e.g. a trained model's score),
         # per exercise, for this submission only.
-        self.memo: dict[str, dict] = {e.id: {} for e in exercises}
+        self.memos: dict[str, dict] = {e.id: {} for e in exercises}
         self.images: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> PNG data URIs
         self.peak_rss_mb: dict[str, float] = {}
 
@@ -105,16 +110,17 @@ class GradingPlugin:
         return [c for c in exercise.checks_with(self.visibility)
                 if not self.check_names or c.name in self.check_names]
 
+    def exercise_at(self, path) -> Exercise | None:
+        """The exercise whose suite holds the test file at ``path``."""
+        return self._by_suite.get(Path(path).resolve().parent)
+
     def _locate(self, item) -> tuple[Exercise, object] | None:
-        exercise = self.exercises.get(Path(item.path).parent.name)
+        exercise = self.exercise_at(item.path)
         name = item.originalname[len("test_"):] if item.originalname.startswith("test_") else None
         if exercise is None or name is None:
             return None
         check = next((c for c in self.selected(exercise) if c.name == name), None)
         return (exercise, check) if check else None
-
-    def pytest_configure(self, config):
-        config.stash[PLUGIN_KEY] = self
 
     def pytest_collection_modifyitems(self, session, config, items):
         keep, drop = [], []
@@ -128,6 +134,35 @@ class GradingPlugin:
             # parses the source of every frame, would cost seconds per failed check and say nothing.
             item.repr_failure = lambda excinfo, style=None: str(excinfo.value)
 
+    # -- the suites' fixtures
+
+    def _fixture_exercise(self, request) -> Exercise:
+        exercise = self.exercise_at(request.node.path)
+        if exercise is None:
+            pytest.fail(f"{request.node.path} is in no exercise's suite folder (course.yaml's registry)")
+        return exercise
+
+    @pytest.fixture
+    def exercise(self, request) -> Exercise:
+        """The exercise this check belongs to (its params, its given files)."""
+        return self._fixture_exercise(request)
+
+    @pytest.fixture
+    def student(self, request) -> "StudentHandle":
+        """The exercise's student code, running in its sandboxed process."""
+        return StudentHandle(self, self._fixture_exercise(request), request.node.originalname[len("test_"):])
+
+    @pytest.fixture
+    def params(self, request) -> dict:
+        """The exercise's ``params`` from course.yaml (budgets, calibrated thresholds)."""
+        return self._fixture_exercise(request).params
+
+    @pytest.fixture
+    def memo(self, request) -> dict:
+        """A dict shared by the checks of one exercise while grading one submission: for results a
+        later check may reuse (a trained model's score) instead of recomputing them."""
+        return self.memos[self._fixture_exercise(request).id]
+
     # -- one check
 
     def process_for(self, exercise: Exercise) -> StudentProcess:
@@ -135,7 +170,7 @@ class GradingPlugin:
             self.processes[exercise.id] = StudentProcess(
                 module=exercise.module,
                 student_files=self.submission.files_for(exercise),
-                probes=exercise.suite_dir / "probes.py",
+                probes=exercise.probes,
                 given={name: exercise.given_path(name) for name in exercise.given},
                 limits=Limits(memory_mb=exercise.memory_mb, output_kb=exercise.output_kb,
                               cpu_seconds=int(exercise.time_limit) + 60),
@@ -204,39 +239,3 @@ def classify(excinfo) -> tuple[str, str]:
     if isinstance(exc, (CheckFailed, AssertionError)):
         return "failed", str(exc) or "the check's condition did not hold"
     return GRADER_ERROR, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"
-
-
-def grade(submission_path: Path, course: Course | None = None, exercise_ids: list[str] | None = None,
-          visibility: str | None = None, check_names: list[str] | None = None) -> SubmissionResult:
-    """Grade one submission folder (or notebook folder) and return its result."""
-    course = course or load_course()
-    exercises = course.select(exercise_ids)
-    submission = Submission(Path(submission_path), course)
-    # Hide the kit itself whatever course file is in use, the course's folder, and
-    # the folder the submission sits in (other students' work, in a batch).
-    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, submission.path.resolve().parent])
-    if isolation.mode() == "user":  # no mount can cover them: close them to other uids instead
-        isolation.protect(hide)
-    for exercise in exercises:  # read notebooks now, outside pytest's session
-        submission.problem(exercise)
-    plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
-    suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
-    args = [*suite_dirs, "-c", str(SUITES_DIR / "pytest.ini"), "--rootdir", str(SUITES_DIR),
-            "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain"]
-    # Only the kit's plugin: pytest plugins installed on this machine (xdist, randomly, benchmark, ...)
-    # must not reorder, rerun or comment on the checks. A verdict is the same on every machine.
-    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        if suite_dirs:
-            # pytest's own progress output is of no use here: the table replaces it.
-            with contextlib.redirect_stdout(io.StringIO()):
-                pytest.main(args, plugins=[plugin])
-    finally:
-        if autoload is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
-        submission.cleanup()
-    return plugin.result()
-

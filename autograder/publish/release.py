@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .course import KIT_ROOT, Course
+from autograder.grading.course import KIT_ROOT, Course
 
 NAME = "rnn-exercises"
 

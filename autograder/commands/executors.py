@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .results import write_json_atomic
+from autograder.grading.results import write_json_atomic
 
 EXECUTORS = ("local", "slurm", "submitit-local")
 POLL_SECONDS = 1.0

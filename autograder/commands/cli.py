@@ -6,12 +6,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from .course import CourseError, load_course
-from .results import render_table, write_json_atomic
+from autograder.grading.course import CourseError, load_course
+from autograder.grading.results import render_table, write_json_atomic
 
 
 def _grade(args, course) -> int:
-    from .engine import grade
+    from autograder.grading.engine import grade
 
     path = Path(args.submission)
     try:
@@ -29,7 +29,7 @@ def _grade(args, course) -> int:
             return 2
         args.exercise = args.exercise or [path.stem]
     else:
-        from .submission import looks_like_a_class
+        from autograder.grading.submission import looks_like_a_class
 
         if looks_like_a_class(path, course):
             print(f"error: {path} looks like a class folder (one folder per student, each with exercises): "
@@ -37,7 +37,7 @@ def _grade(args, course) -> int:
             return 2
     if not _protected_or_told(args):
         return 2
-    from .parallel import available_cpus, grade_in_parallel
+    from autograder.commands.parallel import available_cpus, grade_in_parallel
 
     jobs = args.jobs or available_cpus()
     if jobs > 1 and len(course.select(args.exercise)) > 1:
@@ -61,7 +61,7 @@ def _grade(args, course) -> int:
 def _protected_or_told(args) -> bool:
     """Say how student code is walled off. Where it is not (no sandbox here), check goes on
     (it runs the student's own code) and grade and batch need --unprotected."""
-    from .sandbox import isolation
+    from autograder.sandbox import isolation
 
     if getattr(args, "student_check", False):
         line = isolation.one_line()
@@ -79,7 +79,7 @@ def _protected_or_told(args) -> bool:
 
 def _find_work(course, ids: list[str]) -> tuple[Path, list[str]]:
     """Where a student's exercises are, from wherever inside the bundle they run `check`."""
-    from .submission import holds_work
+    from autograder.grading.submission import holds_work
 
     here = Path.cwd()
     if here.name in course.exercises:          # inside exercises/<id>/: that exercise
@@ -108,7 +108,7 @@ def _check(args, course) -> int:
 
 
 def _stubs(args, course) -> int:
-    from .stubs import build
+    from autograder.publish.stubs import build
 
     stale = build(course, course.select(args.exercise), write=not args.check)
     for path in stale:
@@ -120,9 +120,9 @@ def _stubs(args, course) -> int:
 
 
 def _batch(args, course) -> int:
-    from .batch import run_batch, status_of
-    from .executors import ClusterOptions
-    from .sandbox.failures import GRADER_ERROR
+    from autograder.commands.batch import run_batch, status_of
+    from autograder.commands.executors import ClusterOptions
+    from autograder.sandbox.failures import GRADER_ERROR
 
     if not Path(args.submissions).is_dir():
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
@@ -152,14 +152,14 @@ def _batch(args, course) -> int:
 
 
 def _gradescope(args, course) -> int:
-    from .gradescope import build_zip
+    from autograder.publish.gradescope import build_zip
 
     print(f"wrote {build_zip(Path(args.out))}")
     return 0
 
 
 def _release(args, course) -> int:
-    from .release import build_release
+    from autograder.publish.release import build_release
 
     target = build_release(course, Path(args.out))
     print(f"wrote {target} and {target}.zip")
@@ -167,7 +167,7 @@ def _release(args, course) -> int:
 
 
 def _nbgrader(args, course) -> int:
-    from .nbgrader_course import build_course
+    from autograder.publish.nbgrader_course import build_course
 
     target = build_course(course, Path(args.out), course_id=args.course_id)
     print(f"wrote the nbgrader course in {target}: source/<exercise>/<exercise>.ipynb for "
@@ -176,7 +176,7 @@ def _nbgrader(args, course) -> int:
 
 
 def _doctor(args, course) -> int:
-    from .doctor import run_doctor
+    from autograder.commands.doctor import run_doctor
 
     return run_doctor(course, args.exercise)
 
@@ -240,7 +240,7 @@ UNPROTECTED_HELP = "grade on a machine where student code cannot be walled off (
 
 
 def parser() -> argparse.ArgumentParser:
-    from .executors import EXECUTORS
+    from autograder.commands.executors import EXECUTORS
 
     p = argparse.ArgumentParser(prog="python -m autograder", description=TOP_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

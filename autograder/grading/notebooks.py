@@ -35,10 +35,6 @@ MAGIC = "%%writefile"
 REPAIRED_KEY = "rnn_kit_repaired"   # notebook metadata: sha256 of the unreadable original kept beside it
 
 
-def notebook_name(exercise_id: str) -> str:
-    return f"{exercise_id}.ipynb"
-
-
 def solution_cell_id(file_name: str) -> str:
     """nbgrader's grade_id of the cell holding ``file_name`` (letters, digits, _ only)."""
     return "solution_" + "".join(c if c.isalnum() else "_" for c in file_name)

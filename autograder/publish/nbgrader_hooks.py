@@ -40,11 +40,11 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 
-from .course import load_course
-from .nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, TASK_TEXT_ID
-from . import jupyter
-from .notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, nbgrader_meta,
-                        notebook_name, parse, repaired_original, solution_cell_id)
+from autograder.grading.course import load_course
+from autograder.publish.nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, TASK_TEXT_ID
+from autograder import jupyter
+from autograder.grading.notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, nbgrader_meta,
+                        parse, repaired_original, solution_cell_id)
 
 NEUTRALISED = "# This cell was not run by the grader: only the notebook's own cells run when grading.\n"
 SOLUTION_NOT_RUN = ("# Your code from this cell is graded in the course's sandbox, not run in this kernel.\n")
@@ -108,7 +108,7 @@ def read_submissions(assignment=None, student=None, notebooks=()):
     course = load_course()
     for path in map(Path, notebooks):
         exercise = course.exercises.get(path.stem)
-        if exercise is None or path.name != notebook_name(exercise.id):
+        if exercise is None or path.name != exercise.notebook:
             continue
         try:
             source = repaired_original(path) or path  # a second autograde: the student's own file
@@ -120,7 +120,7 @@ def read_submissions(assignment=None, student=None, notebooks=()):
             if source is path and (data is None or not _nbgrader_can_read(data, exercise)):
                 # nbgrader would abort on it: it reads the released notebook instead, and every reading
                 # of this hand-in (this one, grade's, a second autograde's) reads the student's file
-                released = Path("release") / exercise.id / path.name
+                released = Path("release") / exercise.folder / path.name
                 nb = nbformat.read(released, as_version=4) if released.is_file() else nbformat.v4.new_notebook()
                 nb.metadata[REPAIRED_KEY] = hashlib.sha256(raw).hexdigest()
                 path.with_name(path.name + ".original").write_bytes(raw)

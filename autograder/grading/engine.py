@@ -1,0 +1,72 @@
+"""Grade one submission: ``grade(path)`` runs the exercises' grader suites and returns one result per check.
+
+The way through, for one submission:
+
+1. ``course.load_course`` reads course.yaml: the exercises, their checks (points,
+   visibility, CPU budgets) and where each exercise's parts live;
+2. ``submission.Submission`` finds the student's files (a folder, flat files or
+   notebooks, read once by ``notebooks``);
+3. pytest runs the suites (``autograder/suites/<id>/test_*.py``) in this process with
+   ``plugin.GradingPlugin``, which selects the checks, budgets them and records each
+   outcome; a suite's ``student`` fixture calls the probes (``suites/<id>/probes.py``)
+   inside the exercise's sandboxed worker process (``autograder.sandbox``), and the
+   check compares what came back, in this process, with ``checking``'s helpers;
+4. the plugin's ``result()`` is a ``results.SubmissionResult``, which the command line
+   renders as a table, the contract's JSON or Gradescope's results.json.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.course import KIT_ROOT, PACKAGE_DIR, Course, load_course
+from autograder.grading.plugin import GradingPlugin
+from autograder.grading.results import SubmissionResult
+from autograder.grading.submission import Submission
+from autograder.sandbox import isolation
+from autograder.sandbox.isolation import paths_to_hide
+
+# pytest's settings for the suites, whatever pytest configuration sits around them.
+SUITE_INI = Path(__file__).with_name("suites.ini")
+
+
+def grade(submission_path: Path, course: Course | None = None, exercise_ids: list[str] | None = None,
+          visibility: str | None = None, check_names: list[str] | None = None) -> SubmissionResult:
+    """Grade one submission folder (or notebook folder) and return its result."""
+    course = course or load_course()
+    exercises = course.select(exercise_ids)
+    submission = Submission(Path(submission_path), course)
+    # Hide the kit itself whatever course file is in use, the course's folder, and
+    # the folder the submission sits in (other students' work, in a batch).
+    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, submission.path.resolve().parent])
+    if isolation.mode() == "user":  # no mount can cover them: close them to other uids instead
+        isolation.protect(hide)
+    for exercise in exercises:  # read notebooks now, outside pytest's session
+        submission.problem(exercise)
+    plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
+    suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
+    rootdir = os.path.commonpath(suite_dirs) if len(suite_dirs) > 1 else str(Path(suite_dirs[0]).parent) \
+        if suite_dirs else str(KIT_ROOT)
+    args = [*suite_dirs, "-c", str(SUITE_INI), "--rootdir", rootdir,
+            "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain"]
+    # Only the kit's plugin: pytest plugins installed on this machine (xdist, randomly, benchmark, ...)
+    # must not reorder, rerun or comment on the checks. A verdict is the same on every machine.
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        if suite_dirs:
+            # pytest's own progress output is of no use here: the table replaces it.
+            with contextlib.redirect_stdout(io.StringIO()):
+                pytest.main(args, plugins=[plugin])
+    finally:
+        if autoload is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+        submission.cleanup()
+    return plugin.result()
+
