@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -22,20 +21,6 @@ KIT = Path(__file__).resolve().parents[1]
 # test workers, never the user's own ~/.cache.
 os.environ.setdefault("AUTOGRADER_CACHE", str(Path(tempfile.gettempdir()) / f"rnn-autograder-test-cache-{os.getuid()}"))
 SOLUTIONS = KIT / "solutions"
-
-
-@dataclass
-class Mutant:
-    """A wrong implementation: the reference with snippets (``replace``) or regions swapped.
-
-    It must lose the points of every check in ``targets``; the first one's
-    message must contain ``says`` (the grader naming the mistake).
-    """
-    id: str
-    replace: list = field(default_factory=list)
-    targets: list = field(default_factory=list)
-    says: str = ""
-    regions: dict = field(default_factory=dict)
 
 
 def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = None,
@@ -49,8 +34,10 @@ def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = Non
 
 
 def grade(submission: Path, *, exercise: str | None = None, checks=(), course: Path | None = None,
-          public: bool = False, timeout: float = 300, extra=(), env_extra: dict | None = None) -> dict:
-    """Grade ``submission`` with ``python -m autograder grade`` and return its JSON (written to a temporary file)."""
+          public: bool = False, timeout: float = 300, extra=(), env_extra: dict | None = None,
+          kit: Path | None = None) -> dict:
+    """Grade ``submission`` with ``python -m autograder grade`` and return its JSON (written to a temporary file);
+    ``kit``: a copy of the kit to grade with (as ``run_cli``'s)."""
     out = Path(tempfile.mkdtemp(prefix="kit-test-result-")) / f"{submission.name}-result.json"
     args = ["grade", submission, "--json", out]
     if course:
@@ -62,7 +49,7 @@ def grade(submission: Path, *, exercise: str | None = None, checks=(), course: P
     if public:
         args.append("--public")
     args += list(extra)
-    proc = run_cli(*args, timeout=timeout, env_extra=env_extra)
+    proc = run_cli(*args, timeout=timeout, env_extra=env_extra, **({"cwd": kit, "kit": kit} if kit else {}))
     assert proc.returncode == 0, f"grader exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     result = json.loads(out.read_text())
     result["_stdout"] = proc.stdout
@@ -109,26 +96,6 @@ def fast_course(tmp_path_factory) -> Path:
     return path
 
 
-def assert_loses_points(tmp_path: Path, exercise: str, file: str, source: str, targets: list[str], says: str = ""):
-    """Grade ``source`` on ``targets`` only: each must score 0 with a message; the first must contain ``says``."""
-    sub = write_submission(tmp_path / "submission", exercise, {file: source})
-    checks = checks_by_name(grade(sub, exercise=exercise, checks=targets), exercise)
-    for name in targets:
-        assert checks[name]["score"] == 0, f"kept the points of {name}"
-        assert checks[name]["output"].strip(), f"{name} failed without a message"
-        assert "internal error" not in checks[name]["output"], checks[name]["output"]
-    first = checks[targets[0]]["output"]
-    assert says in first, f"expected {says!r} in:\n{first}"
-
-
-def assert_full_marks(tmp_path: Path, exercise: str, file: str, source: str, max_score: float):
-    sub = write_submission(tmp_path / "submission", exercise, {file: source})
-    result = grade(sub, exercise=exercise)
-    lost = {t["name"]: t["output"] for e in result["exercises"] for t in e["tests"] if t["status"] != "passed"}
-    assert lost == {}
-    assert result["score"] == max_score
-
-
 def solution_region_bodies():
     """(where, code) of every solution region of every reference solution: what no release may contain."""
     from autograder.publish.authoring import find_regions
@@ -169,6 +136,9 @@ def student_written_functions():
 
 def instructor_only_functions():
     """Name and fingerprint of every function in a suite's reference.py: held-out generators, the grader's PCA."""
-    for path in sorted((KIT / "autograder" / "suites").glob("*/reference.py")):
-        for name, fingerprint in python_functions(path.read_text()):
-            yield f"{path.parent.name}/reference.py:{name}", name, fingerprint
+    from autograder.grading.course import load_course
+
+    for exercise in load_course().exercises.values():
+        path = exercise.suite_dir / "reference.py"
+        for name, fingerprint in python_functions(path.read_text()) if path.is_file() else ():
+            yield f"{exercise.id}/reference.py:{name}", name, fingerprint

@@ -112,7 +112,8 @@ def _stubs(args, course) -> int:
 
     stale = build(course, course.select(args.exercise), write=not args.check)
     for path in stale:
-        print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(course.root)}")
+        shown = path.relative_to(course.root) if path.is_relative_to(course.root) else path
+        print(f"{'stale' if args.check else 'wrote'}: {shown}")
     if args.check and stale:
         print("exercises/ is out of date with solutions/: run `python -m autograder stubs`", file=sys.stderr)
         return 1

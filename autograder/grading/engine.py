@@ -52,7 +52,9 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     rootdir = os.path.commonpath(suite_dirs) if len(suite_dirs) > 1 else str(Path(suite_dirs[0]).parent) \
         if suite_dirs else str(KIT_ROOT)
     args = [*suite_dirs, "-c", str(SUITE_INI), "--rootdir", rootdir,
-            "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain"]
+            "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
+            # suites need no __init__.py, and two suites' test_public.py never collide
+            "--import-mode=importlib"]
     # Only the kit's plugin: pytest plugins installed on this machine (xdist, randomly, benchmark, ...)
     # must not reorder, rerun or comment on the checks. A verdict is the same on every machine.
     autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")

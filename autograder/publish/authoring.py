@@ -138,3 +138,71 @@ def mutate(solution_text: str, replace: list[tuple[str, str]] = (), regions: dic
         text = text.replace(old, new)
     return render(text, regions=regions)
 
+
+
+# -- the zoo: an exercise's own wrong and alternative implementations, as data (Exercise.zoo)
+
+VERDICTS = ("correct", "wrong")
+ZOO_KEYS = {"style", "verdict", "base", "replace", "regions", "append", "loses", "says", "says_not", "status",
+            "exactly", "graded_on"}
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One implementation in an exercise's zoo.yaml and the verdict it must get.
+
+    Its source: ``<name>`` itself when the name is a file in zoo/, else ``base`` (a zoo file)
+    or the exercise's solution, with ``replace`` pairs, ``regions`` and ``append`` applied.
+    It is graded on ``graded_on`` (default: every check when correct or ``exactly``, else
+    ``loses``); every graded check outside ``loses`` must pass, every one in it must score 0,
+    and the first one's message must contain ``says`` (and not ``says_not``).
+    """
+    name: str
+    spec: dict
+
+    @property
+    def verdict(self) -> str:
+        return self.spec["verdict"]
+
+    @property
+    def loses(self) -> list[str]:
+        return list(self.spec.get("loses", ()))
+
+    def graded_on(self, all_checks) -> list[str]:
+        if "graded_on" in self.spec:
+            return list(self.spec["graded_on"])
+        if self.verdict == "correct" or self.spec.get("exactly"):
+            return list(all_checks)
+        return self.loses
+
+    def source(self, zoo_dir, solution_text: str) -> str:
+        own = zoo_dir / self.name
+        if own.is_file():
+            return own.read_text()
+        text = (zoo_dir / self.spec["base"]).read_text() if "base" in self.spec else solution_text
+        text = mutate(text, replace=[tuple(pair) for pair in self.spec.get("replace", ())],
+                      regions=self.spec.get("regions"))
+        return text + self.spec.get("append", "")
+
+
+def read_zoo(path, checks) -> list[ZooEntry]:
+    """The entries of a zoo.yaml, each checked against the exercise's ``checks`` (AuthoringError if wrong)."""
+    import yaml
+
+    entries = []
+    for name, spec in (yaml.safe_load(path.read_text()) or {}).items():
+        where = f"{path}: {name}"
+        if set(spec) - ZOO_KEYS:
+            raise AuthoringError(f"{where}: unknown keys {sorted(set(spec) - ZOO_KEYS)}")
+        if spec.get("verdict") not in VERDICTS:
+            raise AuthoringError(f"{where}: verdict must be one of {VERDICTS}")
+        entry = ZooEntry(name, spec)
+        unknown = (set(entry.loses) | set(spec.get("graded_on", ()))) - set(checks)
+        if unknown:
+            raise AuthoringError(f"{where}: no such checks {sorted(unknown)}")
+        if entry.verdict == "wrong" and not entry.loses:
+            raise AuthoringError(f"{where}: a wrong implementation must name the checks it loses")
+        if entry.verdict == "correct" and entry.loses:
+            raise AuthoringError(f"{where}: a correct implementation loses nothing")
+        entries.append(entry)
+    return entries

@@ -54,6 +54,23 @@ def defined(module, name):
     return value
 
 
+def probe_function(module, name, args=(), tensors=False):
+    """The built-in probe: ``name(*args)`` of the student's module, its result as plain data.
+
+    For checks that need no probe of their own (an exercise may have no probes.py):
+    ``student.call("function", name="running_mean", args=[x], tensors=True)``. With
+    ``tensors``, array arguments arrive as float64 tensors. A tuple or list result comes
+    back as a list of arrays.
+    """
+    fn = defined(module, name)
+    if tensors:
+        args = [tensor(a) if isinstance_(a, (np.ndarray, list)) else a for a in args]
+    result = fn(*args)
+    if isinstance_(result, (tuple, list)):
+        return [to_numpy(r, f"item {i} of what {name} returned") for i, r in enumerate(result)]
+    return to_numpy(result, f"what {name} returned")
+
+
 def unpack(result, n, what):
     """``result`` as a tuple of ``n`` items, or a ProbeError saying what was expected."""
     if not isinstance_(result, (tuple, list)) or len(result) != n:

@@ -230,7 +230,9 @@ def main():
         keep, check_guards = probes.install_guards(audit)
     _watch(audit, keep, frozenset(getattr(probes, "WATCHED_IMPORTS", ())))
     del keep
-    probe_table = {name[6:]: fn for name, fn in vars(probes).items() if name.startswith("probe_")}
+    import probekit  # noqa: E402  (its built-in probes; an exercise's own come first)
+    probe_table = {name[6:]: fn for source in (probekit, probes) for name, fn in vars(source).items()
+                   if name.startswith("probe_")}
     send = _send
     sys.path.insert(1, student_dir)  # only now: nothing of the student's could shadow the above
     send(rep_fd, wire, {"id": "ready", "torch": torch.__version__})

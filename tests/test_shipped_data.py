@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ..conftest import KIT
+from .conftest import KIT
 
 DATA = KIT / "solutions" / "ex3_names" / "data" / "names"
 
