@@ -53,10 +53,10 @@ def _exercise(exercise_id: str):
 def _grade(exercise_id: str, folder: Path) -> dict:
     """Grade the exercise's code (see the module's docstring for which); cached by its contents."""
     exercise = _exercise(exercise_id)
-    notebook = folder / f"{exercise_id}.ipynb"
+    notebook = folder / exercise.notebook
     if _autograding() and (folder / PROBLEM_FILE).is_file():
         problem = (folder / PROBLEM_FILE).read_text(encoding="utf-8", errors="replace")
-        return failed_result([exercise], "", problem, "failed")["exercises"][0]  # no code to grade
+        return failed_result([exercise], "", problem, "failed").to_json()["exercises"][0]  # no code to grade
     use_notebook = notebook.is_file() and not _autograding()
     sources = [notebook.name] if use_notebook else list(exercise.files)
     digest = hashlib.sha256()
@@ -70,10 +70,10 @@ def _grade(exercise_id: str, folder: Path) -> dict:
             print(f"(grading {notebook.name} as last saved, at {saved}: save it after editing your code)")
         with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as tmp:
             submission = Path(tmp) / "submission"
-            (submission / exercise_id).mkdir(parents=True)
+            (submission / exercise.folder).mkdir(parents=True)
             for name in sources:  # only the notebook, or only the student files: nothing else counts
                 if (folder / name).is_file():
-                    shutil.copy(folder / name, submission / exercise_id / name)
+                    shutil.copy(folder / name, submission / exercise.folder / name)
             out = Path(tmp) / "result.json"
             env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
             # -I: the notebook's folder is not on the grader's import path, so nothing

@@ -106,10 +106,10 @@ print(mode(), statistics.median(times))
 def sandbox_figures(repeat: int) -> None:
     import os
 
-    from autograder.sandbox import isolation
+    from autograder.sandbox import hiding, isolation
 
     modes = ["bwrap"] if isolation.mode() == "bwrap" else []
-    if isolation.is_root() and isolation._can_unshare():
+    if isolation.is_root() and hiding.can_unshare():
         modes.append("namespace")
     modes.append("none")
     for m in modes:

@@ -129,7 +129,7 @@ def test_a_link_in_a_zip_is_not_followed_and_is_refused_by_name(tmp_path):
     import stat
     import zipfile
 
-    from autograder.commands.batch import unpack
+    from autograder.grading.archives import unpack
 
     archive = tmp_path / "mallory.zip"
     with zipfile.ZipFile(archive, "w") as z:
@@ -160,9 +160,9 @@ def test_a_hostile_zip_is_refused_with_its_reason_and_never_inflated(case, tmp_p
     import stat
     import struct
 
-    from autograder.commands import batch
+    from autograder.grading import archives
 
-    monkeypatch.setattr(batch, "MAX_ZIP_BYTES", 8 << 20)
+    monkeypatch.setattr(archives, "MAX_ZIP_BYTES", 8 << 20)
     big = b"\0" * (40 << 20)
     if case in ("understated_size", "over_the_cap"):
         archive = _zip_with(tmp_path, "bomb.zip", [("bomb/ex1_myrnn/myrnn.py", big)])
@@ -179,8 +179,8 @@ def test_a_hostile_zip_is_refused_with_its_reason_and_never_inflated(case, tmp_p
         archive, says = _zip_with(tmp_path, "slip.zip", [(zipfile.ZipInfo(path), b"x = 1")]), ""
     into = tmp_path / "unpacked"
     into.mkdir()
-    with pytest.raises(batch.SubmissionError) as refused:
-        batch.unpack(archive, into)
+    with pytest.raises(archives.SubmissionError) as refused:
+        archives.unpack(archive, into)
     assert archive.name in str(refused.value) and says in str(refused.value)
     written = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file() and p != archive)
     assert written <= 8 << 20

@@ -89,7 +89,7 @@ def test_batch_progress_in_a_log_is_one_line_per_student(tmp_path):
 
 
 def test_help_says_what_to_run_from_where_what_is_written_and_the_exit_codes():
-    from autograder.commands.cli import HELP
+    from autograder.commands.help import HELP
 
     top = run_cli("--help")
     assert top.returncode == 0 and "Exit codes: 0" in top.stdout and "Students" in top.stdout

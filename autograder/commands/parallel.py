@@ -80,7 +80,7 @@ def grade_in_parallel(path: Path, course: Course, course_path: Path | None, exer
             return SubmissionResult.from_json(json.loads(out.read_text()), str(path))
         except (OSError, ValueError, KeyError) as exc:  # json's errors are ValueErrors
             why = f"the grader failed on this exercise, not your code ({exc}); it is not scored"
-            return SubmissionResult.from_json(failed_result(share, str(path), why, GRADER_ERROR), str(path))
+            return failed_result(share, str(path), why, GRADER_ERROR)
 
     try:
         with ThreadPoolExecutor(max_workers=len(bins)) as pool:

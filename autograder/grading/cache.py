@@ -14,12 +14,14 @@ the grader's home (on an unprotected machine, see `grade --unprotected`, it coul
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import torch
+
+from autograder.grading.results import write_atomic
 
 
 def cache_dir() -> Path | None:
@@ -52,12 +54,10 @@ def tensors(name: str, key: str, build: Callable[[], dict[str, torch.Tensor]]) -
             pass
     value = build()
     if path is not None:
+        buf = io.BytesIO()
+        torch.save(value, buf)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
-            with os.fdopen(fd, "wb") as f:
-                torch.save(value, f)
-            os.replace(tmp, path)   # readers see the whole entry or none
+            write_atomic(path, buf.getvalue())   # readers see the whole entry or none
         except OSError:
             pass
     return value

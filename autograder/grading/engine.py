@@ -28,7 +28,7 @@ from autograder.grading.plugin import GradingPlugin
 from autograder.grading.results import SubmissionResult
 from autograder.grading.submission import Submission
 from autograder.sandbox import isolation
-from autograder.sandbox.isolation import paths_to_hide
+from autograder.sandbox.hiding import paths_to_hide, protect
 
 # pytest's settings for the suites, whatever pytest configuration sits around them.
 SUITE_INI = Path(__file__).with_name("suites.ini")
@@ -40,11 +40,13 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     course = course or load_course()
     exercises = course.select(exercise_ids)
     submission = Submission(Path(submission_path), course)
-    # Hide the kit itself whatever course file is in use, the course's folder, and
-    # the folder the submission sits in (other students' work, in a batch).
-    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, submission.path.resolve().parent])
+    # Hide the kit itself whatever course file is in use, the course's folder, wherever course.yaml
+    # puts the solutions and the suites (hidden checks), and the folder the submission sits in
+    # (other students' work, in a batch).
+    elsewhere = {p for e in course.exercises.values() for p in (e.solution_dir.parent, e.suite_dir.parent)}
+    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *sorted(elsewhere), submission.path.resolve().parent])
     if isolation.mode() == "user":  # no mount can cover them: close them to other uids instead
-        isolation.protect(hide)
+        protect(hide)
     for exercise in exercises:  # read notebooks now, outside pytest's session
         submission.problem(exercise)
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)

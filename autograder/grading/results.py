@@ -11,8 +11,14 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.sandbox.failures import GRADER_ERROR
+
 # grader_error: the grader's side failed; not scored, graded again (see sandbox/failures.py).
-STATUSES = ("passed", "failed", "error", "timeout", "grader_error")
+STATUSES = ("passed", "failed", "error", "timeout", GRADER_ERROR)
+# A submission's status in a class's gradebook (README, "Grading a class"):
+GRADED = "graded"                        # every check ran: the score is final, whatever it is
+NOTHING_HANDED_IN = "nothing_handed_in"  # graded 0: no file or notebook of the exercises was found
+# GRADER_ERROR: some check failed on the grader's side; not scored, graded again on the next run
 
 
 @dataclass
@@ -53,6 +59,11 @@ class SubmissionResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     # Peak resident memory (MB) of each exercise's worker tree; measured, not part of the JSON.
     peak_rss_mb: dict[str, float] = field(default_factory=dict, compare=False)
+    # In a class (batch): who it is, what it was graded from (a stored result that no longer
+    # matches is graded again), and whether anything of the exercises was handed in at all.
+    student: str = ""
+    graded_from: dict | None = None
+    nothing_handed_in: bool = False
 
     @property
     def score(self) -> float:
@@ -65,10 +76,17 @@ class SubmissionResult:
     @property
     def grader_errors(self) -> list[str]:
         """'exercise: check' of every check the grader failed on (not scored; grade again)."""
-        return [f"{e.id}: {t.name}" for e in self.exercises for t in e.tests if t.status == "grader_error"]
+        return [f"{e.id}: {t.name}" for e in self.exercises for t in e.tests if t.status == GRADER_ERROR]
+
+    @property
+    def status(self) -> str:
+        """The gradebook's status: GRADER_ERROR, NOTHING_HANDED_IN or GRADED."""
+        if self.grader_errors:
+            return GRADER_ERROR
+        return NOTHING_HANDED_IN if self.nothing_handed_in else GRADED
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "score": self.score,
             "max_score": self.max_score,
             "exercises": [
@@ -77,6 +95,13 @@ class SubmissionResult:
                 for e in self.exercises
             ],
         }
+        if self.student:
+            out["student"] = self.student
+        if self.graded_from is not None:
+            out["graded_from"] = self.graded_from
+        if self.nothing_handed_in:
+            out["nothing_handed_in"] = True
+        return out
 
     @classmethod
     def from_json(cls, data: dict, submission: str = "") -> "SubmissionResult":
@@ -84,7 +109,8 @@ class SubmissionResult:
             ExerciseResult(e["id"], e.get("title", e["id"]), [CheckResult(**t) for t in e["tests"]],
                            list(e.get("notes", [])))
             for e in data["exercises"]
-        ])
+        ], student=data.get("student", ""), graded_from=data.get("graded_from"),
+            nothing_handed_in=bool(data.get("nothing_handed_in")))
 
     def to_gradescope(self) -> dict:
         """Gradescope's results.json: hidden checks are shown after grades are published.
@@ -105,7 +131,7 @@ class SubmissionResult:
                     "output": t.output,
                     "visibility": "visible" if t.visibility == "public" else "after_published",
                 }
-                if t.status == "grader_error":
+                if t.status == GRADER_ERROR:
                     test["visibility"] = "after_published"
                     test["extra_data"] = {"grader_error": True}
                 tests.append(test)
@@ -122,13 +148,13 @@ class SubmissionResult:
         return out
 
 
-def failed_result(exercises, student: str, why: str, status: str = "error") -> dict:
-    """A result in the contract's layout where every check of ``exercises`` failed for one reason."""
-    result = SubmissionResult(student)
+def failed_result(exercises, submission: str, why: str, status: str = "error") -> SubmissionResult:
+    """A result where every check of ``exercises`` failed for one reason."""
+    result = SubmissionResult(submission)
     for ex in exercises:
         result.exercises.append(ExerciseResult(ex.id, ex.title, [
             CheckResult(c.name, 0.0, c.points, status, why, c.visibility) for c in ex.checks.values()]))
-    return result.to_json()
+    return result
 
 
 def _umask() -> int:
@@ -148,10 +174,14 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.fchmod(fd, 0o666 & ~UMASK)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data.encode("utf-8") if isinstance(data, str) else data)
-    os.replace(tmp, path)
+    try:
+        os.fchmod(fd, 0o666 & ~UMASK)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)  # a disk that filled up leaves no half-written file behind
+        raise
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

@@ -127,7 +127,8 @@ def holds_work(folder: Path, course: Course, exercises: list[str] | None = None)
 def looks_like_a_class(folder: Path, course: Course) -> bool:
     """A folder of students' folders (batch's input) handed to grade: nothing of its own, work one level down."""
     try:
-        children = [c for c in folder.iterdir() if c.is_dir() and c.name not in course.exercises]
+        folders = {e.folder for e in course.exercises.values()}
+        children = [c for c in folder.iterdir() if c.is_dir() and c.name not in folders]
     except OSError:
         return False
     return not holds_work(folder, course) and any(holds_work(c, course) for c in children)

@@ -94,7 +94,7 @@ def public_course(course: Course) -> dict:
 # Instructor-only files of a suite: the hidden checks, and reference.py (held-out
 # data generators, seeds, the grader's own implementations). Public checks import
 # only oracle.py (torch or stored expected values) and probes.py. zoo/ holds the
-# kit's own wrong and correct implementations (tests/test_real_style.py).
+# kit's own wrong and correct implementations (tests/test_zoo.py grades them).
 HIDDEN_FILES = ("test_hidden.py", "reference.py", "zoo")
 
 

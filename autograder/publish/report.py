@@ -50,22 +50,19 @@ def render_report(result: SubmissionResult, course_title: str) -> str:
     return _page(f"Feedback: {result.submission}", "".join(parts))
 
 
-def render_summary(course_title: str, students: dict[str, tuple[dict, str]], rates: dict, histogram_png: bytes,
+def render_summary(course_title: str, students: dict[str, SubmissionResult], rates: dict, histogram_png: bytes,
                    max_score: float) -> str:
-    """The class page: histogram, one row per student (linked to their report), pass rate per check.
-
-    ``students``: name -> (result JSON, gradebook status).
-    """
-    scores = sorted(d["score"] for d, _ in students.values())
+    """The class page: histogram, one row per student (linked to their report), pass rate per check."""
+    scores = sorted(r.score for r in students.values())
     mean = sum(scores) / len(scores) if scores else 0.0
-    exercise_ids = list(dict.fromkeys(e["id"] for d, _ in students.values() for e in d["exercises"]))
+    exercise_ids = list(dict.fromkeys(e.id for r in students.values() for e in r.exercises))
     head = "".join(f"<th>{html.escape(e)}</th>" for e in exercise_ids)
     people = []
-    for name, (data, status) in sorted(students.items()):
-        per = {e["id"]: f"{e['score']:g} / {e['max_score']:g}" for e in data["exercises"]}
+    for name, result in sorted(students.items()):
+        per = {e.id: f"{e.score:g} / {e.max_score:g}" for e in result.exercises}
         link = f"<a href='reports/{html.escape(name, quote=True)}.html'>{html.escape(name)}</a>"
         people.append(f"<tr><td>{link}</td>" + "".join(f"<td>{per.get(e, '')}</td>" for e in exercise_ids)
-                      + f"<td>{data['score']:g} / {data['max_score']:g}</td><td>{html.escape(status)}</td></tr>")
+                      + f"<td>{result.score:g} / {result.max_score:g}</td><td>{html.escape(result.status)}</td></tr>")
     rows = "".join(
         f"<tr><td>{html.escape(ex)}</td><td>{html.escape(name)}</td><td>{passed} / {total}</td>"
         f"<td>{passed / total:.0%}</td></tr>"

@@ -1,60 +1,42 @@
 """The grader's handle on one student process (``worker.py`` is the other end).
 
 A ``StudentProcess`` stages the worker's code, the exercise's probes and the
-student's files in a scratch folder, starts the worker under the isolation in
-force (``isolation``), and waits for it to say "ready": Python, torch, numpy
-and the probes are loaded, and no student code has run. Anything that fails
-before that is the grader's failure (``GraderError``), never the student's.
+student's files (``staging``), starts the worker under the isolation in force
+(``isolation``), and waits for it to say "ready": Python, torch, numpy and the
+probes are loaded, and no student code has run. Anything that fails before that
+is the grader's failure (``GraderError``), never the student's.
 
 Each call then has a budget of CPU seconds, measured on the worker's whole
 process tree by the ``watchdog`` (which also enforces the memory limit on
 resident memory), and a generous wall-clock backstop against code that sleeps
 or blocks. A failed call kills the worker; the next call starts a fresh one,
-so one bad check never takes the others down with it.
+so one bad check never takes the others down with it. Messages travel framed
+by ``wire`` over ``channels``; what a dead worker's exit means, in words, is
+``failures.exit_failure``'s. (About 330 lines: the lifecycle and the budget
+accounting read together, since every wait is a budget check.)
 """
 from __future__ import annotations
 
 import collections
 import os
 import secrets
-import shutil
 import signal
-import stat
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.sandbox import cgroups, isolation, wire
 from autograder.sandbox.channels import Channels, open_channels
-from autograder.sandbox.failures import (GraderError, MissingSubmission, StudentCrashed, StudentFailure, StudentTimeout,
-                       cpu_timeout_message, failure_from_error, memory_message, missing_file,
-                       output_limit_message, syntax_failure, wall_timeout_message)
+from autograder.sandbox.failures import (GraderError, StudentCrashed, StudentFailure, StudentTimeout, cpu_timeout_message,
+                                         exit_failure, failure_from_error, memory_message, wall_timeout_message)
+from autograder.sandbox.staging import make_stage, remove_tree, worker_env
 from autograder.sandbox.isolation import Limits
 from autograder.sandbox.watchdog import Watchdog
 from autograder.sandbox.worker import AUDIT_CLOSED
 
-SANDBOX_CODE = Path(__file__).parent
 READY_SECONDS = 300      # wall seconds for the worker's own start (importing torch on a slow, loaded machine)
 POLL_SECONDS = 0.05
-
-
-def _copy_regular(src: Path, dst: Path) -> str | None:
-    """Copy a student's file without following links; the reason when it is not accepted."""
-    try:
-        st = os.lstat(src)
-    except FileNotFoundError:
-        return None  # not submitted: StudentProcess says "file not found" at once
-    if stat.S_ISLNK(st.st_mode):
-        return f"{src.name} is a symbolic link, which is not accepted: submit the file itself"
-    if not stat.S_ISREG(st.st_mode):
-        return f"{src.name} is not a regular file, which is not accepted: submit the file itself"
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    with open(src, "rb", opener=lambda p, f: os.open(p, f | getattr(os, "O_NOFOLLOW", 0))) as fin, \
-            open(dst, "wb") as fout:
-        shutil.copyfileobj(fin, fout)
-    return None
 
 
 def _then(first, second):
@@ -63,25 +45,6 @@ def _then(first, second):
         first()
         second()
     return both
-
-
-def _system_env(home: str) -> dict[str, str]:
-    """The little of the grader's environment a worker needs to start (none of its secrets)."""
-    if os.name != "nt":
-        return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home}
-    # Windows: Python cannot seed its hashes without SYSTEMROOT, and torch finds its DLLs on PATH.
-    keep = {k: os.environ[k] for k in ("SYSTEMROOT", "WINDIR", "PATH", "PATHEXT", "COMSPEC") if k in os.environ}
-    return {**keep, "HOME": home, "USERPROFILE": home, "TEMP": home, "TMP": home}
-
-
-def remove_tree(path: Path) -> None:
-    """Remove a sandbox folder; never raises (a 3000-deep tree breaks shutil.rmtree's recursion)."""
-    try:
-        shutil.rmtree(path, ignore_errors=True)
-    except RecursionError:
-        pass
-    if path.exists() and shutil.which("rm"):
-        subprocess.run(["rm", "-rf", "--", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @dataclass
@@ -110,42 +73,9 @@ class StudentProcess:
     _audit_partial: bytes = b""
 
     def __post_init__(self):
-        self.base = Path(tempfile.mkdtemp(prefix="autograder-", dir=isolation.scratch_root()))
-        # bubblewrap reads the stage as root, or as the grader's own user: nobody else needs it.
-        # Workers that run as nobody without it must enter a known path (but not list it).
-        os.chmod(self.base, 0o700 if isolation.mode() in ("bwrap", "none") else 0o711)
-        self.code_dir = self.base / "code"
-        self.student_dir = self.base / "student"
-        self.code_dir.mkdir()
-        self.student_dir.mkdir()
-        for name in ("worker.py", "wire.py", "probekit.py"):
-            shutil.copy(SANDBOX_CODE / name, self.code_dir / name)
-        if self.probes.is_file():
-            shutil.copy(self.probes, self.code_dir / "probes.py")
-        else:  # an exercise whose checks need only probekit's built-in probes
-            (self.code_dir / "probes.py").write_text("")
-        for name, src in self.student_files.items():
-            refused = _copy_regular(Path(src), self.student_dir / name)
-            if refused and name == f"{self.module}.py":
-                self._load_failure = MissingSubmission(refused)
-            elif name == f"{self.module}.py" and not (self.student_dir / name).exists():
-                self._load_failure = missing_file(f"{name} was not submitted")
-            elif not refused and name.endswith(".py") and self._load_failure is None:
-                self._load_failure = syntax_failure(self.student_dir / name)  # at once, not once per check
-        for name, src in self.given.items():  # after the student's: a submitted copy cannot replace it
-            target = self.student_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink() or target.is_file():
-                target.unlink()
-            if src.is_dir():
-                shutil.copytree(src, target, dirs_exist_ok=True)
-            else:
-                shutil.copy(src, target)
-        for p in [self.code_dir, self.student_dir, *self.code_dir.rglob("*"), *self.student_dir.rglob("*")]:
-            os.chmod(p, 0o755 if p.is_dir() else 0o644)  # readable, not writable, by the student
-        self.home = self.base / "home"
-        self.home.mkdir()
-        (self.base / "stash").mkdir()
+        stage = make_stage(self.module, self.probes, self.student_files, self.given)
+        self.base, self.code_dir, self.student_dir, self.home = stage.base, stage.code_dir, stage.student_dir, stage.home
+        self._load_failure = stage.refused
 
     # -- lifecycle
 
@@ -166,16 +96,7 @@ class StudentProcess:
                                 self.hide, self.base / "stash", uid)
         self._cgroup = cgroups.WorkerCgroup.create(self.limits.memory_mb, self.limits.processes)
         preexec = plan.preexec if self._cgroup is None else _then(self._cgroup.join, plan.preexec)
-        env = {**_system_env(plan.home), "LANG": "C.UTF-8",
-               # One thread per math library: CPU seconds then mean the same on every machine,
-               # and spinning BLAS threads cannot make an oversubscribed machine crawl.
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": plan.home,
-               # Evaluation never depends on a GPU: the worker sees none, on any machine.
-               "CUDA_VISIBLE_DEVICES": "",
-               # torch or numpy installed outside the prefix (a user site): on the worker's path too
-               "AUTOGRADER_EXTRA_PATH": os.pathsep.join(
-                   str(r) for r in isolation.python_roots() if (r / "torch").is_dir() or (r / "numpy").is_dir())}
+        env = worker_env(plan.home)
         if isolation.mode() == "bwrap":
             # The worker sets its own RLIMIT_NPROC once it is its own user: inside bubblewrap's
             # user namespace (grader not root) that counts this worker's processes only.
@@ -285,22 +206,7 @@ class StudentProcess:
         self.close()
         if over_memory:
             return StudentCrashed(memory_message(self.limits.memory_mb) + tail)
-        if rc < 0:
-            sig = -rc
-            if sig == getattr(signal, "SIGXFSZ", None):
-                return StudentCrashed(output_limit_message(self.limits.output_kb) + tail)
-            if sig == getattr(signal, "SIGXCPU", None):
-                return StudentTimeout(cpu_timeout_message(self.limits.cpu_seconds))
-            if sig == signal.SIGSEGV:
-                return StudentCrashed("your code crashed the Python process (segmentation fault)" + tail)
-            if sig == signal.SIGKILL:
-                return StudentCrashed("your code's process was killed, most likely for using too much "
-                                      f"memory (the limit is {self.limits.memory_mb} MB)" + tail)
-            return StudentCrashed(f"your code's process died from signal {signal.Signals(sig).name}" + tail)
-        if rc == 0xC0000005 or rc == 0xC00000FD:  # Windows: access violation, stack overflow
-            return StudentCrashed("your code crashed the Python process (access violation or stack overflow)" + tail)
-        return StudentCrashed(f"your code ended the process (exit code {rc}); do not call os._exit() "
-                              "or exit() in your module" + tail)
+        return exit_failure(rc, self.limits, tail)
 
     def _drain_audit(self) -> None:
         """Read what the audit channel holds now (non-blocking); a full channel would stall the worker."""
@@ -344,43 +250,33 @@ class StudentProcess:
                     raise StudentCrashed(memory_message(self.limits.memory_mb))
                 raise StudentTimeout(cpu_timeout_message(self._current_cpu))
 
-    def _write_all(self, data: bytes):
-        view = memoryview(data)
-        while view:
-            self._wait(for_write=True)
-            try:
-                view = view[self._channels.write(view):]
-            except OSError:  # a broken pipe: the worker is gone
-                raise self._died() from None
+    def _write_some(self, view) -> int:
+        self._wait(for_write=True)
+        try:
+            return self._channels.write(view)
+        except OSError:  # a broken pipe: the worker is gone
+            raise self._died() from None
 
-    def _read_exactly(self, n: int) -> bytes:
-        parts, got = [], 0
-        while got < n:
-            self._wait(for_write=False)
-            chunk = self._channels.read(min(1 << 20, n - got))
-            if not chunk:
-                raise self._died()
-            parts.append(chunk)
-            got += len(chunk)
-        return b"".join(parts)
+    def _read_some(self, n: int) -> bytes:
+        self._wait(for_write=False)
+        return self._channels.read(n)
+
+    def _ended(self):
+        raise self._died()
 
     def _read_message(self):
-        (n,) = wire.HEADER.unpack(self._read_exactly(wire.HEADER.size))
-        if n > wire.MAX_MESSAGE_BYTES:
-            self.close()
-            raise StudentCrashed("your code wrote garbage to the grader's channel")
-        payload = self._read_exactly(n)
         try:
-            return wire.decode(payload)
+            return wire.read_message(self._read_some, self._ended)
         except wire.WireError as exc:
             self.close()
-            raise StudentCrashed(f"your code returned something the grader cannot read ({exc})") from None
+            raise StudentCrashed(f"your code wrote something the grader cannot read into its channel ({exc})") \
+                from None
 
     def _reply(self, message):
         # A fresh id per request: a reply must echo it, so bytes the student's
         # code writes into the channel cannot pass for the worker's answer.
         message["id"] = request_id = secrets.token_hex(8)
-        self._write_all(wire.frame(wire.encode(message)))
+        wire.write_message(self._write_some, message)
         reply = self._read_message()
         if not isinstance(reply, dict) or reply.get("id") != request_id:
             self.close()

@@ -13,6 +13,7 @@ Two sides can fail, and the message must never confuse them:
 from __future__ import annotations
 
 import re
+import signal
 from pathlib import Path
 
 GRADER_ERROR = "grader_error"
@@ -103,6 +104,30 @@ def cpu_timeout_message(cpu_seconds: float) -> str:
 def wall_timeout_message(wall_seconds: float) -> str:
     return (f"your code did not finish within {wall_seconds:.0f} s of real time while using little CPU "
             "(is it waiting for input, sleeping, or blocked?)")
+
+
+WINDOWS_CRASHES = (0xC0000005, 0xC00000FD)  # access violation, stack overflow
+
+
+def exit_failure(rc: int, limits, tail: str = "") -> StudentFailure:
+    """Words for a worker that ended while a call was in flight: ``rc`` is its exit status (negative:
+    the signal that ended it), ``limits`` its ``isolation.Limits``, ``tail`` what it printed last."""
+    if rc < 0:
+        sig = -rc
+        if sig == getattr(signal, "SIGXFSZ", None):
+            return StudentCrashed(output_limit_message(limits.output_kb) + tail)
+        if sig == getattr(signal, "SIGXCPU", None):
+            return StudentTimeout(cpu_timeout_message(limits.cpu_seconds))
+        if sig == signal.SIGSEGV:
+            return StudentCrashed("your code crashed the Python process (segmentation fault)" + tail)
+        if sig == signal.SIGKILL:
+            return StudentCrashed("your code's process was killed, most likely for using too much "
+                                  f"memory (the limit is {limits.memory_mb} MB)" + tail)
+        return StudentCrashed(f"your code's process died from signal {signal.Signals(sig).name}" + tail)
+    if rc in WINDOWS_CRASHES:
+        return StudentCrashed("your code crashed the Python process (access violation or stack overflow)" + tail)
+    return StudentCrashed(f"your code ended the process (exit code {rc}); do not call os._exit() "
+                          "or exit() in your module" + tail)
 
 
 def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFailure | GraderError:

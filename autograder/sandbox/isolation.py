@@ -27,13 +27,9 @@ processes and memory, and kills whatever is left of it at the end.
 """
 from __future__ import annotations
 
-import ctypes
 import functools
 import importlib.util
 import os
-import shutil
-import stat
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -60,7 +56,6 @@ NOBODY = 65534
 # Workers run as uids of their own when the grader is root: one per worker, so a
 # process limit or a signal can only ever reach the worker itself.
 WORKER_UID_BASE = 2_000_000_000
-INSIDE = Path("/sandbox")           # where a bwrap worker finds its staged files
 
 
 @dataclass
@@ -78,6 +73,7 @@ def is_root() -> bool:
 
 
 # ---------------------------------------------------------------- which mode
+# (bubblewrap.py builds bwrap's command line; hiding.py is the fallback without it.)
 
 @functools.lru_cache(maxsize=None)
 def python_roots() -> tuple[Path, ...]:
@@ -91,71 +87,6 @@ def python_roots() -> tuple[Path, ...]:
     return tuple(sorted(r for r in roots if not any(o != r and o in r.parents for o in roots)))
 
 
-def _bwrap_base(root: bool, limits: Limits) -> list[str]:
-    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
-            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    if not root:
-        args += ["--unshare-user", "--disable-userns"]
-    args += ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        top = Path("/") / name
-        if top.is_symlink():
-            args += ["--symlink", os.readlink(top), str(top)]
-        elif top.is_dir():
-            args += ["--ro-bind", str(top), str(top)]
-    # /tmp first: a Python that lives under /tmp (a virtual environment made there) is bound
-    # below on top of the private /tmp, instead of being covered by it.
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm"]
-    made: set[Path] = {Path("/tmp"), Path("/dev"), Path("/proc")}
-
-    def parents(dest: str) -> list[str]:
-        # bwrap makes a mount point's missing parents 0700 (or copies a closed parent's
-        # mode, /root's): make each one 0755 first, so the worker's uid can pass.
-        out = []
-        for parent in reversed(Path(dest).parents):
-            if str(parent) != "/" and parent not in made:
-                made.add(parent)
-                out += ["--perms", "0755", "--dir", str(parent)]
-        return out
-
-    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives"):
-        if os.path.exists(etc):
-            args += [*parents(etc), "--ro-bind", etc, etc]
-    for r in python_roots():
-        args += [*parents(str(r)), "--ro-bind", str(r), str(r)]
-    cpu = "/sys/devices/system/cpu"  # torch picks its CPU kernels from here, as outside
-    if os.path.isdir(cpu):
-        args += [*parents(cpu), "--ro-bind", cpu, cpu]
-    args += [*parents(str(INSIDE / "code"))]
-    return args
-
-
-@functools.lru_cache(maxsize=None)
-def _bwrap_works() -> bool:
-    if sys.platform != "linux" or PORTABLE or not shutil.which("bwrap"):
-        return False
-    probe = [*_bwrap_base(is_root(), Limits()), "--", sys.executable, "-I", "-c", "import os"]
-    try:
-        return subprocess.run(probe, capture_output=True, timeout=60).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" and not PORTABLE else None
-CLONE_NEWNS, MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 0x00020000, 1, 4096, 16384, 1 << 18
-
-
-def _can_unshare() -> bool:
-    """Whether this machine lets root make a private mount namespace."""
-    pid = os.fork()
-    if pid == 0:  # child: try, and report through the exit code
-        os._exit(0 if _LIBC.unshare(CLONE_NEWNS) == 0 else 1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
-
-
 @functools.lru_cache(maxsize=None)
 def mode() -> str:
     forced = os.environ.get("AUTOGRADER_ISOLATION")
@@ -163,13 +94,13 @@ def mode() -> str:
         if forced not in MODES:
             raise ValueError(f"AUTOGRADER_ISOLATION={forced}: expected one of {', '.join(MODES)}")
         return forced
-    if _bwrap_works():
+    if bubblewrap.works():
         return "bwrap"
-    if not is_root() or _LIBC is None:
+    if not is_root() or hiding.LIBC is None:
         return "none"
-    if _can_unshare():
+    if hiding.can_unshare():
         return "namespace"
-    return "none" if _blocked_prefixes() else "user"  # nobody must reach Python as it is
+    return "none" if hiding.blocked_prefixes() else "user"  # nobody must reach Python as it is
 
 
 def describe() -> str:
@@ -278,8 +209,8 @@ def launch(code_dir: Path, student_dir: Path, home: Path, worker_args, limits: L
     m = mode()
     python = [sys.executable, "-I"]
     if m == "bwrap":
-        inside = Launch([], None, str(INSIDE / "code"), str(INSIDE / "student"), "/tmp")
-        wrap = [*_bwrap_base(is_root(), limits),
+        inside = Launch([], None, str(bubblewrap.INSIDE / "code"), str(bubblewrap.INSIDE / "student"), "/tmp")
+        wrap = [*bubblewrap.base_args(is_root(), limits),
                 "--ro-bind", str(code_dir), inside.code_dir, "--ro-bind", str(student_dir), inside.student_dir,
                 "--chdir", inside.home, "--"]
         inside.argv = [*wrap, *python, f"{inside.code_dir}/worker.py", *worker_args(inside, uid)]
@@ -319,103 +250,12 @@ def _limit(limits: Limits, drop: int | None) -> None:
         os.setuid(drop)
 
 
-# ---------------------------------------------------------------- the fallback without bwrap
-
-def _blocked_prefixes() -> dict[str, list[str]]:
-    """Python installations that other users (a worker's uid) cannot reach, by the closed directory above them.
-
-    A pyenv Python under /root (mode 0700) is the usual case: {"/root": [".../3.11.7"]}.
-    """
-    out: dict[str, list[str]] = {}
-    for prefix in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
-        closed = [a for a in reversed(prefix.parents) if not a.stat().st_mode & 0o001]
-        if closed:
-            out.setdefault(str(closed[0]), []).append(str(prefix))
-    return out
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None):
-    enc = (lambda v: None if v is None else v.encode())
-    if _LIBC.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"mount {target}: {os.strerror(err)}")
-
-
-def _enter_namespace(hide: list[str], stash: Path):
-    """Private mounts: hide the kit, and make Python reachable for the worker's uid."""
-    if _LIBC.unshare(CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), "unshare")
-    _mount("none", "/", None, MS_REC | MS_PRIVATE)
-    blocked = _blocked_prefixes()
-    prefixes = [p for group in blocked.values() for p in group]
-    for i, prefix in enumerate(prefixes):           # keep a handle on each Python ...
-        (stash / str(i)).mkdir(exist_ok=True)
-        _mount(prefix, str(stash / str(i)), None, MS_BIND | MS_REC)
-    for closed in blocked:                          # ... cover its closed parent (e.g. /root) ...
-        _mount("tmpfs", closed, "tmpfs", 0, "mode=755,size=64k")
-    for i, prefix in enumerate(prefixes):           # ... and put only Python back, at its own path
-        os.makedirs(prefix, exist_ok=True)
-        _mount(str(stash / str(i)), prefix, None, MS_BIND | MS_REC)
-    for path in hide:
-        _mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=4k,mode=000")
-
-
 def _hide_and_drop(hide: list[str], limits: Limits, level: str, stash: Path, uid: int | None):
     """Runs in the child between fork and exec (``preexec_fn``)."""
     if level == "namespace":
-        _enter_namespace(hide, stash)
+        hiding.enter_namespace(hide, stash)
     _limit(limits, drop=uid if level in ("namespace", "user") else None)
 
 
-def protect(paths: list[str]) -> list[str]:
-    """``user`` mode: make each of these folders private (o-rwx), since no mount can cover it.
-
-    Workers run as uids of their own with no groups, so only the "others" bits
-    let them in; clearing them on the top folder closes everything beneath it.
-    The owner and group keep their access, and nothing is put back afterwards:
-    a kit that student code must not read is better left closed to others (on
-    Gradescope, the container is thrown away after each submission).
-    Never a shared folder (sticky, like /tmp), one at the top of the tree, or one
-    above the scratch folder: grading a submission in /tmp must not close /tmp.
-    Returns the folders that were changed.
-    """
-    scratch = scratch_root().resolve()
-    changed = []
-    for path in paths:
-        try:
-            mode_bits = os.stat(path).st_mode
-            resolved = Path(path).resolve()
-            if mode_bits & stat.S_ISVTX or len(resolved.parts) <= 2 or resolved in scratch.parents \
-                    or resolved == scratch:
-                continue
-            if mode_bits & 0o007:
-                os.chmod(path, stat.S_IMODE(mode_bits) & ~0o007)
-                changed.append(path)
-        except OSError:
-            pass
-    return changed
-
-
-def paths_to_hide(kit_root: Path, extra: list[Path]) -> list[str]:
-    """For the ``namespace`` mode: the kit's tree and the extra paths, minus what the worker needs.
-
-    If Python itself lives inside the kit (a virtualenv in the checkout), hide
-    the kit's other top-level entries instead of the whole tree.
-    """
-    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(tempfile.gettempdir()).resolve()]
-
-    def contains_needed(p: Path) -> bool:
-        return any(n == p or p in n.parents for n in needed)
-
-    candidates = []
-    for p in [kit_root, *extra]:
-        p = p.resolve()
-        if not p.exists():
-            continue
-        if contains_needed(p):
-            candidates += [c.resolve() for c in sorted(p.iterdir()) if c.is_dir() and not contains_needed(c.resolve())]
-        else:
-            candidates.append(p)
-    # Once a folder is covered, what lies inside it is gone (and cannot be mounted on).
-    unique = sorted(set(candidates))
-    return [str(p) for p in unique if not any(q in p.parents for q in unique)]
+# The two ways of walling a worker in, which use the definitions above.
+from autograder.sandbox import bubblewrap, hiding  # noqa: E402

@@ -102,3 +102,37 @@ def decode(payload: bytes):
 
 def frame(payload: bytes) -> bytes:
     return HEADER.pack(len(payload)) + payload
+
+
+# -- framing, the same at both ends: a message is HEADER (its length) and the encoded payload
+
+CHUNK = 1 << 20  # bytes asked of a channel at a time
+
+
+def write_message(write, message) -> None:
+    """Send ``message`` through ``write(view) -> number of bytes written``."""
+    view = memoryview(frame(encode(message)))
+    while view:
+        view = view[write(view):]
+
+
+def read_message(read, ended):
+    """Receive one message through ``read(n) -> at most n bytes``.
+
+    ``ended()`` is called when the channel ends before the message does; it must raise
+    (or exit). A length over MAX_MESSAGE_BYTES is a WireError before the payload is read.
+    """
+    def exactly(n: int) -> bytes:
+        parts, got = [], 0
+        while got < n:
+            chunk = read(min(CHUNK, n - got))
+            if not chunk:
+                ended()
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+
+    (n,) = HEADER.unpack(exactly(HEADER.size))
+    if n > MAX_MESSAGE_BYTES:
+        raise WireError(f"a message of {n} bytes, over the limit of {MAX_MESSAGE_BYTES}")
+    return decode(exactly(n))

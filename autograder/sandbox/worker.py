@@ -73,29 +73,12 @@ def _watch(audit, keep, imports):
 
 
 def _recv(fd, wire):
-    header = b""
-    while len(header) < wire.HEADER.size:
-        chunk = _read(fd, wire.HEADER.size - len(header))
-        if not chunk:
-            _exit(0)  # the grader closed the channel: we are done
-        header += chunk
-    (n,) = wire.HEADER.unpack(header)
-    parts, got = [], 0
-    while got < n:
-        chunk = _read(fd, min(1 << 20, n - got))
-        if not chunk:
-            _exit(0)
-        parts.append(chunk)
-        got += len(chunk)
-    return wire.decode(b"".join(parts))
+    # The grader closed the channel: we are done.
+    return wire.read_message(lambda n: _read(fd, n), lambda: _exit(0))
 
 
 def _send(fd, wire, message):
-    data = wire.frame(wire.encode(message))
-    view = memoryview(data)
-    while view:
-        written = _write(fd, view)
-        view = view[written:]
+    wire.write_message(lambda view: _write(fd, view), message)
 
 
 def _grader_error(message):

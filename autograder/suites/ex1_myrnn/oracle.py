@@ -11,6 +11,8 @@ implementation of anything a student writes and no hidden check's cases:
   mistakes that reproduce the student's numbers exactly.
 
 The hidden checks' cases live in reference.py, which stays with the instructor.
+Longer than most modules (~310 lines): the catalogue of known mistakes and the words for each
+belong together, since a new mistake is added to both at once.
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Exercise 2, grader side: held-out data the grader makes itself, and feedback helpers."""
 from __future__ import annotations
 
-import io
 
 import numpy as np
+
+from autograder.grading import pictures
 
 BASELINE_MSE = 1 / 6  # Var(U1 + U2) for U ~ U(0, 1): the constant predictor 1.0's MSE
 
@@ -31,12 +32,7 @@ def learning_curve(losses: np.ndarray, points: int = 10) -> str:
 
 def curves_png(curves: dict[str, np.ndarray]) -> bytes:
     """Training-loss curves against the constant baseline, as a small PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = pictures.figure(6, 3.5)
     for label, losses in curves.items():
         ax.plot(np.asarray(losses, dtype=float), label=label, linewidth=1)
     ax.axhline(BASELINE_MSE, color="grey", linestyle="--", label="constant predictor (1/6)")
@@ -45,8 +41,4 @@ def curves_png(curves: dict[str, np.ndarray]) -> bytes:
     ax.set_ylabel("training MSE")
     ax.set_title("Adding problem, T=50")
     ax.legend()
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=60)
-    plt.close(fig)
-    return buf.getvalue()
+    return pictures.png(fig)

@@ -1,10 +1,11 @@
 """Exercise 3, instructor side: the held-out split, and the feedback pictures. Never shipped to students."""
 from __future__ import annotations
 
-import io
 import random
 
 import numpy as np
+
+from autograder.grading import pictures
 
 
 def heldout_split(data: dict[str, list[str]], test_fraction: float, seed: int):
@@ -34,13 +35,8 @@ def most_confused(matrix: np.ndarray, categories: list[str], top: int = 5) -> st
 
 
 def confusion_png(matrix: np.ndarray, categories: list[str]) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rates = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = pictures.figure(7, 6)
     image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(categories)), categories, rotation=90)
     ax.set_yticks(range(len(categories)), categories)
@@ -48,8 +44,4 @@ def confusion_png(matrix: np.ndarray, categories: list[str]) -> bytes:
     ax.set_ylabel("true language")
     ax.set_title("Confusion matrix (share of each true language)")
     fig.colorbar(image, ax=ax)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=60)
-    plt.close(fig)
-    return buf.getvalue()
+    return pictures.png(fig)

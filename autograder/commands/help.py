@@ -1,0 +1,55 @@
+"""The command line's words: what ``--help`` says of the kit and of each command (``cli`` builds the parser)."""
+
+TOP_HELP = """The RNN exercise kit: grade submissions, check your own work, build what you hand out.
+
+Students (in the bundle your instructor gave you, from anywhere inside it):
+  check [ID ...]          run the public checks on your exercises; prints a table, then why
+                          each failed check failed, and what the hidden checks are worth
+
+Instructors (in the kit's folder, with solutions/):
+  grade SUBMISSION        grade one student: a table; --json / --gradescope write files
+  batch DIR --out OUT     grade a class: OUT/gradebook.csv, results/, reports/, summary.html
+  doctor                  check a machine before grading on it
+  release --out DIR       the student bundle (stubs, given data, public checks)
+  nbgrader --out DIR      an nbgrader course (one notebook per exercise)
+  gradescope --out DIR    Gradescope's autograder.zip
+  stubs [--check]         derive exercises/ from solutions/
+
+Exit codes: 0 done (grading ran, whatever the score); 1 doctor or stubs --check found a
+problem; 2 bad arguments or input (nothing graded); 3 the grader failed on some check
+(status grader_error: not scored; run the same command again, and `doctor` on this machine).
+"""
+
+HELP = {  # command -> (one line for the list, what a newcomer needs on its own page)
+    "grade": ("grade one submission", """Grade one student's submission and print a table of points per check, then why each
+failed check failed. SUBMISSION is a folder laid out like exercises/ (SUBMISSION/ex1_myrnn/myrnn.py),
+holding the files flat (SUBMISSION/myrnn.py), or holding the notebooks (SUBMISSION/ex1_myrnn.ipynb),
+or one notebook. A folder of students' folders is a class: use batch.
+Writes nothing unless asked: --json FILE (the contract's JSON), --gradescope FILE (results.json).
+Exit codes: 0 graded, whatever the score; 2 no such submission or bad arguments; 3 the grader failed
+on some check (status grader_error, not scored: grade again; run doctor on this machine)."""),
+    "check": ("run the public checks on your own work", """Run the public checks on your own exercises, as the instructor's grader runs them.
+Run it from anywhere inside the bundle: in exercises/<id>/ it checks that exercise, elsewhere every
+exercise (or the IDs given). Writes nothing. Exit codes: 0 checked (whatever the score); 2 bad
+arguments; 3 the checks themselves failed to run (tell your instructor)."""),
+    "stubs": ("derive exercises/ from solutions/", """Rewrite exercises/ from solutions/ and course.yaml (the solution regions become TODOs).
+--check writes nothing and exits 1 when exercises/ is out of date."""),
+    "batch": ("grade a whole class", """Grade every student in SUBMISSIONS (one folder or .zip each), each in a process of its own.
+OUT gets gradebook.csv (status: graded, nothing_handed_in or grader_error), results/<student>.json,
+reports/<student>.html, summary.html, histogram.png and pass_rates.csv. Run it again after a crash or
+a change: it grades only the students without a current result and says why (--regrade: everyone).
+Exit codes: 0 done; 2 bad arguments; 3 the grader failed for some students (run it again)."""),
+    "gradescope": ("build Gradescope's autograder.zip", """Write DIR/autograder.zip for a Gradescope programming assignment (setup.sh, run_autograder,
+the kit without solutions/)."""),
+    "release": ("build the student bundle (folder and zip)", """Write DIR/rnn-exercises/ and DIR/rnn-exercises.zip: the stubs, the given data, the public
+checks and their oracle, a pyproject and a README; never solutions/, hidden checks, reference.py,
+held-out seeds or the kit's tests. Students install it with `pip install -e .`."""),
+    "nbgrader": ("build the nbgrader course directory (one notebook per exercise)", """Write an nbgrader course in DIR: nbgrader_config.py and source/<id>/<id>.ipynb with the
+given files. Then, in DIR: nbgrader generate_assignment --all; collect; nbgrader autograde <id>."""),
+    "doctor": ("check this machine before grading on it (exit 1 on a problem)", """Check this machine before grading on it: isolation, memory and time mechanisms, the torch
+build, then grade solutions/ and compare the CPU time of every check with its budget.
+Exit codes: 0 fine; 1 a problem that would make a grade on this machine wrong."""),
+}
+
+
+UNPROTECTED_HELP = "grade on a machine where student code cannot be walled off (no sandbox: it can read your files)"
