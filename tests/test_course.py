@@ -40,10 +40,29 @@ def test_public_checks_live_in_the_public_file(exercise):
 @pytest.mark.parametrize("exercise", COURSE.exercises.values(), ids=lambda e: e.id)
 def test_exercise_files_exist_in_solutions_and_exercises(exercise):
     for name in exercise.files:
-        assert (KIT / "solutions" / exercise.id / name).is_file()
-        assert (KIT / "exercises" / exercise.id / name).is_file()
-    assert (exercise.suite_dir / "probes.py").is_file()
+        assert (exercise.solution_dir / name).is_file()
+        assert (exercise.release_dir / name).is_file()
+    assert exercise.suite_dir.is_dir() and exercise.zoo.is_file()
     assert exercise.max_score > 0 and all(c.points > 0 for c in exercise.checks.values())
+
+
+def test_the_registry_defaults_to_the_kits_folders_and_follows_course_yamls_paths(tmp_path):
+    """Where an exercise's parts live comes from the course model only: the kit's folders by default
+    (a course file kept elsewhere still grades with the kit's suites), else course.yaml's `paths`."""
+    ex1 = COURSE.exercises["ex1_myrnn"]
+    assert (ex1.solution_dir, ex1.release_dir, ex1.suite_dir) == \
+        (KIT / "solutions" / "ex1_myrnn", KIT / "exercises" / "ex1_myrnn", KIT / "autograder" / "suites" / "ex1_myrnn")
+    assert (ex1.probes, ex1.zoo, ex1.notebook) == (ex1.suite_dir / "probes.py", ex1.suite_dir / "zoo" / "zoo.yaml",
+                                                   "ex1_myrnn.ipynb")
+    elsewhere = tmp_path / "elsewhere" / "course.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text((KIT / "course.yaml").read_text())
+    assert load_course(elsewhere).exercises["ex1_myrnn"].suite_dir == ex1.suite_dir
+    elsewhere.write_text("paths: {solutions: ../refs, suites: checks}\n" + (KIT / "course.yaml").read_text())
+    moved = load_course(elsewhere).exercises["ex1_myrnn"]
+    assert moved.solution_dir == (tmp_path / "refs").resolve() / "ex1_myrnn"
+    assert moved.suite_dir == (tmp_path / "elsewhere" / "checks").resolve() / "ex1_myrnn"
+    assert moved.release_dir == ex1.release_dir and moved.given_path("x") == ex1.release_dir / "x"
 
 
 def test_bad_course_files_give_clear_errors(tmp_path):
