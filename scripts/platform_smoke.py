@@ -14,8 +14,6 @@ Usage: python scripts/platform_smoke.py
 """
 from __future__ import annotations
 
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,18 +47,17 @@ def main() -> int:
         problems.append(f"solutions: expected {public:g}/{public:g} public points (exit {proc.returncode})\n"
                         f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     solution = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # Windows: a worker may hold a file
         for name, (cell, says) in CASES.items():
             folder = Path(tmp) / name / "ex1_myrnn"
             folder.mkdir(parents=True)
             (folder / "myrnn.py").write_text(render(solution, regions={"rnn_cell": cell}))
             proc = check(folder.parent, "ex1_myrnn")
-            verdicts = [ln for ln in proc.stdout.splitlines() if re.search(r"rnn_cell_values", ln)]
+            verdicts = [ln for ln in proc.stdout.splitlines() if "rnn_cell_values" in ln]
             print(f"{name}: exit {proc.returncode}; {says!r} {'found' if says in proc.stdout else 'MISSING'}")
             if proc.returncode != 0 or says not in proc.stdout:
                 problems.append(f"{name}: expected {says!r} in rnn_cell_values' message\n{verdicts}\n"
                                 f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        shutil.rmtree(tmp, ignore_errors=True)
     for p in problems:
         print("FAILED", p, sep=" ")
     print("platform smoke:", "ok" if not problems else f"{len(problems)} failed")

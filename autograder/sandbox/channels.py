@@ -30,6 +30,7 @@ import threading
 
 WINDOWS = os.name == "nt"
 CHUNK = 1 << 20
+PIPE_BUFFER = 1 << 16   # what one non-blocking write or read of a pipe moves at most (Linux's pipe size)
 
 
 class Channels:
@@ -107,7 +108,7 @@ class SelectChannels(Channels):
 
     def write(self, data):
         try:
-            return os.write(self.req, data[:65536])
+            return os.write(self.req, data[:PIPE_BUFFER])
         except BlockingIOError:
             return 0
 
@@ -115,7 +116,7 @@ class SelectChannels(Channels):
         chunks = []
         while True:
             try:
-                chunk = os.read(self.audit, 65536)
+                chunk = os.read(self.audit, PIPE_BUFFER)
             except (BlockingIOError, OSError):
                 break
             if not chunk:
