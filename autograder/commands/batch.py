@@ -68,8 +68,6 @@ def discover(submissions: Path) -> dict[str, Path]:
     return found
 
 
-
-
 @functools.lru_cache(maxsize=None)
 def grader_version(course_file: Path) -> str:
     """A hash of what decides a verdict: the kit's code (suites included) and the course file."""
@@ -159,15 +157,18 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
         shutil.rmtree(work, ignore_errors=True)
 
 
+def read_result(path: Path) -> SubmissionResult | None:
+    """A stored result file, or None when it cannot be read (that student is graded again)."""
+    try:
+        return SubmissionResult.from_json(json.loads(path.read_text()), path.stem)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load_results(out: Path) -> dict[str, SubmissionResult]:
-    """The stored results of ``out/results``; an unreadable one is left out (that student is graded again)."""
-    results = {}
-    for path in sorted((out / "results").glob("*.json")):
-        try:
-            results[path.stem] = SubmissionResult.from_json(json.loads(path.read_text()), path.stem)
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return results
+    """The readable stored results of ``out/results``."""
+    found = {path.stem: read_result(path) for path in sorted((out / "results").glob("*.json"))}
+    return {student: result for student, result in found.items() if result is not None}
 
 
 def job_seconds(course: Course, exercises: list[str] | None) -> float:
@@ -189,12 +190,9 @@ def _job_died(course, course_path, todo, out, exercises, student: str, why: str)
     """A job ended without returning: keep the result it wrote if it got that far, else grader_error."""
     target = out / "results" / f"{student}.json"
     fingerprint = graded_from(course, course_path, todo[student], exercises)
-    try:
-        written = SubmissionResult.from_json(json.loads(target.read_text()), student)
-        if written.graded_from == fingerprint and written.status != GRADER_ERROR:
-            return written
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    written = read_result(target)
+    if written is not None and written.graded_from == fingerprint and written.status != GRADER_ERROR:
+        return written
     result = failed_result(course.select(exercises), student, f"the grader failed on this submission, not the "
                            f"student's code: {why}; it will be graded again", GRADER_ERROR)
     result.student, result.graded_from = student, fingerprint

@@ -51,8 +51,7 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
         submission.problem(exercise)
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
     suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
-    rootdir = os.path.commonpath(suite_dirs) if len(suite_dirs) > 1 else str(Path(suite_dirs[0]).parent) \
-        if suite_dirs else str(KIT_ROOT)
+    rootdir = os.path.commonpath([str(Path(d).parent) for d in suite_dirs]) if suite_dirs else str(KIT_ROOT)
     args = [*suite_dirs, "-c", str(SUITE_INI), "--rootdir", rootdir,
             "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
             # suites need no __init__.py, and two suites' test_public.py never collide
