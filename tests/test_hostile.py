@@ -71,7 +71,7 @@ return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype)
 """),
     Attack("sys_exit", cell="import sys; sys.exit(0)", status="error", says="sys.exit()"),
     Attack("os_exit", cell="import os; os._exit(0)", status="error", says="ended the process"),
-    Attack("segfault", cell="import ctypes; ctypes.string_at(0)", status="error", says="segmentation fault"),
+    Attack("segfault", cell="import faulthandler; faulthandler._sigsegv()", status="error", says="segmentation fault"),
     Attack("infinite_loop", cell="while True:\n    pass", status="timeout", says="s of CPU time"),
     Attack("memory_bomb", cell="blocks = [bytearray(1 << 30) for _ in range(64)]", status="error",
            says="ran out of memory"),
@@ -223,7 +223,18 @@ def test_the_builtin_kernel_rule_holds_against_the_student_process(attack, says,
     result = grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"], course=fast_course)
     checks = checks_by_name(result, "ex1_myrnn")
     assert checks["no_builtin_rnn"]["score"] == 0 and says in checks["no_builtin_rnn"]["output"], checks
-    assert checks["rnn_cell_values"]["status"] == "passed"  # the rest of the exercise is graded as usual
+    assert_verdict(result, tampering=says == "tampering")
+
+
+def assert_verdict(result, tampering: bool):
+    """Tampering fails every check of the exercise and marks it (the gradebook's 'flagged'); a plain
+    rule broken costs its own check, and the rest of the exercise is graded as usual."""
+    ex = next(e for e in result["exercises"] if e["id"] == "ex1_myrnn")
+    cell = checks_by_name(result, "ex1_myrnn")["rnn_cell_values"]
+    if tampering:
+        assert ex.get("tampering") and cell["score"] == 0 and "interfered with the grader" in cell["output"], ex
+    else:
+        assert not ex.get("tampering") and cell["status"] == "passed", ex
 GUARD_FOUND_AND_FAKED = """
                import gc, sys
                for thing in gc.get_objects():
@@ -253,12 +264,14 @@ AUDIT_CHANNEL_CLOSED = """
 """ + GUARD_FOUND_AND_FAKED
 
 
-@pytest.mark.parametrize("attack, env", [(GUARD_FOUND_AND_FAKED, None), (AUDIT_CHANNEL_REDIRECTED, None),
-                                         (AUDIT_CHANNEL_CLOSED, None), (GUARD_FOUND_AND_FAKED, PORTABLE),
-                                         (AUDIT_CHANNEL_CLOSED, PORTABLE)],
-                         ids=["guard_found_in_memory_and_records_faked", "audit_channel_redirected",
-                              "audit_channel_closed", "guard_found_portable", "audit_channel_closed_portable"])
-def test_undoing_the_kernel_switch_is_seen_from_outside_the_student_process(attack, env, tmp_path, fast_course):
+@pytest.mark.parametrize("attack, env, says", [
+    (GUARD_FOUND_AND_FAKED, None, "tampering"), (AUDIT_CHANNEL_REDIRECTED, None, "tampering"),
+    # seccomp refuses to close a channel: the code goes on with its error, the channel stays the grader's
+    (AUDIT_CHANNEL_CLOSED, None, "Bad file descriptor"),
+    (GUARD_FOUND_AND_FAKED, PORTABLE, "tampering"), (AUDIT_CHANNEL_CLOSED, PORTABLE, "tampering")],
+    ids=["guard_found_in_memory_and_records_faked", "audit_channel_redirected",
+         "audit_channel_closed", "guard_found_portable", "audit_channel_closed_portable"])
+def test_undoing_the_kernel_switch_is_seen_from_outside_the_student_process(attack, env, says, tmp_path, fast_course):
     """The evidence leaves the student's process as it happens: faking the records inside it changes nothing
     (on the portable path too, where a thread reads the audit channel)."""
     from autograder.publish.authoring import mutate
@@ -268,5 +281,150 @@ def test_undoing_the_kernel_switch_is_seen_from_outside_the_student_process(atta
     result = grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"], course=fast_course,
                    env_extra=env, extra=["--unprotected"] if env else [])
     checks = checks_by_name(result, "ex1_myrnn")
-    assert checks["no_builtin_rnn"]["score"] == 0 and "tampering" in checks["no_builtin_rnn"]["output"], checks
-    assert checks["rnn_cell_values"]["status"] == "passed"
+    assert checks["no_builtin_rnn"]["score"] == 0 and says in checks["no_builtin_rnn"]["output"], checks
+    assert_verdict(result, tampering=says == "tampering")
+
+
+# Round two (issue 27): ways around the from-scratch rule that worked from inside the worker. Each one is held
+# where the student's code cannot reach: the kernel's seccomp filter (sandbox/syscalls.py), or every RNN
+# implementation torch offers switched off (probes.py), with a re-run of torch's own files reported.
+_NN_RNN_SOURCE = ("import sys, torch\n"
+                  "rnn = torch.nn.RNN(%d, %d, %d, batch_first=%s).double()\n"
+                  "rnn.load_state_dict(torch.load(sys.argv[1]))\n"
+                  "torch.save(rnn(torch.load(sys.argv[2])), sys.argv[3])\n")
+SECOND_INTERPRETER = """
+               import subprocess, sys, tempfile, os
+               folder = tempfile.mkdtemp()
+               paths = [os.path.join(folder, n) for n in ("state", "x", "out")]
+               torch.save(self.state_dict(), paths[0]); torch.save(x.double(), paths[1])
+               code = %r %% (self.input_size, self.hidden_size, self.num_layers, self.batch_first)
+               subprocess.run([sys.executable, "-c", code, *paths], check=True)
+               out, h = torch.load(paths[2])
+               return out.to(x.dtype), h.to(x.dtype)
+""" % _NN_RNN_SOURCE
+POSIX_SPAWN = """
+               import os, sys
+               pid = os.posix_spawn(sys.executable, [sys.executable, "-c", "print(1)"], {})
+               os.waitpid(pid, 0)
+"""
+_DECOMPOSITION_CALL = """
+               h = x.new_zeros(self.num_layers, x.shape[0 if self.batch_first else 1], self.hidden_size) \\
+                   if h_0 is None else h_0
+               return impl(x, h, list(self.parameters()), self.bias, self.num_layers, 0.0, False, False,
+                           self.batch_first)
+"""
+DECOMPOSITION_TABLE = """
+               import torch._decomp
+               impl = torch._decomp.decomposition_table[torch.ops.aten.rnn_tanh.input]
+""" + _DECOMPOSITION_CALL
+PYTHON_DISPATCHER = """
+               from torch._dispatch.python import enable_python_dispatcher
+               impl = torch.ops.aten.rnn_tanh.input
+               with enable_python_dispatcher():
+""" + _DECOMPOSITION_CALL.replace("\n               ", "\n                   ")
+RELOADED_DECOMPOSITIONS = """
+               import importlib, torch._decomp.decompositions as source
+               impl = importlib.reload(source).rnn_tanh_input
+""" + _DECOMPOSITION_CALL
+EXEC_OF_TORCH_SOURCE = """
+               import torch._decomp.decompositions as source
+               space = dict(vars(source))
+               exec(compile(open(source.__file__).read(), source.__file__, "exec"), space)
+               impl = space["rnn_tanh_input"]
+""" + _DECOMPOSITION_CALL
+CHANNEL_REPLACED_AND_FORGED = """
+               import os, sys
+               audit = int(sys.argv[7])
+               saved = os.dup(audit)                       # keep the real channel, to forge the guard's report
+               os.dup2(os.open(os.devnull, os.O_WRONLY), audit)  # and blind it for the real kernel's reports
+               os.write(saved, b"kernel\\n")
+""" + GUARD_REMOVED
+CHANNELS_CLOSED_BY_RANGE = """
+               import os
+               os.closerange(3, 64)                        # every descriptor of the grader's at once
+               rnn = nn.RNN(self.input_size, self.hidden_size, self.num_layers, bias=self.bias,
+                            batch_first=self.batch_first).to(x.dtype)
+               rnn.load_state_dict(self.state_dict())
+               return rnn(x) if h_0 is None else rnn(x, h_0)
+"""
+NEW_USER_NAMESPACE = """
+               import ctypes
+               ctypes.CDLL(None, use_errno=True).unshare(0x10000000)   # CLONE_NEWUSER: a namespace of its own
+""" + GUARD_REMOVED
+
+
+@pytest.mark.parametrize("attack, says", [
+    (SECOND_INTERPRETER, "start another program"), (POSIX_SPAWN, "start another program"),
+    (DECOMPOSITION_TABLE, "switched off"), (PYTHON_DISPATCHER, "switched off"),
+    # torch's own file run again: seen by the audit hook as it starts, whatever then happens
+    (RELOADED_DECOMPOSITIONS, "interfered with the grader"), (EXEC_OF_TORCH_SOURCE, "interfered with the grader"),
+    (CHANNEL_REPLACED_AND_FORGED, "tampering"), (CHANNELS_CLOSED_BY_RANGE, "switched off"),
+    (NEW_USER_NAMESPACE, "tampering")],
+    ids=["second_interpreter", "posix_spawn", "decomposition_table", "python_dispatcher",
+         "reloaded_decompositions", "exec_of_torch_source", "channel_replaced_and_forged",
+         "channels_closed_by_range", "new_user_namespace"])
+def test_the_rule_holds_where_the_kernel_or_the_grader_enforces_it(attack, says, tmp_path, fast_course):
+    from autograder.publish.authoring import mutate
+
+    sub = write_submission(tmp_path / "kernel", "ex1_myrnn",
+                           {"myrnn.py": mutate(SOLUTION, regions={"MyRNN.forward": attack})})
+    result = grade(sub, exercise="ex1_myrnn", checks=["no_builtin_rnn", "rnn_cell_values"], course=fast_course)
+    checks = checks_by_name(result, "ex1_myrnn")
+    assert checks["no_builtin_rnn"]["score"] == 0 and says in checks["no_builtin_rnn"]["output"], checks
+    assert_verdict(result, tampering=says in ("tampering", "interfered with the grader"))
+
+
+# Memory that is in no process's resident set (issue 27): counted as the kernel counts it, and stopped as memory.
+MEMFD_HOARD = """
+import os, time
+hoard = []
+for _ in range(900):                        # each below the output limit, 1 GB together, in memory only
+    hoard.append(os.memfd_create("hoard"))
+    os.write(hoard[-1], bytes(1200 << 10))
+time.sleep(60)
+"""
+TMPFS_INODES = """
+import os, time
+folder = os.path.join("/tmp", "inodes")
+os.makedirs(folder, exist_ok=True)
+for i in range(2_000_000):                  # empty files: no bytes, but a kernel inode each
+    os.close(os.open(os.path.join(folder, str(i)), os.O_CREAT | os.O_WRONLY))
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("cell", [MEMFD_HOARD, TMPFS_INODES], ids=["memfd_hoard", "tmpfs_inodes"])
+def test_memory_in_no_resident_set_is_stopped_as_memory(cell, tmp_path, fast_course):
+    import yaml
+    data = yaml.safe_load(fast_course.read_text())
+    data["exercises"]["ex1_myrnn"]["memory_mb"] = 1024
+    data["exercises"]["ex1_myrnn"]["checks"]["rnn_cell_values"]["timeout"] = 40
+    course = tmp_path / "course.yaml"
+    course.write_text(yaml.safe_dump(data, sort_keys=False))
+    sub = write_submission(tmp_path / "hoard", "ex1_myrnn", {"myrnn.py": render(SOLUTION, regions={"rnn_cell": cell})})
+    result = grade(sub, exercise="ex1_myrnn", checks=["rnn_cell_values"], course=course, timeout=240)
+    check = checks_by_name(result, "ex1_myrnn")["rnn_cell_values"]
+    assert check["score"] == 0 and "ran out of memory" in check["output"], check
+
+
+UNWAITED_CHILDREN = """
+import os, signal, time
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children reaped by the kernel: their time reaches no parent
+while True:
+    for _ in range(2):
+        if os.fork() == 0:
+            end = time.process_time() + 0.05     # shorter than the watchdog's listing interval
+            while time.process_time() < end:
+                pass
+            os._exit(0)
+    time.sleep(0.06)
+"""
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="the cgroup's CPU accounting needs a cgroup (the grader as root)")
+def test_cpu_of_children_nobody_waits_for_counts_against_the_budget(tmp_path, fast_course):
+    sub = write_submission(tmp_path / "unwaited", "ex1_myrnn",
+                           {"myrnn.py": render(SOLUTION, regions={"rnn_cell": UNWAITED_CHILDREN})})
+    result = grade(sub, exercise="ex1_myrnn", checks=["rnn_cell_values"], course=fast_course, timeout=240)
+    check = checks_by_name(result, "ex1_myrnn")["rnn_cell_values"]
+    assert check["status"] == "timeout" and "s of CPU time" in check["output"], check

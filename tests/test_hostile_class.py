@@ -150,7 +150,8 @@ def test_an_attacker_graded_alone_gains_nothing_and_leaves_nothing(tmp_path, lis
                                       {"myrnn.py": attacker_source(port, secrets)}),
                      exercise="ex1_myrnn", checks=checks, course=fast_course)
     assert attacker["score"] <= wrong["score"]
-    assert checks_by_name(attacker, "ex1_myrnn")["matches_nn_rnn"]["status"] == "passed"  # it was graded
+    # Its prctl through ctypes is evidence of its own: the whole exercise fails, marked for review
+    assert "ctypes.dlopen" in next(e for e in attacker["exercises"] if e["id"] == "ex1_myrnn")["tampering"]
     assert accepted == [], "the attacker reached the grader's loopback"
     assert leftovers() == []
 
@@ -175,7 +176,8 @@ def test_a_class_keeps_its_grades_beside_an_attacker(tmp_path, listener, second_
     assert total["amy_correct"] == 30 and total["bob_blank"] == 0
     assert total["dan_attacker"] <= total["cat_wrong"] < 30
     assert total["eve_link"] == 0 and "symbolic link" in (out / "reports" / "eve_link.html").read_text()
-    assert all(r[-1] == "graded" for r in rows.values()), rows
+    assert rows["dan_attacker"][-1] == "flagged", rows   # ctypes: tampering, for the instructor to review
+    assert all(r[-1] == "graded" for s, r in rows.items() if s != "dan_attacker"), rows
     blank = (out / "reports" / "bob_blank.html").read_text()
     assert "not implemented yet" in blank and "killed" not in blank
     assert accepted == [], "the attacker reached the grader's loopback"

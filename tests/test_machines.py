@@ -31,12 +31,10 @@ AS_ROOT = os.geteuid() == 0
 # A CUDA build of torch reserves tens of GB of address space it never touches.
 # This is what its runtime does: mmap(PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE).
 RESERVE_16_GB = """
-import ctypes as _ctypes
-_libc = _ctypes.CDLL(None)
-_libc.mmap.restype, _libc.mmap.argtypes = _ctypes.c_void_p, [_ctypes.c_void_p, _ctypes.c_size_t, _ctypes.c_int,
-                                                             _ctypes.c_int, _ctypes.c_int, _ctypes.c_long]
-_RESERVED = _libc.mmap(None, 16 << 30, 0, 0x02 | 0x20 | 0x4000, -1, 0)
-assert _RESERVED not in (None, _ctypes.c_void_p(-1).value), "the reservation itself failed"
+import mmap as _mmap
+# 16 GB of address space reserved and never touched, as a CUDA build of torch does (read-only, so it is no data)
+_RESERVED = _mmap.mmap(-1, 16 << 30, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS | 0x4000,  # MAP_NORESERVE
+                       prot=_mmap.PROT_READ)
 """
 
 

@@ -39,7 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.grading.course import Course
+from autograder.grading.neutral import for_terminal
+from autograder.grading.course import Course, CourseError
 from autograder.commands.executors import ClusterOptions, run_jobs
 from autograder.commands.parallel import grade_command
 from autograder.grading.archives import SubmissionError, unpack
@@ -59,12 +60,24 @@ def student_name(path: Path) -> str:
 
 
 def discover(submissions: Path) -> dict[str, Path]:
-    """Student name -> folder or zip, for every entry of the submissions folder."""
-    found = {}
+    """Student name -> folder or zip, for every entry of the submissions folder.
+
+    Two entries whose names clean up to one student ("ann lee" and "ann_lee", or "bob" and "bob.zip")
+    stop the run with both named: grading one of them under that name would be a guess.
+    """
+    found, clashes = {}, []
     for entry in sorted(submissions.iterdir()):
         if entry.name.startswith(".") or not (entry.is_dir() or entry.suffix == ".zip"):
             continue
-        found.setdefault(student_name(entry), entry)
+        name = student_name(entry)
+        if name in found:
+            clashes.append(f"{for_terminal(repr(found[name].name))} and {for_terminal(repr(entry.name))} "
+                           f"would both be the student {name!r}")
+            continue
+        found[name] = entry
+    if clashes:
+        raise CourseError(f"{submissions}: " + "; ".join(clashes) + ". Rename one of each pair (a student is "
+                          "graded under their cleaned-up folder name), then run batch again")
     return found
 
 
@@ -250,7 +263,7 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
         if bar:
             bar.update(1)
         elif progress:
-            print(f"[{done}/{len(students)}] {student}: {result.score:g} / {result.max_score:g} "
+            print(f"[{done}/{len(students)}] {for_terminal(student)}: {result.score:g} / {result.max_score:g} "
                   f"({result.status})", file=sys.stderr, flush=True)
     if bar:
         bar.close()

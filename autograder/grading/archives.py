@@ -1,6 +1,7 @@
 """A student's .zip, unpacked safely for grading (batch takes a folder or a zip per student).
 
-Nothing in the archive may land outside the folder it is unpacked into, its inflated size is
+Nothing in the archive may land outside the folder it is unpacked into, no name may appear twice
+(which copy would be graded?) or hold control characters, its inflated size is
 counted as it is written (a zip bomb lies about its sizes), links are kept as links that lead
 nowhere (grading refuses them by name), and devices or pipes are refused.
 """
@@ -10,6 +11,8 @@ import os
 import stat
 import zipfile
 from pathlib import Path
+
+from autograder.grading.neutral import ACTIVE, for_terminal
 
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 MAX_ZIP_FILES = 2000
@@ -43,10 +46,21 @@ def unpack(archive: Path, into: Path) -> Path:
             members = z.infolist()
             if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
                 raise SubmissionError(f"{archive.name} is too large to grade")
+            seen = set()
             for m in members:
+                # One name, one file: with two members of the same name, which one is graded would be a guess.
+                key = os.path.normpath(m.filename.replace("\\", "/")).rstrip("/")
+                if key in seen:
+                    raise SubmissionError(f"{archive.name} holds {for_terminal(m.filename)!r} twice; "
+                                          "hand in an archive with one copy of each file")
+                seen.add(key)
+                if ACTIVE.search(m.filename) or any(c in m.filename for c in "\n\t\\"):
+                    raise SubmissionError(f"{archive.name} holds a name with control characters or a backslash "
+                                          f"({for_terminal(m.filename)!r}), which is not accepted")
                 target = (into / m.filename).resolve()
                 if into.resolve() not in target.parents and target != into.resolve():
-                    raise SubmissionError(f"{archive.name} contains a path outside the archive: {m.filename}")
+                    raise SubmissionError(f"{archive.name} contains a path outside the archive: "
+                                          f"{for_terminal(m.filename)}")
             left = MAX_ZIP_BYTES
             for m in members:
                 kind = stat.S_IFMT(m.external_attr >> 16)
@@ -57,7 +71,7 @@ def unpack(archive: Path, into: Path) -> Path:
                     link.parent.mkdir(parents=True, exist_ok=True)
                     os.symlink("/nonexistent/link-in-the-zip", link)
                 elif kind not in (0, stat.S_IFREG, stat.S_IFDIR) and not m.is_dir():
-                    raise SubmissionError(f"{archive.name} contains {m.filename}, which is not a regular file "
+                    raise SubmissionError(f"{archive.name} contains {for_terminal(m.filename)}, which is not a regular file "
                                           "(a device or a pipe), and is not accepted")
                 else:
                     left -= _extract(z, m, into, left, archive.name)

@@ -46,7 +46,7 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     elsewhere = {p for e in course.exercises.values() for p in (e.solution_dir.parent, e.suite_dir.parent)}
     hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *sorted(elsewhere), submission.path.resolve().parent])
     if isolation.mode() == "user":  # no mount can cover them: close them to other uids instead
-        protect(hide)
+        protect(hide, isolation.scratch_root())
     for exercise in exercises:  # read notebooks now, outside pytest's session
         submission.problem(exercise)
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)

@@ -96,6 +96,7 @@ class GradingPlugin:
         self.visibility, self.check_names, self.hide = visibility, check_names, hide
         self.results: dict[tuple[str, str], CheckResult] = {}
         self.spent = {e.id: 0.0 for e in exercises}      # student CPU seconds per exercise
+        self.started: dict[str, float] = {}              # when each exercise's first check began (monotonic)
         self.processes: dict[str, StudentProcess] = {}
         self.check_budget = self.check_cpu = self.wall_deadline = 0.0
         # Results one check may reuse in another (e.g. a trained model's score),
@@ -184,9 +185,18 @@ class GradingPlugin:
         left = exercise.time_limit - self.spent[exercise.id]
         self.check_budget, self.check_cpu = min(check.timeout, max(left, 0.0)), 0.0
         # Budgets are CPU seconds; code that sleeps or waits uses none, so real time has a
-        # generous backstop too (a loaded machine gives the worker a fraction of a core).
-        self.wall_deadline = time.monotonic() + self.course.wall_backstop(self.check_budget)
+        # generous backstop too (a loaded machine gives the worker a fraction of a core), and so
+        # has the exercise as a whole: its CPU budget's backstop, not the sum of its checks'
+        # (17 checks that each sleep to their own would hold a grading slot for 40 minutes).
+        now = time.monotonic()
+        self.wall_deadline = min(now + self.course.wall_backstop(self.check_budget), self._exercise_deadline(exercise))
         yield
+
+    def _exercise_deadline(self, exercise: Exercise) -> float:
+        """The real-time bound of the exercise as a whole; the sandbox's own starts are not the student's time."""
+        first = self.started.setdefault(exercise.id, time.monotonic())
+        starts = self.processes[exercise.id].start_wall if exercise.id in self.processes else 0.0
+        return first + self.course.wall_backstop(exercise.time_limit) + starts
 
     def pytest_runtest_setup(self, item):
         exercise, _ = self._locate(item)
@@ -196,6 +206,10 @@ class GradingPlugin:
         if self.spent[exercise.id] >= exercise.time_limit:
             raise StudentTimeout(f"the exercise's budget of {exercise.time_limit:g} s of CPU time was used up "
                                  "by earlier checks, so this one could not run")
+        if time.monotonic() >= self._exercise_deadline(exercise):
+            raise StudentTimeout(f"the exercise's {self.course.wall_backstop(exercise.time_limit):.0f} s of real time "
+                                 "were used up by earlier checks whose code waited (sleeping or blocked), so this one "
+                                 "could not run")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -225,8 +239,28 @@ class GradingPlugin:
                     name=check.name, score=0.0, max_score=check.points, status=GRADER_ERROR,
                     output=f"{INTERNAL_ERROR}: test_{check.name} is missing from the grader suite",
                     visibility=check.visibility))
+            proc = self.processes.get(exercise.id)
+            if proc is not None:
+                flag(er, proc.evidence)
             out.exercises.append(er)
         return out
+
+
+def flag(er: ExerciseResult, evidence) -> None:
+    """Tampering is a verdict of its own: every check of an exercise whose code interfered with the grader
+    fails, with the evidence named. The evidence reached the grader from outside the student's process
+    (the audit channel, the kernel's seccomp kill), so nothing the code does afterwards can take it back."""
+    seen = sorted(e.split(" ", 1)[1] for e in evidence if e.startswith("tamper "))
+    if not seen:
+        return
+    er.tampering = seen
+    why = (f"your code interfered with the grader ({'; '.join(seen)[:400]}), so no check of this exercise can be "
+           "trusted: every one scores 0. A correct solution needs none of that; your instructor reviews this "
+           "submission.")
+    for i, t in enumerate(er.tests):
+        er.tests[i] = CheckResult(name=t.name, score=0.0, max_score=t.max_score, status="failed",
+                                  output=why if t.status == "passed" else f"{why}\n{t.output}",
+                                  visibility=t.visibility, images=[], cpu_seconds=t.cpu_seconds)
 
 
 def classify(excinfo) -> tuple[str, str]:

@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.grading.neutral import for_terminal
 from autograder.sandbox.failures import GRADER_ERROR
 
 # grader_error: the grader's side failed; not scored, graded again (see sandbox/failures.py).
@@ -19,6 +20,7 @@ STATUSES = ("passed", "failed", "error", "timeout", GRADER_ERROR)
 GRADED = "graded"                        # every check ran: the score is final, whatever it is
 NOTHING_HANDED_IN = "nothing_handed_in"  # graded 0: no file or notebook of the exercises was found
 # GRADER_ERROR: some check failed on the grader's side; not scored, graded again on the next run
+FLAGGED = "flagged"  # graded 0 on an exercise whose code interfered with the grader: for the instructor to review
 
 
 @dataclass
@@ -43,6 +45,9 @@ class ExerciseResult:
     title: str
     tests: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the grader chose or ignored (e.g. a .py beside a notebook)
+    # Evidence that the exercise's code interfered with the grader (seen from outside it: the audit
+    # channel, the seccomp filter's kill): every check of the exercise then fails (plugin.flag).
+    tampering: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -80,7 +85,9 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        """The gradebook's status: GRADER_ERROR, NOTHING_HANDED_IN or GRADED."""
+        """The gradebook's status: FLAGGED, GRADER_ERROR, NOTHING_HANDED_IN or GRADED."""
+        if any(e.tampering for e in self.exercises):
+            return FLAGGED  # before grader_error: a regrade would not change what the code did
         if self.grader_errors:
             return GRADER_ERROR
         return NOTHING_HANDED_IN if self.nothing_handed_in else GRADED
@@ -91,7 +98,8 @@ class SubmissionResult:
             "max_score": self.max_score,
             "exercises": [
                 {"id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score,
-                 "tests": [asdict(t) for t in e.tests], "notes": list(e.notes)}
+                 "tests": [asdict(t) for t in e.tests], "notes": list(e.notes),
+                 **({"tampering": list(e.tampering)} if e.tampering else {})}
                 for e in self.exercises
             ],
         }
@@ -107,7 +115,7 @@ class SubmissionResult:
     def from_json(cls, data: dict, submission: str = "") -> "SubmissionResult":
         return cls(submission, [
             ExerciseResult(e["id"], e.get("title", e["id"]), [CheckResult(**t) for t in e["tests"]],
-                           list(e.get("notes", [])))
+                           list(e.get("notes", [])), list(e.get("tampering", [])))
             for e in data["exercises"]
         ], student=data.get("student", ""), graded_from=data.get("graded_from"),
             nothing_handed_in=bool(data.get("nothing_handed_in")))
@@ -189,7 +197,7 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 
 def _clip(text: str, width: int) -> str:
-    text = text.replace("\n", " ")
+    text = for_terminal(text.replace("\n", " "))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -198,7 +206,7 @@ def render_table(result: SubmissionResult, width: int = 100) -> str:
 
     Checks of one exercise that failed for the same reason share one entry under the table.
     """
-    lines = [f"Submission: {result.submission}", ""]
+    lines = [f"Submission: {for_terminal(result.submission)}", ""]
     name_w = max([len(t.name) for e in result.exercises for t in e.tests] + [20])
     for e in result.exercises:
         lines.append(f"{e.id} — {e.title}: {e.score:g} / {e.max_score:g}")
@@ -209,7 +217,9 @@ def render_table(result: SubmissionResult, width: int = 100) -> str:
             first = t.output.splitlines()[0] if t.output else ""
             msg = "" if t.status == "passed" else "  " + _clip(first, max(20, width - name_w - 30))
             lines.append(f"  {t.name:<{name_w}} {t.score:>4g}/{t.max_score:<4g} {mark:<7} {vis:<6}{msg}")
-        lines += [f"  note: {n}" for n in e.notes]
+        lines += [f"  note: {for_terminal(n)}" for n in e.notes]
+        if e.tampering:
+            lines.append(f"  FLAGGED for review: {for_terminal('; '.join(e.tampering))}")
         lines.append("")
     lines.append(f"Total: {result.score:g} / {result.max_score:g}")
     reasons: dict[tuple[str, str], list[str]] = {}
@@ -221,5 +231,5 @@ def render_table(result: SubmissionResult, width: int = 100) -> str:
         lines += ["", "Why each check failed:"]
         for (ex_id, output), names in reasons.items():
             lines.append(f"--- {ex_id}: {', '.join(names)}")
-            lines += ["    " + ln for ln in output.splitlines()]
+            lines += ["    " + for_terminal(ln) for ln in output.splitlines()]
     return "\n".join(lines)

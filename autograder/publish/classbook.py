@@ -16,6 +16,7 @@ from pathlib import Path
 from autograder.grading import pictures
 from autograder.grading.course import Course
 from autograder.grading.results import SubmissionResult, write_atomic
+from autograder.grading.neutral import for_csv
 from autograder.publish.report import render_report, render_summary
 
 
@@ -26,7 +27,7 @@ def write_gradebook(course: Course, out: Path, results: dict[str, SubmissionResu
     writer.writerow(["student", *ids, "total", "max_score", "status"])
     for student, result in sorted(results.items()):
         scores = {e.id: e.score for e in result.exercises}
-        writer.writerow([student, *[f"{scores[i]:g}" if i in scores else "" for i in ids],
+        writer.writerow([for_csv(student), *[f"{scores[i]:g}" if i in scores else "" for i in ids],
                          f"{result.score:g}", f"{result.max_score:g}", result.status])
     write_atomic(out / "gradebook.csv", buf.getvalue())
 
@@ -52,7 +53,7 @@ def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult
     writer = csv.writer(buf)
     writer.writerow(["exercise", "check", "passed", "students", "pass_rate"])
     for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]):
-        writer.writerow([ex, name, passed, total, f"{passed / total:.3f}"])
+        writer.writerow([for_csv(ex), for_csv(name), passed, total, f"{passed / total:.3f}"])
     write_atomic(out / "pass_rates.csv", buf.getvalue())
     # The run's maximum (its exercises), not the course's: a run of ex1 alone is out of 30.
     max_score = max((r.max_score for r in results.values()), default=course.max_score)

@@ -7,9 +7,9 @@ escaped, and pictures are only ever PNG data URIs.
 from __future__ import annotations
 
 import base64
-import html
 
 from autograder.grading.results import SubmissionResult
+from autograder.grading.neutral import for_html, for_url
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -22,29 +22,31 @@ img{max-width:100%;border:1px solid #eee;margin:.3rem 0} .hidden{color:#888;font
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{for_html(title)}</title>"
             f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
 
 
 def _image(uri: str) -> str:
     if not uri.startswith("data:image/png;base64,"):
         return ""
-    return f"<img alt='figure' src='{html.escape(uri, quote=True)}'>"
+    return f"<img alt='figure' src='{for_html(uri)}'>"
 
 
 def render_report(result: SubmissionResult, course_title: str) -> str:
-    name = html.escape(result.submission)
-    parts = [f"<h1>{html.escape(course_title)}: feedback for {name}</h1>",
+    name = for_html(result.submission)
+    parts = [f"<h1>{for_html(course_title)}: feedback for {name}</h1>",
              f"<p><strong>Total: {result.score:g} / {result.max_score:g}</strong></p>"]
     for e in result.exercises:
-        parts.append(f"<h2>{html.escape(e.id)}: {html.escape(e.title)} ({e.score:g} / {e.max_score:g})</h2>")
-        parts += [f"<p class='note'>{html.escape(n)}</p>" for n in e.notes]
+        parts.append(f"<h2>{for_html(e.id)}: {for_html(e.title)} ({e.score:g} / {e.max_score:g})</h2>")
+        parts += [f"<p class='note'>{for_html(n)}</p>" for n in e.notes]
+        if e.tampering:
+            parts.append(f"<p class='failed'><strong>Flagged for review</strong>: {for_html('; '.join(e.tampering))}</p>")
         parts.append("<table><tr><th>check</th><th>points</th><th>result</th></tr>")
         for t in e.tests:
             hidden = " <span class='hidden'>(hidden check)</span>" if t.visibility == "hidden" else ""
-            detail = "" if t.status == "passed" else f"<pre>{html.escape(t.output)}</pre>"
+            detail = "" if t.status == "passed" else f"<pre>{for_html(t.output)}</pre>"
             images = "".join(_image(u) for u in t.images)
-            parts.append(f"<tr><td>{html.escape(t.name)}{hidden}</td><td>{t.score:g} / {t.max_score:g}</td>"
+            parts.append(f"<tr><td>{for_html(t.name)}{hidden}</td><td>{t.score:g} / {t.max_score:g}</td>"
                          f"<td class='{t.status}'>{t.status}{detail}{images}</td></tr>")
         parts.append("</table>")
     return _page(f"Feedback: {result.submission}", "".join(parts))
@@ -56,19 +58,19 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
     scores = sorted(r.score for r in students.values())
     mean = sum(scores) / len(scores) if scores else 0.0
     exercise_ids = list(dict.fromkeys(e.id for r in students.values() for e in r.exercises))
-    head = "".join(f"<th>{html.escape(e)}</th>" for e in exercise_ids)
+    head = "".join(f"<th>{for_html(e)}</th>" for e in exercise_ids)
     people = []
     for name, result in sorted(students.items()):
         per = {e.id: f"{e.score:g} / {e.max_score:g}" for e in result.exercises}
-        link = f"<a href='reports/{html.escape(name, quote=True)}.html'>{html.escape(name)}</a>"
+        link = f"<a href='reports/{for_url(name)}.html'>{for_html(name)}</a>"
         people.append(f"<tr><td>{link}</td>" + "".join(f"<td>{per.get(e, '')}</td>" for e in exercise_ids)
-                      + f"<td>{result.score:g} / {result.max_score:g}</td><td>{html.escape(result.status)}</td></tr>")
+                      + f"<td>{result.score:g} / {result.max_score:g}</td><td>{for_html(result.status)}</td></tr>")
     rows = "".join(
-        f"<tr><td>{html.escape(ex)}</td><td>{html.escape(name)}</td><td>{passed} / {total}</td>"
+        f"<tr><td>{for_html(ex)}</td><td>{for_html(name)}</td><td>{passed} / {total}</td>"
         f"<td>{passed / total:.0%}</td></tr>"
         for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]))
     uri = "data:image/png;base64," + base64.b64encode(histogram_png).decode()
-    body = (f"<h1>{html.escape(course_title)}: class summary</h1>"
+    body = (f"<h1>{for_html(course_title)}: class summary</h1>"
             f"<p>{len(scores)} submissions; mean score {mean:.1f} of {max_score:g}</p>{_image(uri)}"
             "<h2>Students</h2>"
             f"<table><tr><th>student</th>{head}<th>total</th><th>status</th></tr>{''.join(people)}</table>"

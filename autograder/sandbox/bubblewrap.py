@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.sandbox.isolation import PORTABLE, Limits, is_root, python_roots
+from autograder.sandbox.host import PORTABLE, Limits, is_root, python_roots
 
 INSIDE = Path("/sandbox")           # where a bwrap worker finds its staged files
 

@@ -8,7 +8,9 @@ controllers), each worker starts inside a cgroup of its own:
 - ``pids.max`` bounds its processes and threads, whatever uid they run as;
 - a memory limit above the watchdog's is the kernel's backstop: the watchdog
   still gives the message, the kernel stops what the watchdog is too slow for;
-- at the end every process left in the cgroup is killed and the cgroup removed.
+- at the end every process left in the cgroup is killed and the cgroup removed;
+- its CPU time (v2's cpu.stat, v1's cpuacct where mounted) and its memory as the kernel
+  charges it are what the watchdog counts, besides what it reads of the processes it sees.
 
 Elsewhere (an instructor without root, a laptop, most hosted containers)
 ``WorkerCgroup.create`` returns None, and ``describe()`` says so: the
@@ -23,6 +25,8 @@ import secrets
 import signal
 import time
 from pathlib import Path
+
+from autograder.sandbox.host import PORTABLE
 
 CGROUP_FS = Path("/sys/fs/cgroup")
 PARENT = "autograder"
@@ -53,8 +57,6 @@ def _try_parent(base: Path, controllers_needed: tuple[str, ...] = ()) -> Path | 
 @functools.lru_cache(maxsize=None)
 def hierarchy() -> tuple[str, dict[str, Path]] | None:
     """("v1"|"v2", controller -> parent folder), or None where no per-worker cgroup can be made."""
-    from autograder.sandbox.isolation import PORTABLE
-
     if PORTABLE or not hasattr(os, "geteuid") or not CGROUP_FS.is_dir():
         return None
     if (CGROUP_FS / "cgroup.controllers").exists():  # pure v2
@@ -69,12 +71,12 @@ def hierarchy() -> tuple[str, dict[str, Path]] | None:
             pass
         return None
     found = {}
-    for controller in ("pids", "memory"):
+    for controller in ("pids", "memory", "cpuacct"):  # cpuacct: optional, the kernel's count of CPU time
         if (CGROUP_FS / controller / "cgroup.procs").exists():
             parent = _try_parent(CGROUP_FS / controller)
             if parent:
                 found[controller] = parent
-    return ("v1", found) if len(found) == 2 else None
+    return ("v1", found) if {"pids", "memory"} <= set(found) else None
 
 
 def describe() -> str:
@@ -132,6 +134,38 @@ class WorkerCgroup:
             except (OSError, ValueError):
                 pass
         return out
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time of everything that ever ran in the cgroup, as the kernel counts it: a process that
+        nobody waited for (its parent ignores SIGCHLD), however short its life, is in it too."""
+        try:
+            if self.version == "v2":
+                for line in (self.dirs["unified"] / "cpu.stat").read_text().splitlines():
+                    key, _, value = line.partition(" ")
+                    if key == "usage_usec":
+                        return int(value) / 1e6
+                return None
+            if "cpuacct" not in self.dirs:
+                return None
+            return int((self.dirs["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+        except (OSError, ValueError):
+            return None
+
+    def memory_bytes(self) -> int | None:
+        """The worker's memory as the kernel charges it, less the page cache of files it read (torch's
+        libraries are cached once for everyone): anonymous, shared (tmpfs, shm, memfd) and kernel memory."""
+        try:
+            if self.version == "v2":
+                stat = dict(line.split() for line in (self.dirs["unified"] / "memory.stat").read_text().splitlines())
+                return sum(int(stat.get(k, 0)) for k in ("anon", "shmem", "kernel"))
+            folder = self.dirs["memory"]
+            stat = dict(line.split() for line in (folder / "memory.stat").read_text().splitlines())
+            kmem = folder / "memory.kmem.usage_in_bytes"
+            kernel = int(kmem.read_text()) if kmem.exists() else 0
+            return int(stat.get("total_rss", stat.get("rss", 0))) + int(stat.get("total_shmem", stat.get("shmem", 0))) \
+                + kernel
+        except (OSError, ValueError):
+            return None
 
     def oom_killed(self) -> bool:
         """Whether the kernel killed something here for memory."""

@@ -29,7 +29,8 @@ from pathlib import Path
 from autograder.sandbox import cgroups, isolation, wire
 from autograder.sandbox.channels import Channels, open_channels
 from autograder.sandbox.failures import (GraderError, StudentCrashed, StudentFailure, StudentTimeout, cpu_timeout_message,
-                                         exit_failure, failure_from_error, memory_message, wall_timeout_message)
+                                         exit_failure, failure_from_error, memory_message, wall_timeout_message,
+                                         SECCOMP_EVIDENCE)
 from autograder.sandbox.staging import make_stage, remove_tree, worker_env
 from autograder.sandbox.isolation import Limits
 from autograder.sandbox.watchdog import Watchdog
@@ -71,6 +72,8 @@ class StudentProcess:
     evidence: collections.Counter = field(default_factory=collections.Counter)
     _channels: Channels | None = None
     _audit_partial: bytes = b""
+    start_wall: float = 0.0          # real seconds spent starting workers (the grader's time, not the student's)
+    seccomp_off: str | None = "not started"   # why the worker has no seccomp filter; None: it has one
 
     def __post_init__(self):
         stage = make_stage(self.module, self.probes, self.student_files, self.given)
@@ -114,7 +117,8 @@ class StudentProcess:
             finally:
                 channels.started()
         self._channels = channels
-        self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb)
+        cg = self._cgroup
+        self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb, cg and cg.memory_bytes, cg and cg.cpu_seconds)
         self._await_ready()
 
     def _await_ready(self):
@@ -131,6 +135,7 @@ class StudentProcess:
         if not isinstance(reply, dict) or reply.get("id") != "ready":
             self.close()
             raise GraderError("the sandbox's worker did not say it was ready")
+        self.seccomp_off = reply.get("seccomp_off")  # None: the filter is on (said before any student code ran)
         self._cpu_base = self._cpu_last = self._watchdog.cpu_seconds()
 
     def close(self):
@@ -206,6 +211,8 @@ class StudentProcess:
         self.close()
         if over_memory:
             return StudentCrashed(memory_message(self.limits.memory_mb) + tail)
+        if rc == -getattr(signal, "SIGSYS", -1) and self.seccomp_off is None:
+            self.evidence[SECCOMP_EVIDENCE] += 1
         return exit_failure(rc, self.limits, tail)
 
     def _drain_audit(self) -> None:
@@ -314,6 +321,7 @@ class StudentProcess:
             except GraderError as exc:
                 self._start_failure = exc
                 raise
+            self.start_wall += time.monotonic() - started
             wall_deadline += time.monotonic() - started  # the worker's own start is not the student's time
             cpu_limit = self._cpu_base + cpu_budget
             self._current, self._current_cpu = (cpu_limit, wall_deadline), cpu_budget

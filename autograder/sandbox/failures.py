@@ -106,6 +106,14 @@ def wall_timeout_message(wall_seconds: float) -> str:
             "(is it waiting for input, sleeping, or blocked?)")
 
 
+# A worker killed by SIGSYS made a call the seccomp filter kills for (sandbox/syscalls.py): it tried to
+# replace the grader's channels or to leave the sandbox. The kernel says so, from outside the student's reach.
+SECCOMP_EVIDENCE = "tamper a forbidden system call (killed by the seccomp filter)"
+SECCOMP_MESSAGE = ("your code made a system call that the sandbox forbids (replacing the grader's channels, "
+                   "tracing processes, new namespaces, kernel keys or io_uring) and was stopped by the kernel. "
+                   "No exercise needs any of them; it is taken as tampering with the grader, and your instructor "
+                   "sees this message")
+
 WINDOWS_CRASHES = (0xC0000005, 0xC00000FD)  # access violation, stack overflow
 
 
@@ -118,6 +126,8 @@ def exit_failure(rc: int, limits, tail: str = "") -> StudentFailure:
             return StudentCrashed(output_limit_message(limits.output_kb) + tail)
         if sig == getattr(signal, "SIGXCPU", None):
             return StudentTimeout(cpu_timeout_message(limits.cpu_seconds))
+        if sig == getattr(signal, "SIGSYS", None):
+            return StudentCrashed(SECCOMP_MESSAGE)
         if sig == signal.SIGSEGV:
             return StudentCrashed("your code crashed the Python process (segmentation fault)" + tail)
         if sig == signal.SIGKILL:
@@ -149,6 +159,8 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
         return StudentCodeError(memory_message(memory_mb) + where)
     if kind == "output":
         return StudentCodeError(output_limit_message(output_kb) + where)
+    if kind == "exec":
+        return StudentCodeError(msg + where)
     if kind == "exit":
         return StudentCodeError(f"your code called sys.exit() / exit(){where}; "
                                 "remove it, the grader needs the process to keep running")

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.sandbox.isolation import PORTABLE, scratch_root
+from autograder.sandbox.host import PORTABLE
 
 LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" and not PORTABLE else None
 CLONE_NEWNS, MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 0x00020000, 1, 4096, 16384, 1 << 18
@@ -70,7 +70,7 @@ def enter_namespace(hide: list[str], stash: Path):
         _mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=4k,mode=000")
 
 
-def protect(paths: list[str]) -> list[str]:
+def protect(paths: list[str], scratch: Path) -> list[str]:
     """``user`` mode: make each of these folders private (o-rwx), since no mount can cover it.
 
     Workers run as uids of their own with no groups, so only the "others" bits
@@ -79,10 +79,10 @@ def protect(paths: list[str]) -> list[str]:
     a kit that student code must not read is better left closed to others (on
     Gradescope, the container is thrown away after each submission).
     Never a shared folder (sticky, like /tmp), one at the top of the tree, or one
-    above the scratch folder: grading a submission in /tmp must not close /tmp.
-    Returns the folders that were changed.
+    above the scratch folder (``isolation.scratch_root()``): grading a submission in /tmp must not
+    close /tmp. Returns the folders that were changed.
     """
-    scratch = scratch_root().resolve()
+    scratch = Path(scratch).resolve()
     changed = []
     for path in paths:
         try:

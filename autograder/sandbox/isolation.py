@@ -35,57 +35,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import resource
-except ImportError:  # Windows: no rlimits; the watchdog still limits memory and time
-    resource = None
-
-# A machine with none of the kernel's help: no rlimits, no switching users, no namespaces,
-# no cgroups, no process groups (Windows). AUTOGRADER_PORTABLE=1 makes a Linux machine act
-# as one, so the kit's tests prove that path: a separate process, CPU-time and wall
-# budgets and the memory watchdog (psutil) are all that remains.
-PORTABLE = sys.platform == "win32" or os.environ.get("AUTOGRADER_PORTABLE") == "1"
-if PORTABLE:
-    resource = None
-# A worker in a session (process group) of its own, ended as a group; without them, the
-# watchdog ends its tree process by process.
-PROCESS_GROUPS = hasattr(os, "setsid") and not PORTABLE
-
-MODES = ("bwrap", "namespace", "user", "none")
-NOBODY = 65534
-# Workers run as uids of their own when the grader is root: one per worker, so a
-# process limit or a signal can only ever reach the worker itself.
-WORKER_UID_BASE = 2_000_000_000
-
-
-@dataclass
-class Limits:
-    memory_mb: int = 2048      # resident memory of the whole tree (watchdog)
-    output_kb: int = 2048      # any one file written, the output log included
-    cpu_seconds: int = 600     # RLIMIT_CPU per process: a backstop behind the budgets
-    processes: int = 64        # processes and threads: RLIMIT_NPROC per worker uid or user namespace, pids.max
-    tmp_mb: int = 64           # private /tmp (bwrap)
-
-
-def is_root() -> bool:
-    """Root, and able to act as root (switch users, mount); never on the portable path."""
-    return not PORTABLE and hasattr(os, "geteuid") and os.geteuid() == 0
-
+from autograder.sandbox import bubblewrap, cgroups, hiding
+# The shared facts live below every module of the sandbox (host.py); named here too, for the callers.
+from autograder.sandbox.host import (MODES, NOBODY, PORTABLE, PROCESS_GROUPS, WORKER_UID_BASE,  # noqa: F401
+                                     Limits, is_root, python_roots, resource)
 
 # ---------------------------------------------------------------- which mode
 # (bubblewrap.py builds bwrap's command line; hiding.py is the fallback without it.)
-
-@functools.lru_cache(maxsize=None)
-def python_roots() -> tuple[Path, ...]:
-    """Folders the worker's Python needs: its prefixes, and site folders outside them."""
-    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}
-    for name in ("numpy", "torch"):
-        spec = importlib.util.find_spec(name)
-        if spec and spec.origin:
-            roots.add(Path(spec.origin).resolve().parent.parent)
-    roots = {r for r in roots if r != Path("/usr") and Path("/usr") not in r.parents}  # /usr is bound whole
-    return tuple(sorted(r for r in roots if not any(o != r and o in r.parents for o in roots)))
-
 
 @functools.lru_cache(maxsize=None)
 def mode() -> str:
@@ -105,8 +61,6 @@ def mode() -> str:
 
 def describe() -> str:
     """One line: which isolation is in force, for grade, batch and doctor."""
-    from autograder.sandbox import cgroups
-
     m = mode()
     return {
         "bwrap": "isolation: bubblewrap (own PID, network, IPC and mount namespaces; only Python and the "
@@ -117,8 +71,26 @@ def describe() -> str:
                 "submission's folder are made private (chmod o-rwx); what else others may read stays readable",
         "none": "isolation: NONE beyond a separate process with memory and CPU limits (" + ", ".join(missing()) +
                 "): student code can read your files",
-    }[m] + ("; " + cgroups.describe() if m != "none" else "") + \
+    }[m] + ("; " + cgroups.describe() if m != "none" else "") + "; " + seccomp_line() + \
         "; memory: resident-memory watchdog; time: CPU-second budgets"
+
+
+@functools.lru_cache(maxsize=None)
+def seccomp_off() -> str | None:
+    """Why workers here get no seccomp filter (sandbox/syscalls.py), or None: they do."""
+    if sys.platform != "linux" or PORTABLE:
+        return "not on this system"
+    try:
+        import pyseccomp  # noqa: F401  (loads libseccomp.so, as the worker will)
+    except (ImportError, OSError) as exc:
+        return f"libseccomp not available ({type(exc).__name__})"
+    return None
+
+
+def seccomp_line() -> str:
+    off = seccomp_off()
+    return "seccomp: on (no other programs, the grader's channels fixed, escape calls killed)" if off is None \
+        else f"seccomp: off ({off})"
 
 
 def missing() -> list[str]:
@@ -256,6 +228,3 @@ def _hide_and_drop(hide: list[str], limits: Limits, level: str, stash: Path, uid
         hiding.enter_namespace(hide, stash)
     _limit(limits, drop=uid if level in ("namespace", "user") else None)
 
-
-# The two ways of walling a worker in, which use the definitions above.
-from autograder.sandbox import bubblewrap, hiding  # noqa: E402

@@ -2,7 +2,7 @@
 
 A stage holds, in a fresh folder under ``isolation.scratch_root()``::
 
-    code/      worker.py, wire.py, probekit.py and the exercise's probes.py (the kit's code)
+    code/      worker.py, wire.py, probekit.py, syscalls.py and the exercise's probes.py (the kit's code)
     student/   the student's files (regular files only, never through a link), then the
                exercise's given files from the kit (a submitted copy cannot replace them)
     home/      the worker's HOME and matplotlib's folder
@@ -27,7 +27,7 @@ from autograder.sandbox import isolation
 from autograder.sandbox.failures import MissingSubmission, StudentFailure, missing_file, syntax_failure
 
 SANDBOX_CODE = Path(__file__).parent
-WORKER_CODE = ("worker.py", "wire.py", "probekit.py")
+WORKER_CODE = ("worker.py", "wire.py", "probekit.py", "syscalls.py")
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,8 @@ def worker_env(home: str) -> dict[str, str]:
             **ONE_THREAD, "MPLBACKEND": "Agg", "MPLCONFIGDIR": home,
             # Evaluation never depends on a GPU: the worker sees none, on any machine.
             "CUDA_VISIBLE_DEVICES": "",
+            # The portable path stands for Windows and macOS, which have no seccomp (sandbox/syscalls.py).
+            **({"AUTOGRADER_SECCOMP": "off"} if isolation.PORTABLE else {}),
             # torch or numpy installed outside the prefix (a user site): on the worker's path too
             "AUTOGRADER_EXTRA_PATH": os.pathsep.join(
                 str(r) for r in isolation.python_roots() if (r / "torch").is_dir() or (r / "numpy").is_dir())}

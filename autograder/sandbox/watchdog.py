@@ -14,9 +14,18 @@ not grow when the machine is loaded, wall seconds do.
 Sums of RSS count pages shared between a process and its forked children
 twice; that errs on the side of stopping a fork bomb earlier, and correct
 submissions do not fork.
+
+Memory can also be held where no process's resident set shows it: files in the
+worker's private /tmp and /dev/shm (tmpfs: their pages and, for each inode, the
+kernel's own memory), memfds, SysV segments (those the seccomp filter refuses).
+So the watchdog counts, besides RSS, what the kernel counts: where the worker has
+a cgroup, its anonymous, shared-memory and kernel memory (``WorkerCgroup.memory_bytes``);
+everywhere, the tree's open memfds and the bytes and inodes of its private tmpfs
+folders, read from outside through /proc/<pid>/root and /proc/<pid>/fd.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -30,13 +39,20 @@ SAMPLE_SECONDS = 0.02
 # are graded side by side (grade --jobs). Behind it, where the grader may, stand the cgroup's
 # memory limit and RLIMIT_DATA.
 TREE_SECONDS = 0.1
+# The kernel memory of one tmpfs inode with its dentry (shmem_inode_info + dentry, about 1 KiB on
+# x86-64): a million empty files hold about a GB that no RSS shows.
+INODE_BYTES = 1024
+PRIVATE_TMPFS = ("tmp", "dev/shm")
 
 
 class Watchdog:
     """Samples one process tree until it ends; ``over_memory`` says whether it was killed for memory."""
 
-    def __init__(self, pid: int, memory_mb: int):
+    def __init__(self, pid: int, memory_mb: int, kernel_count=None, kernel_cpu=None):
         self.root = psutil.Process(pid)
+        self._kernel_count = kernel_count  # the cgroup's own count of the worker's memory (bytes), or None
+        self._unseen = 0                   # memory in no RSS, as last read (at each listing)
+        self._kernel_cpu = kernel_cpu      # the cgroup's CPU seconds, or None (no cgroup)
         self.limit = memory_mb << 20
         self.over_memory = False
         self.peak_rss = 0
@@ -56,6 +72,8 @@ class Watchdog:
             except psutil.Error:
                 self._members = []
             self._listed = now
+            if not fresh:
+                self._unseen = unseen_memory([p.pid for p in self._members], self.root.pid)
         return self._members
 
     def sample(self) -> None:
@@ -71,6 +89,11 @@ class Watchdog:
                     cpu += t.user + t.system + t.children_user + t.children_system
             except psutil.Error:
                 continue  # it ended between listing and reading
+        rss += self._unseen
+        if self._kernel_cpu is not None:  # children that nobody waited for, too short-lived to be listed
+            cpu = max(cpu, self._kernel_cpu() or 0.0)
+        if self._kernel_count is not None:
+            rss = max(rss, self._kernel_count() or 0)
         with self._lock:
             self._cpu = max(self._cpu, cpu)
             self.peak_rss = max(self.peak_rss, rss)
@@ -101,3 +124,35 @@ class Watchdog:
                 return
             self.sample()
             time.sleep(SAMPLE_SECONDS)
+
+
+def unseen_memory(pids: list[int], root_pid: int) -> int:
+    """Bytes the tree holds outside any resident set: its open memfds, and the bytes and inodes of its
+    private tmpfs folders (a mount namespace of its own: bubblewrap's /tmp and /dev/shm). Read from outside;
+    what cannot be read (another user's process, a process that just ended) counts nothing."""
+    total, seen_fds, own_root = 0, set(), os.stat("/")
+    roots = {}
+    for pid in pids:
+        try:
+            for entry in os.scandir(f"/proc/{pid}/fd"):
+                try:
+                    if os.readlink(entry.path).startswith("/memfd:"):
+                        st = os.stat(entry.path)
+                        if (st.st_dev, st.st_ino) not in seen_fds:
+                            seen_fds.add((st.st_dev, st.st_ino))
+                            total += st.st_blocks * 512
+                except OSError:
+                    continue
+            root = os.stat(f"/proc/{pid}/root/")
+            if (root.st_dev, root.st_ino) != (own_root.st_dev, own_root.st_ino):
+                roots.setdefault((root.st_dev, root.st_ino), pid)
+        except OSError:
+            continue
+    for pid in roots.values():  # one private root (the sandbox's) is counted once, whatever reads it
+        for folder in PRIVATE_TMPFS:
+            try:
+                fs = os.statvfs(f"/proc/{pid}/root/{folder}")
+            except OSError:
+                continue
+            total += (fs.f_blocks - fs.f_bfree) * fs.f_frsize + (fs.f_files - fs.f_ffree) * INODE_BYTES
+    return total

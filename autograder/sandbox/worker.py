@@ -10,7 +10,7 @@ Started by ``client.StudentProcess`` as::
 
 (On Windows each _FD is ``h<handle>``, an inherited pipe handle: see ``channels``.)
 
-CODE_DIR holds this file, wire.py, probekit.py and the exercise's probes.py;
+CODE_DIR holds this file, wire.py, probekit.py, syscalls.py and the exercise's probes.py;
 STUDENT_DIR holds the student's files. The working directory is a scratch dir.
 UID ("-" for none): the uid of this worker's own, to drop to first (bubblewrap
 run by root starts it as root in its sandbox).
@@ -55,7 +55,7 @@ def _audit_channel(fd):
     return audit
 
 
-def _watch(audit, keep, imports):
+def _watch(audit, keep, imports, sources=frozenset()):
     """An audit hook (it cannot be removed) that reports tampering and watched imports, and keeps the guards alive.
 
     ``keep`` (the guards' registrations) is referenced from this closure only: code
@@ -63,10 +63,16 @@ def _watch(audit, keep, imports):
     ``imports``: top-level packages whose loading is reported ("import sklearn"): a
     rule on what the student's code may use, judged by what runs (an import in a
     ``__main__`` block that never runs is not one).
+    ``sources``: files of the kit's guarded libraries (torch's Python-level RNN implementations) that no
+    code may run again once the guards replaced what they define: a reload or an exec of one is reported.
     """
-    def hook(event, args, _keep=keep, _imports=imports):
+    def hook(event, args, _keep=keep, _imports=imports, _sources=sources):
         if event.startswith(WATCHED):
             audit("tamper " + event)
+        elif _sources and event in ("exec", "compile"):
+            name = getattr(args[0], "co_filename", None) if event == "exec" else args[1]
+            if type(name) is str and name in _sources:
+                audit("tamper ran again " + name.rpartition("site-packages/")[2])
         elif event == "import" and _imports and type(args[0]) is str and args[0].partition(".")[0] in _imports:
             audit("import " + args[0].partition(".")[0])
     sys.addaudithook(hook)
@@ -142,6 +148,8 @@ def describe_exception(exc, student_dir, code_dir=None):
         kind = "syntax"
     elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
         kind = "output"  # RLIMIT_FSIZE: Python ignores SIGXFSZ, so the write fails instead
+    elif isinstance(exc, OSError) and exc.errno == errno.ENOTSUP and exc.filename is not None:
+        kind = "exec"    # syscalls.EXEC_ERRNO: the seccomp filter refused to start a program
     where = None
     frames = traceback.extract_tb(exc.__traceback__)
     student_frames = [f for f in frames if os.path.abspath(f.filename).startswith(student_dir)]
@@ -159,6 +167,9 @@ def describe_exception(exc, student_dir, code_dir=None):
         traceback.FrameSummary(os.path.relpath(f.filename, student_dir), f.lineno, f.name, line=f.line)
         for f in student_frames[-6:]]))
     message = str(exc)
+    if kind == "exec":
+        message = (f"your code tried to start another program ({exc.filename}); the sandbox forbids it: "
+                   "everything the exercise asks for runs in your own Python process")
     if signature:
         where = where or "calling your function"
         message += (". The grader calls your function with the arguments the exercise's README gives in its "
@@ -211,14 +222,21 @@ def main():
     keep, check_guards = None, None
     if hasattr(probes, "install_guards"):
         keep, check_guards = probes.install_guards(audit)
-    _watch(audit, keep, frozenset(getattr(probes, "WATCHED_IMPORTS", ())))
+    # The kernel's rules next (syscalls.py): before the audit hook, which would report the
+    # filter's own libseccomp calls, and before any student code.
+    import syscalls  # noqa: E402
+    seccomp_off = "not Linux" if sys.platform != "linux" else \
+        "the portable path" if os.environ.pop("AUTOGRADER_SECCOMP", "") == "off" else \
+        syscalls.load((req_fd, rep_fd, audit_fd))
+    sources = probes.watched_sources() if hasattr(probes, "watched_sources") else ()
+    _watch(audit, keep, frozenset(getattr(probes, "WATCHED_IMPORTS", ())), frozenset(sources))
     del keep
     import probekit  # noqa: E402  (its built-in probes; an exercise's own come first)
     probe_table = {name[6:]: fn for source in (probekit, probes) for name, fn in vars(source).items()
                    if name.startswith("probe_")}
     send = _send
     sys.path.insert(1, student_dir)  # only now: nothing of the student's could shadow the above
-    send(rep_fd, wire, {"id": "ready", "torch": torch.__version__})
+    send(rep_fd, wire, {"id": "ready", "torch": torch.__version__, "seccomp_off": seccomp_off})
 
     student = None
     while True:

@@ -10,22 +10,50 @@ from probekit import ProbeError, isinstance_, tensor, to_numpy, unpack
 
 # Names of torch's built-in RNN entry points called while student code ran.
 _builtin_calls = set()
-_KERNELS = ("rnn_tanh", "rnn_tanh_cell", "rnn_relu", "rnn_relu_cell")
-# Every overload of those kernels in torch's dispatcher: whatever binding reaches them
-# (nn.RNN, nn.RNNCell, torch._VF.<name built from strings>, torch.ops.aten), they land here.
-_DISPATCHER_OPS = ("rnn_tanh.input", "rnn_tanh.data", "rnn_relu.input", "rnn_relu.data", "rnn_tanh_cell",
-                   "rnn_relu_cell")
 BUILTIN_SWITCHED_OFF = ("torch's built-in RNN kernels (behind nn.RNN, nn.RNNCell, torch._VF.rnn_tanh and "
                         "torch.rnn_tanh) are switched off in this exercise: MyRNN must compute the recurrence "
                         "itself, with matrix products and torch.tanh in a loop over time steps")
+# Where torch keeps implementations of its operations in Python (decompositions, references): every
+# function of theirs whose name says rnn is switched off too, and their files re-run are reported.
+PYTHON_IMPLEMENTATIONS = ("torch._decomp.decompositions", "torch._refs", "torch._refs.nn.functional")
+
+
+def rnn_operators():
+    """Every operator in torch's dispatcher that computes (part of) an RNN: found by name, from torch itself,
+    so that an operator a new torch adds is switched off without a change here (tests/test_rnn_kernels.py)."""
+    return sorted(n for n in torch._C._dispatch_get_all_op_names() if "rnn" in n.partition("::")[2].lower())
+
+
+def _overloads(name):
+    """The OpOverload objects of a dispatcher name ("aten::rnn_tanh.input"), for their Python-level kernels."""
+    ns, _, rest = name.partition("::")
+    op, _, overload = rest.partition(".")
+    try:
+        return [getattr(getattr(getattr(torch.ops, ns), op), overload or "default")]
+    except (AttributeError, RuntimeError):
+        return []
+
+
+def python_implementations():
+    """(module, name) of torch's Python-level RNN implementations (decompositions and references)."""
+    import importlib
+    found = []
+    for module_name in PYTHON_IMPLEMENTATIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        found += [(module, n) for n, v in vars(module).items() if "rnn" in n.lower() and callable(v)]
+    return found
 
 
 def _switch_off_kernels(audit):
-    """Replace the kernels in torch's dispatcher by one that reports each call to the grader, then raises.
+    """Replace every RNN operator's kernels, in torch's dispatcher and in Python, by one that reports each
+    call to the grader, then raises.
 
-    Returns the Library that holds the registrations, with its finalizer detached:
-    the worker's audit hook keeps it alive, and nothing else in this process refers
-    to it, so undoing the switch first means searching memory (which is reported).
+    Returns the Libraries that hold the registrations, with their finalizers detached: the
+    worker's audit hook keeps them alive, and nothing else in this process refers to them,
+    so undoing the switch first means searching memory (which is reported).
     """
     import warnings
     import weakref
@@ -35,15 +63,48 @@ def _switch_off_kernels(audit):
         _builtin_calls.add("torch's built-in RNN kernel")
         raise RuntimeError(BUILTIN_SWITCHED_OFF)
 
-    library = torch.library.Library("aten", "IMPL")
+    has = torch._C._dispatch_has_kernel_for_dispatch_key
+    libraries = {}
     with warnings.catch_warnings():  # "overriding a previously registered kernel": that is the point
         warnings.simplefilter("ignore")
-        for op in _DISPATCHER_OPS:
-            library.impl(op, switched_off, "CompositeImplicitAutograd")
-    for finalizer in list(weakref.finalize._registry):  # the registry would lead code to the library
-        if finalizer.peek() is not None and finalizer.peek()[0] is library:
-            finalizer.detach()
-    return library
+        for name in rnn_operators():
+            ns, _, op = name.partition("::")
+            library = libraries.setdefault(ns, torch.library.Library(ns, "IMPL"))
+            # A composite kernel serves every backend; otherwise the CPU one (reached through Autograd) and
+            # the explicit composite of .out overloads. A GPU kernel cannot run: the worker sees no GPU.
+            keys = ["CompositeImplicitAutograd"] if has(name, "CompositeImplicitAutograd") else \
+                ["CPU"] + (["CompositeExplicitAutograd"] if has(name, "CompositeExplicitAutograd") else [])
+            for key in keys:
+                library.impl(op, switched_off, key)
+            for overload in _overloads(name):  # the Python dispatcher's kernels (enable_python_dispatcher)
+                for key in list(overload.py_kernels):
+                    overload.py_kernels[key] = switched_off
+                overload._dispatch_cache.clear()
+    import torch._decomp as decomp
+    tables = [decomp.decomposition_table, *getattr(decomp, "global_decomposition_table", {}).values()]
+    for table in tables:
+        for key in [k for k in table if "rnn" in str(k).lower()]:
+            table[key] = switched_off
+    for module, name in python_implementations():
+        setattr(module, name, switched_off)
+    for library in libraries.values():
+        for finalizer in list(weakref.finalize._registry):  # the registry would lead code to the library
+            if finalizer.peek() is not None and finalizer.peek()[0] is library:
+                finalizer.detach()
+    return list(libraries.values())
+
+
+def watched_sources():
+    """The files of torch's Python-level implementations: running one again (a reload, an exec of its
+    text under its own name) would bring back what the switch replaced, so the worker reports it."""
+    import importlib
+    out = []
+    for module_name in PYTHON_IMPLEMENTATIONS:
+        try:
+            out.append(importlib.import_module(module_name).__file__)
+        except (ImportError, AttributeError):
+            pass
+    return [f for f in out if f]
 
 
 def _guard_check():
@@ -71,7 +132,7 @@ def install_guards(audit):
 
     Returns (what must stay alive, the check that the switch still holds): see sandbox/worker.py.
     """
-    library = _switch_off_kernels(audit)
+    libraries = _switch_off_kernels(audit)
     check = _guard_check()
 
     def traced(owner, name, label):
@@ -88,11 +149,11 @@ def install_guards(audit):
             pass
 
     for owner, prefix in ((torch._VF, "torch._VF"), (torch, "torch")):
-        for name in _KERNELS:
+        for name in [n for n in dir(owner) if "rnn" in n.lower() and not n.startswith("__")]:
             traced(owner, name, f"{prefix}.{name}")
     for cls in (torch.nn.RNN, torch.nn.RNNCell):
         traced(cls, "forward", f"nn.{cls.__name__}")
-    return library, check
+    return libraries, check
 
 
 def _build(student, config, state=None, dtype="float64"):
