@@ -206,21 +206,36 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
 """
 FORKER = """
 def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
-    import os, time
+    import threading, time
     forked = 0
-    for _ in range(300):  # small processes (sleep): the memory watchdog would stop forked copies of Python first
+    # Threads count as processes (RLIMIT_NPROC, pids.max) and are small: the memory watchdog would stop forked
+    # copies of Python first, and the seccomp filter refuses to start a program.
+    for _ in range(300):
         try:
-            os.posix_spawn("/usr/bin/sleep", ["sleep", "30"], {})
-        except OSError:
+            threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+        except RuntimeError:
             break
         forked += 1
     raise RuntimeError(f"FORKED {forked}")
+"""
+# The seccomp filter holds in these modes too: no second program, no channel replaced.
+EXECER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import subprocess, sys
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    raise RuntimeError("STARTED a second Python")
+"""
+CHANNEL_REPLACER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import os, sys
+    os.dup2(os.open(os.devnull, os.O_WRONLY), int(sys.argv[7]))
+    raise RuntimeError("REPLACED the audit channel")
 """
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("unshare"),
                     reason="drops to an ordinary user from root")
-@pytest.mark.parametrize("who", ["reference", "reader", "forker"])
+@pytest.mark.parametrize("who", ["reference", "reader", "forker", "execer", "channel_replacer"])
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who, request):
     """The grader run by uid 4242, or by root without namespaces: the kit stays out of the student's sight,
@@ -247,7 +262,8 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     secret = kit / "solutions" / "ex1_myrnn" / "myrnn.py"
     secret.parent.mkdir(parents=True)
     secret.write_text(SOLUTION)
-    body = {"reference": "", "reader": READER.replace("SECRET", repr(str(secret))), "forker": FORKER}[who]
+    body = {"reference": "", "reader": READER.replace("SECRET", repr(str(secret))), "forker": FORKER,
+            "execer": EXECER, "channel_replacer": CHANNEL_REPLACER}[who]
     source = SOLUTION if who == "reference" else SOLUTION.replace("def rnn_cell(", "def _unused(", 1) + body
     work = tmp_path / "work"
     sub = write_submission(work / "sub", "ex1_myrnn", {"myrnn.py": source})
@@ -267,6 +283,15 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     elif who == "reader":
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "BLOCKED" in cell["output"], cell
+    elif who == "execer":
+        cell = checks["rnn_cell_values"]
+        assert cell["score"] == 0 and "start another program" in cell["output"], cell
+        assert checks["matches_nn_rnn"]["status"] == "passed"  # a rule broken costs its own check
+    elif who == "channel_replacer":
+        assert "seccomp: on" in proc.stderr, proc.stderr
+        ex = next(e for e in json.loads((work / "result.json").read_text())["exercises"] if e["id"] == "ex1_myrnn")
+        assert any("seccomp" in e for e in ex.get("tampering", [])), ex
+        assert all(t["score"] == 0 for t in checks.values()), checks
     else:
         cell = checks["rnn_cell_values"]
         assert "FORKED " in cell["output"], cell["output"]
