@@ -225,6 +225,19 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     raise RuntimeError("STARTED a second Python")
 """
+# Memory in no resident set, where (not root) no cgroup counts it: the watchdog reads the worker's memfds itself.
+HOARDER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import os, resource, time
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    hoard = []
+    for _ in range(1800):                     # each below the output limit, 2.1 GB together, in memory only
+        hoard.append(os.memfd_create("hoard"))
+        os.write(hoard[-1], bytes(1200 << 10))
+    time.sleep(60)
+    raise RuntimeError("HELD 2 GB")
+"""
 CHANNEL_REPLACER = """
 def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     import os, sys
@@ -235,7 +248,7 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("unshare"),
                     reason="drops to an ordinary user from root")
-@pytest.mark.parametrize("who", ["reference", "reader", "forker", "execer", "channel_replacer"])
+@pytest.mark.parametrize("who", ["reference", "reader", "forker", "execer", "channel_replacer", "hoarder"])
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who, request):
     """The grader run by uid 4242, or by root without namespaces: the kit stays out of the student's sight,
@@ -263,7 +276,7 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     secret.parent.mkdir(parents=True)
     secret.write_text(SOLUTION)
     body = {"reference": "", "reader": READER.replace("SECRET", repr(str(secret))), "forker": FORKER,
-            "execer": EXECER, "channel_replacer": CHANNEL_REPLACER}[who]
+            "execer": EXECER, "channel_replacer": CHANNEL_REPLACER, "hoarder": HOARDER}[who]
     source = SOLUTION if who == "reference" else SOLUTION.replace("def rnn_cell(", "def _unused(", 1) + body
     work = tmp_path / "work"
     sub = write_submission(work / "sub", "ex1_myrnn", {"myrnn.py": source})
@@ -283,6 +296,9 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     elif who == "reader":
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "BLOCKED" in cell["output"], cell
+    elif who == "hoarder":
+        cell = checks["rnn_cell_values"]
+        assert cell["score"] == 0 and "ran out of memory" in cell["output"], cell
     elif who == "execer":
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "start another program" in cell["output"], cell
