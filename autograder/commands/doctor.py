@@ -41,7 +41,8 @@ def machine_lines() -> list[str]:
         f"machine:   {platform.platform()}, {psutil.cpu_count()} CPUs, "
         f"{psutil.virtual_memory().total / 2 ** 30:.1f} GiB",
         isolation.describe(),
-        f"memory:    resident memory of the worker's process tree, sampled every "
+        f"memory:    resident memory of the worker's process tree, its memfds and private tmpfs (bytes and "
+        f"inodes), and where it has a cgroup the kernel's own count, sampled every "
         f"{watchdog.SAMPLE_SECONDS * 1000:.0f} ms "
         f"(psutil {psutil.__version__}); address space is not limited",
         f"scratch:   {scratch}",

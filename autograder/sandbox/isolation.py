@@ -72,7 +72,8 @@ def describe() -> str:
         "none": "isolation: NONE beyond a separate process with memory and CPU limits (" + ", ".join(missing()) +
                 "): student code can read your files",
     }[m] + ("; " + cgroups.describe() if m != "none" else "") + "; " + seccomp_line() + \
-        "; memory: resident-memory watchdog; time: CPU-second budgets"
+        "; memory: resident-memory watchdog (with memfds, private tmpfs" + \
+        (" and the cgroup's count)" if cgroups.hierarchy() else ")") + "; time: CPU-second budgets"
 
 
 @functools.lru_cache(maxsize=None)
