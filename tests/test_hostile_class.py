@@ -238,6 +238,40 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     time.sleep(60)
     raise RuntimeError("HELD 2 GB")
 """
+# Inodes in the private /tmp: kernel memory in no resident set, counted by the watchdog from outside.
+INODES = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import os, time
+    os.makedirs("/tmp/inodes", exist_ok=True)
+    for i in range(2_300_000):                # empty files, 1 KiB of kernel memory each: 2.2 GB
+        os.close(os.open(f"/tmp/inodes/{i}", os.O_CREAT | os.O_WRONLY))
+    time.sleep(60)
+    raise RuntimeError("HELD 2 GB in inodes")
+"""
+# Children reaped by the kernel (SIGCHLD ignored), where no cgroup counts their CPU (the kit copy has the cgroup's
+# count switched off): the seccomp filter keeps SIGCHLD's default, so their time reaches the worker's.
+UNWAITED = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import os, signal, time
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        try:
+            pid = os.fork()
+        except OSError:                       # the process limit: collect what waits to be collected
+            time.sleep(0.05)
+            try:
+                while os.waitpid(-1, os.WNOHANG)[0]:
+                    pass
+            except ChildProcessError:
+                pass
+            continue
+        if pid == 0:
+            end = time.process_time() + 0.03  # shorter than the watchdog's listing interval
+            while time.process_time() < end:
+                pass
+            os._exit(0)
+        time.sleep(0.05)
+"""
 CHANNEL_REPLACER = """
 def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     import os, sys
@@ -246,9 +280,26 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
 """
 
 
+def _count_cpu_without_cgroups(kit: Path) -> None:
+    """The kit copy counts no cgroup CPU (as a grader without root has none) and gives rnn_cell_values 3 CPU s,
+    with 6 x 3 + 5 s of real time: a loaded machine's children still pass 3 CPU s in that."""
+    import yaml
+
+    cgroups = kit / "autograder" / "sandbox" / "cgroups.py"
+    head = "    def cpu_seconds(self) -> float | None:\n"
+    assert head in cgroups.read_text()
+    cgroups.write_text(cgroups.read_text().replace(head, head + "        return None\n", 1))
+    data = yaml.safe_load((kit / "course.yaml").read_text())
+    data["defaults"].update(wall_factor=6, wall_slack=5)
+    data["exercises"]["ex1_myrnn"]["checks"]["rnn_cell_values"]["timeout"] = 3
+    data["exercises"]["ex1_myrnn"]["memory_mb"] = 12000  # forked copies count their shared pages each
+    (kit / "course.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("unshare"),
                     reason="drops to an ordinary user from root")
-@pytest.mark.parametrize("who", ["reference", "reader", "forker", "execer", "channel_replacer", "hoarder"])
+@pytest.mark.parametrize("who", ["reference", "reader", "forker", "execer", "channel_replacer", "hoarder", "inodes",
+                                 "unwaited"])
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who, request):
     """The grader run by uid 4242, or by root without namespaces: the kit stays out of the student's sight,
@@ -267,6 +318,8 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     from autograder.sandbox.isolation import Limits
 
     as_user, extra_env, says = SETTINGS[setting]
+    if who == "inodes" and setting != "not_root":
+        pytest.skip("no private /tmp without namespaces: the files go to the machine's own /tmp")
     python_root = Path(sys.base_prefix).resolve()
     closed = next((p for p in python_root.parents if p != Path("/") and not p.stat().st_mode & 0o001), None)
     tmp_path = Path(tempfile.mkdtemp(prefix="weaker-grader-", dir="/tmp"))  # pytest's own is 0700
@@ -276,7 +329,10 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     secret.parent.mkdir(parents=True)
     secret.write_text(SOLUTION)
     body = {"reference": "", "reader": READER.replace("SECRET", repr(str(secret))), "forker": FORKER,
-            "execer": EXECER, "channel_replacer": CHANNEL_REPLACER, "hoarder": HOARDER}[who]
+            "execer": EXECER, "channel_replacer": CHANNEL_REPLACER, "hoarder": HOARDER, "inodes": INODES,
+            "unwaited": UNWAITED}[who]
+    if who == "unwaited":
+        _count_cpu_without_cgroups(kit)
     source = SOLUTION if who == "reference" else SOLUTION.replace("def rnn_cell(", "def _unused(", 1) + body
     work = tmp_path / "work"
     sub = write_submission(work / "sub", "ex1_myrnn", {"myrnn.py": source})
@@ -296,9 +352,12 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     elif who == "reader":
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "BLOCKED" in cell["output"], cell
-    elif who == "hoarder":
+    elif who in ("hoarder", "inodes"):
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "ran out of memory" in cell["output"], cell
+    elif who == "unwaited":
+        cell = checks["rnn_cell_values"]
+        assert cell["status"] == "timeout" and "s of CPU time" in cell["output"], cell
     elif who == "execer":
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "start another program" in cell["output"], cell

@@ -12,12 +12,12 @@ resident memory), and a generous wall-clock backstop against code that sleeps
 or blocks. A failed call kills the worker; the next call starts a fresh one,
 so one bad check never takes the others down with it. Messages travel framed
 by ``wire`` over ``channels``; what a dead worker's exit means, in words, is
-``failures.exit_failure``'s. (About 330 lines: the lifecycle and the budget
-accounting read together, since every wait is a budget check.)
+``failures.exit_failure``'s. The student's share of the CPU count is kept by
+``accounting``, what the audit channel reports by ``evidence``; this module keeps
+the lifecycle and the waits, which read together since every wait is a budget check.
 """
 from __future__ import annotations
 
-import collections
 import os
 import secrets
 import signal
@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.sandbox import cgroups, isolation, wire
+from autograder.sandbox.accounting import CpuAccount
 from autograder.sandbox.channels import Channels, open_channels
+from autograder.sandbox.evidence import AuditLog
 from autograder.sandbox.failures import (GraderError, StudentCrashed, StudentFailure, StudentTimeout, cpu_timeout_message,
                                          exit_failure, failure_from_error, memory_message, wall_timeout_message,
                                          SECCOMP_EVIDENCE)
@@ -64,16 +66,17 @@ class StudentProcess:
     _load_failure: StudentFailure | None = None
     _start_failure: GraderError | None = None
     _starts: int = 0
-    _cpu_prior: float = 0.0          # student CPU of workers that ended
-    _cpu_base: float = 0.0           # this worker's CPU when it became ready (the grader's, not the student's)
-    _cpu_last: float = 0.0
-    # What the worker's audit channel reported (see worker.py), over every worker this process started:
-    # "kernel" (a switched-off kernel was called), "tamper <event>". Read by the grader, never by the student.
-    evidence: collections.Counter = field(default_factory=collections.Counter)
+    cpu: CpuAccount = field(default_factory=CpuAccount)  # the student's CPU seconds (accounting.py)
+    # What the worker's audit channel reported (evidence.py), over every worker this process started.
+    audit: AuditLog = field(default_factory=AuditLog)
     _channels: Channels | None = None
-    _audit_partial: bytes = b""
     start_wall: float = 0.0          # real seconds spent starting workers (the grader's time, not the student's)
     seccomp_off: str | None = "not started"   # why the worker has no seccomp filter; None: it has one
+
+    @property
+    def evidence(self):
+        """Event -> times seen: "kernel", "tamper <event>", "import <package>" (read by the grader only)."""
+        return self.audit.events
 
     def __post_init__(self):
         stage = make_stage(self.module, self.probes, self.student_files, self.given)
@@ -117,6 +120,7 @@ class StudentProcess:
             finally:
                 channels.started()
         self._channels = channels
+        self.audit.new_worker()
         cg = self._cgroup
         self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb, cg and cg.memory_bytes, cg and cg.cpu_seconds)
         self._await_ready()
@@ -136,12 +140,12 @@ class StudentProcess:
             self.close()
             raise GraderError("the sandbox's worker did not say it was ready")
         self.seccomp_off = reply.get("seccomp_off")  # None: the filter is on (said before any student code ran)
-        self._cpu_base = self._cpu_last = self._watchdog.cpu_seconds()
+        self.cpu.ready(self._watchdog.cpu_seconds())
 
     def close(self):
         if self._proc is None:
             return
-        self._cpu_prior += max(0.0, self._cpu_last - self._cpu_base)
+        self.cpu.ended()
         self._watchdog.kill()
         self._watchdog.stop()
         if isolation.PROCESS_GROUPS:
@@ -176,9 +180,8 @@ class StudentProcess:
     def cpu_spent(self) -> float:
         """Student CPU seconds so far, over every worker this process started (after each was ready)."""
         if self._proc is not None:
-            self._cpu_last = self._watchdog.cpu_seconds()
-            return self._cpu_prior + max(0.0, self._cpu_last - self._cpu_base)
-        return self._cpu_prior
+            self.cpu.seen(self._watchdog.cpu_seconds())
+        return self.cpu.spent
 
     @property
     def peak_rss_mb(self) -> float:
@@ -203,7 +206,7 @@ class StudentProcess:
             rc = -(rc - 128)  # bubblewrap exits with 128 + the signal that ended the worker
         if rc == AUDIT_CLOSED:
             self.close()
-            self.evidence["tamper closed the audit channel"] += 1
+            self.audit.add("tamper closed the audit channel")
             return StudentCrashed("your code closed or replaced one of the grader's private channels; "
                                   "that is tampering with the grader, and your instructor sees this message")
         tail = self._printed_tail()
@@ -212,22 +215,13 @@ class StudentProcess:
         if over_memory:
             return StudentCrashed(memory_message(self.limits.memory_mb) + tail)
         if rc == -getattr(signal, "SIGSYS", -1) and self.seccomp_off is None:
-            self.evidence[SECCOMP_EVIDENCE] += 1
+            self.audit.add(SECCOMP_EVIDENCE)
         return exit_failure(rc, self.limits, tail)
 
     def _drain_audit(self) -> None:
         """Read what the audit channel holds now (non-blocking); a full channel would stall the worker."""
-        if self._channels is None:
-            return
-        chunk = self._channels.audit_now()
-        if not chunk:
-            return
-        lines = (self._audit_partial + chunk).split(b"\n")
-        self._audit_partial = lines.pop()[-200:]
-        for line in lines:
-            event = line.decode("utf-8", "replace")[:120]
-            if event in self.evidence or len(self.evidence) < 50:  # bounded, whatever is written
-                self.evidence[event] += 1
+        if self._channels is not None:
+            self.audit.feed(self._channels.audit_now())
 
     def _wait(self, for_write: bool) -> None:
         """Wait until a request can be written (or a reply read), within this call's CPU budget and wall backstop."""
@@ -245,12 +239,12 @@ class StudentProcess:
                 raise self._died()
             if ready:
                 return
-            self._cpu_last = self._watchdog.cpu_seconds()
+            used = self.cpu.seen(self._watchdog.cpu_seconds())
             # Memory first: a tree that thrashed at the kernel's limit burns CPU seconds too, and
             # was stopped for its memory (the same sample may have found both).
             if self._watchdog.over_memory:
                 raise self._died()
-            if self._cpu_last > cpu_limit:
+            if used > cpu_limit:
                 thrashed = self._cgroup is not None and self._cgroup.oom_killed()
                 self.close()
                 if thrashed:
@@ -323,7 +317,7 @@ class StudentProcess:
                 raise
             self.start_wall += time.monotonic() - started
             wall_deadline += time.monotonic() - started  # the worker's own start is not the student's time
-            cpu_limit = self._cpu_base + cpu_budget
+            cpu_limit = self.cpu.base + cpu_budget
             self._current, self._current_cpu = (cpu_limit, wall_deadline), cpu_budget
             self._current_wall = max(0.0, wall_deadline - time.monotonic())
             try:
@@ -337,8 +331,8 @@ class StudentProcess:
                 self._load_failure = exc
                 self.close()
                 raise exc from None
-            self._cpu_last = self._watchdog.cpu_seconds()
-            cpu_budget -= max(0.0, self._cpu_last - self._cpu_base)  # importing their module is their time
+            self.cpu.seen(self._watchdog.cpu_seconds())
+            cpu_budget -= self.cpu.this_worker()  # importing their module is their time
         self._current_cpu = cpu_budget
         self._current = (self._watchdog.cpu_seconds() + cpu_budget, wall_deadline)
         self._current_wall = max(0.0, wall_deadline - time.monotonic())

@@ -34,17 +34,21 @@ def _overloads(name):
         return []
 
 
-def python_implementations():
-    """(module, name) of torch's Python-level RNN implementations (decompositions and references)."""
+def _implementation_modules():
+    """The modules of PYTHON_IMPLEMENTATIONS this torch has, imported."""
     import importlib
     found = []
     for module_name in PYTHON_IMPLEMENTATIONS:
         try:
-            module = importlib.import_module(module_name)
+            found.append(importlib.import_module(module_name))
         except ImportError:
             continue
-        found += [(module, n) for n, v in vars(module).items() if "rnn" in n.lower() and callable(v)]
     return found
+
+
+def python_implementations():
+    """(module, name) of torch's Python-level RNN implementations (decompositions and references)."""
+    return [(m, n) for m in _implementation_modules() for n, v in vars(m).items() if "rnn" in n.lower() and callable(v)]
 
 
 def _switch_off_kernels(audit):
@@ -97,14 +101,7 @@ def _switch_off_kernels(audit):
 def watched_sources():
     """The files of torch's Python-level implementations: running one again (a reload, an exec of its
     text under its own name) would bring back what the switch replaced, so the worker reports it."""
-    import importlib
-    out = []
-    for module_name in PYTHON_IMPLEMENTATIONS:
-        try:
-            out.append(importlib.import_module(module_name).__file__)
-        except (ImportError, AttributeError):
-            pass
-    return [f for f in out if f]
+    return [f for f in (getattr(m, "__file__", None) for m in _implementation_modules()) if f]
 
 
 def _guard_check():
