@@ -4,8 +4,9 @@
     python scripts/build_names.py [--check]
 
 Writes solutions/ex3_names/data/names/<Language>.txt (one name per line, UTF-8,
-the PyTorch tutorial's layout) and MANIFEST.json (package versions, sources per
-class, counts, and each file's SHA-256, which a kit test verifies). With
+the PyTorch tutorial's layout: nothing else in that folder, since tutorials' loaders
+list it) and, beside it, data/MANIFEST.json (package versions, sources per class,
+counts, and each file's SHA-256, which a kit test verifies). With
 --check, rebuilds in memory and exits 1 if the shipped files differ.
 
 Decisions, each deliberate:
@@ -32,6 +33,7 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "solutions" / "ex3_names" / "data" / "names"
+MANIFEST = OUT.parent / "MANIFEST.json"
 ALPHABET = set(string.ascii_letters + " .,;'")
 MAX_PER_CLASS = 1200
 PACKAGES = {"faker": "40.54.0", "anyascii": "0.3.3"}
@@ -96,17 +98,18 @@ def render(names: dict[str, list[str]]) -> dict[str, str]:
                                "names": len(ns)} for language, ns in names.items()},
         "sha256": {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(files.items())},
     }
-    files["MANIFEST.json"] = json.dumps(manifest, indent=2) + "\n"
-    return files
+    return files, json.dumps(manifest, indent=2) + "\n"
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true", help="compare with the shipped files; exit 1 if they differ")
     args = parser.parse_args()
-    files = render(collect())
+    files, manifest = render(collect())
     if args.check:
         stale = [n for n, text in files.items() if not (OUT / n).exists() or (OUT / n).read_text() != text]
+        if not MANIFEST.exists() or MANIFEST.read_text() != manifest:
+            stale.append(MANIFEST.name)
         extra = [p.name for p in OUT.iterdir() if p.name not in files] if OUT.exists() else []
         print("up to date" if not (stale or extra) else f"differs: {stale + extra}")
         raise SystemExit(1 if stale or extra else 0)
@@ -115,6 +118,7 @@ def main():
         old.unlink()
     for name, text in files.items():
         (OUT / name).write_text(text)
+    MANIFEST.write_text(manifest)
     counts = {n: len(t.splitlines()) for n, t in files.items() if n.endswith(".txt")}
     print(f"wrote {len(counts)} classes, {sum(counts.values())} names to {OUT}: {counts}")
 

@@ -211,8 +211,15 @@ def test_a_grader_failure_is_reported_as_the_graders_and_not_scored(failure, kit
     proc = grade_with(kit_copy, sub, "grade", sub, "--exercise", "ex1_myrnn", "--json", out)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "the grader failed on" in proc.stderr
-    checks = checks_by_name(json.loads(out.read_text()), "ex1_myrnn")
+    result = json.loads(out.read_text())
+    checks = checks_by_name(result, "ex1_myrnn")
     broken = affected or list(checks)
+    # Not scored means not counted: the total's max_score leaves the ungraded checks' points out, and says them.
+    ex = next(e for e in result["exercises"] if e["id"] == "ex1_myrnn")
+    ungraded = sum(t["max_score"] for n, t in checks.items() if n in broken)
+    assert ex["max_score"] == sum(t["max_score"] for t in checks.values()) - ungraded, ex["max_score"]
+    assert ex["ungraded_points"] == ungraded and result["max_score"] == ex["max_score"]
+    assert f"{ungraded:g} points not graded" in proc.stdout, proc.stdout
     for name, t in checks.items():
         if name in broken:
             assert t["status"] == "grader_error" and t["score"] == 0, (name, t)

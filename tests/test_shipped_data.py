@@ -9,10 +9,11 @@ import pytest
 from .conftest import KIT
 
 DATA = KIT / "solutions" / "ex3_names" / "data" / "names"
+MANIFEST = DATA.parent / "MANIFEST.json"
 
 
 def test_manifest_hashes_match_the_shipped_files():
-    manifest = json.loads((DATA / "MANIFEST.json").read_text())
+    manifest = json.loads(MANIFEST.read_text())
     files = sorted(p.name for p in DATA.glob("*.txt"))
     assert files == sorted(manifest["sha256"])
     for name, digest in manifest["sha256"].items():
@@ -32,3 +33,12 @@ def test_the_pinned_packages_rebuild_the_same_files():
     proc = subprocess.run([sys.executable, str(KIT / "scripts" / "build_names.py"), "--check"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_names_folder_holds_language_files_only():
+    """A loader that lists every file of the folder (os.listdir, as tutorials do) finds the 15 languages and
+    nothing else, in the solution and in the student's release alike; the manifest lies beside it."""
+    for root in (KIT / "solutions", KIT / "exercises"):
+        folder = root / "ex3_names" / "data" / "names"
+        assert sorted(p.suffix for p in folder.iterdir()) == [".txt"] * 15, sorted(folder.iterdir())
+        assert (folder.parent / "MANIFEST.json").is_file()

@@ -55,7 +55,13 @@ class ExerciseResult:
 
     @property
     def max_score(self) -> float:
-        return sum(t.max_score for t in self.tests)
+        """Points of the checks that were scored: one the grader failed on is not, until it is graded again."""
+        return sum(t.max_score for t in self.tests if t.status != GRADER_ERROR)
+
+    @property
+    def ungraded_points(self) -> float:
+        """Points of the checks the grader failed on (neither won nor lost)."""
+        return sum(t.max_score for t in self.tests if t.status == GRADER_ERROR)
 
 
 @dataclass
@@ -99,6 +105,7 @@ class SubmissionResult:
             "exercises": [
                 {"id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score,
                  "tests": [asdict(t) for t in e.tests], "notes": list(e.notes),
+                 **({"ungraded_points": e.ungraded_points} if e.ungraded_points else {}),
                  **({"tampering": list(e.tampering)} if e.tampering else {})}
                 for e in self.exercises
             ],
@@ -209,7 +216,8 @@ def render_table(result: SubmissionResult, width: int = 100) -> str:
     lines = [f"Submission: {for_terminal(result.submission)}", ""]
     name_w = max([len(t.name) for e in result.exercises for t in e.tests] + [20])
     for e in result.exercises:
-        lines.append(f"{e.id} — {e.title}: {e.score:g} / {e.max_score:g}")
+        ungraded = f" ({e.ungraded_points:g} points not graded: the grader failed)" if e.ungraded_points else ""
+        lines.append(f"{e.id} — {e.title}: {e.score:g} / {e.max_score:g}{ungraded}")
         for t in e.tests:
             mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
                     "grader_error": "GRADER"}[t.status]

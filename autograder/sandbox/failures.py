@@ -159,7 +159,7 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
         return StudentCodeError(memory_message(memory_mb) + where)
     if kind == "output":
         return StudentCodeError(output_limit_message(output_kb) + where)
-    if kind == "exec":
+    if kind in ("exec", "missing_name"):  # a program started; a function the exercise asks for not defined
         return StudentCodeError(msg + where)
     if kind == "exit":
         return StudentCodeError(f"your code called sys.exit() / exit(){where}; "

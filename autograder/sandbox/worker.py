@@ -35,6 +35,7 @@ import os
 import re
 import sys
 import traceback
+import types
 
 # Keep private references before any student code can monkeypatch them.
 _read, _write, _exit = os.read, os.write, os._exit
@@ -135,9 +136,37 @@ def _student_signature(exc, student_dir) -> bool:
     return False
 
 
+def _student_file_of(obj, student_dir):
+    """The student's file that defines ``obj`` (their module, a class of theirs, an instance of one), or None."""
+    module = obj if isinstance(obj, types.ModuleType) else sys.modules.get(
+        getattr(obj if isinstance(obj, type) else type(obj), "__module__", "") or "")
+    path = os.path.abspath(getattr(module, "__file__", None) or "/")
+    return os.path.basename(path) if path.startswith(student_dir + os.sep) else None
+
+
+def _missing_name(exc, student_dir):
+    """Words for a name the exercise asks for that the student's code lacks (the probe looked it up), or None.
+    An AttributeError raised in the student's own code is theirs to read as it is."""
+    if not isinstance(exc, AttributeError) or getattr(exc, "name", None) is None:
+        return None
+    if any(os.path.abspath(f.filename).startswith(student_dir) for f in traceback.extract_tb(exc.__traceback__)):
+        return None
+    owner = getattr(exc, "obj", None)
+    filename = _student_file_of(owner, student_dir)
+    if filename is None:
+        return None
+    where = filename if isinstance(owner, types.ModuleType) else \
+        f"{(owner if isinstance(owner, type) else type(owner)).__name__} in {filename}"
+    return (f"{where} has no {exc.name}, which the exercise asks for: define it with the name and signature "
+            "its README gives")
+
+
 def describe_exception(exc, student_dir, code_dir=None):
     """Turn an exception from student code into words, pointing at their file."""
     kind = "exception"
+    missing = _missing_name(exc, student_dir)
+    if missing is not None:
+        return {"kind": "missing_name", "type": "AttributeError", "message": missing, "where": None, "traceback": ""}
     if isinstance(exc, NotImplementedError):
         kind = "not_implemented"
     elif isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):

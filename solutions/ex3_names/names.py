@@ -2,7 +2,7 @@
 
 PyTorch's "classifying names" tutorial, done properly: the data ships with the
 exercise (``data/names/<Language>.txt``, built from Faker's surname lists, see
-``data/names/MANIFEST.json``), train and test share no name, and training is
+``data/MANIFEST.json``), train and test share no name, and training is
 batched with packed sequences.
 
 Conventions the grader relies on:

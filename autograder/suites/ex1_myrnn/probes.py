@@ -183,6 +183,12 @@ def probe_parameters(student, config, seed=0):
             "state_dict": {n: to_numpy(p, n) for n, p in model.state_dict().items()}}
 
 
+def probe_reloaded(student, config, state):
+    """MyRNN(**config) with ``state`` loaded (load_state_dict): its state dict, as it now holds it."""
+    model = _build(student, config, state)
+    return {n: to_numpy(p, n) for n, p in model.state_dict().items()}
+
+
 def probe_run(student, config, x, h0=None, state=None, dtype="float64"):
     """Forward through MyRNN in float64 (or float32, see _build)."""
     model = _build(student, config, state, dtype)

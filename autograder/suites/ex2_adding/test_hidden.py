@@ -6,6 +6,7 @@ and thresholds are in course.yaml (ex2_adding.params).
 import numpy as np
 
 from autograder.grading.checking import fail
+from autograder.sandbox.failures import StudentFailure
 
 from .reference import BASELINE_MSE, curves_png, heldout_data, learning_curve
 from .test_public import data
@@ -52,7 +53,13 @@ def test_model_modules(student):
     """cell="rnn", "lstm", "gru" builds a recurrent cell of that kind: torch's nn.RNN, nn.LSTM, nn.GRU,
     or the student's own, recognised by its gates (an LSTM has 4 weight sets per unit, a GRU 3, an RNN 1)."""
     x = np.random.default_rng(2).random((2, 5, 2))
-    got = {cell: student.call("model", cell=cell, x=x) for cell in MODULE_NAMES}
+    got = {}
+    for cell, name in MODULE_NAMES.items():
+        try:
+            got[cell] = student.call("model", cell=cell, x=x)
+        except StudentFailure as failure:
+            fail(f"AddingModel(cell={cell!r}) should build a model with {name} (or a {cell} of your own), but it "
+                 f"fails: {failure}")
     for cell, name in MODULE_NAMES.items():
         found = got[cell]["modules"]
         if found and found != [cell]:
@@ -66,6 +73,16 @@ def test_model_modules(student):
                  f"parameters, and {', '.join(repr(c) for c in own)} use no nn.RNN, nn.LSTM or nn.GRU. A cell of "
                  "each kind has 1, 3 and 4 sets of gate weights, so the sizes should grow in that order "
                  "(is `cell` ignored?)")
+
+
+def _builds_a_vanilla_rnn(student) -> bool:
+    """Whether AddingModel(cell='rnn') builds (it runs) with an nn.RNN, or with a recurrent cell of the student's
+    own (no torch module: its kind is model_modules' to judge by its size)."""
+    try:
+        found = student.call("model", cell="rnn", x=np.zeros((1, 3, 2)))["modules"]
+    except StudentFailure:
+        return False
+    return found in ([], ["rnn"])
 
 
 def trained_mse(student, params, memo, cell):
@@ -109,7 +126,10 @@ def test_lstm_learns(student, params, memo):
 
 
 def test_vanilla_rnn_forgets(student, params, memo):
-    """The lessons' point: at T=50 a vanilla RNN stays near the baseline while an LSTM solves the task."""
+    """The lessons' point: at T=50 a vanilla RNN stays near the baseline while an LSTM solves the task.
+    Judged where cell='rnn' builds a vanilla RNN: a cell it lacks or ignores is test_model_modules' to charge."""
+    if not _builds_a_vanilla_rnn(student):
+        return
     rnn_mse, rnn_losses = trained_mse(student, params, memo, "rnn")
     lstm_mse, lstm_losses = trained_mse(student, params, memo, "lstm")
     student.attach_png(curves_png({"vanilla RNN": rnn_losses, "LSTM": lstm_losses}))

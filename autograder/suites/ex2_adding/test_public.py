@@ -6,6 +6,7 @@ Points, visibility and time limits are in course.yaml.
 import numpy as np
 
 from autograder.grading.checking import close, expect_close, expect_shape, fail
+from autograder.sandbox.failures import StudentFailure
 
 N, T = 1000, 20
 
@@ -50,25 +51,30 @@ def test_data_shapes(student):
 
 
 def test_data_marks(student):
-    """The mask has exactly two ones per sequence, one in each half."""
+    """The mask has exactly two ones per sequence, one in each half. Every defect found is named, with how
+    many sequences have it."""
     mask = data(student)["x"][..., 1]
     odd = np.unique(mask[(mask != 0) & (mask != 1)])
     if odd.size:
         fail(f"the mask channel should hold only 0 and 1, but it holds {odd[:5]}")
     counts = mask.sum(1).astype(int)
-    bad = counts != 2
-    if bad.any():
-        values, freq = np.unique(counts[bad], return_counts=True)
-        fail("; ".join(f"{f} of {N} sequences have {v} mark{'' if v == 1 else 's'}"
-                       for v, f in zip(values.tolist(), freq.tolist()))
-             + " (each needs exactly 2)")
+    defects = []
+    values, freq = np.unique(counts[counts != 2], return_counts=True)
+    defects += [f"{f} of {N} sequences have {v} mark{'' if v == 1 else 's'} (each needs exactly 2)"
+                for v, f in zip(values.tolist(), freq.tolist())]
     half = T // 2
+    two = counts == 2
     first, second = mask[:, :half].sum(1), mask[:, half:].sum(1)
-    both_first, both_second = int((first == 2).sum()), int((second == 2).sum())
-    if both_first or both_second:
-        fail(f"with T={T}, the first mark must fall in positions 0..{half - 1} and the second in {half}..{T - 1}: "
-             f"in {both_first} of {N} sequences the second mark fell in the first half, and in {both_second} "
-             "the first mark fell in the second half")
+    both_first, both_second = int((two & (first == 2)).sum()), int((two & (second == 2)).sum())
+    if both_first:
+        defects.append(f"in {both_first} of {N} sequences both marks fell in the first half (positions "
+                       f"0..{half - 1})")
+    if both_second:
+        defects.append(f"in {both_second} of {N} sequences both marks fell in the second half (positions "
+                       f"{half}..{T - 1})")
+    if defects:
+        fail("; ".join(defects) + f". With T={T}, one mark must fall in positions 0..{half - 1} and the other in "
+             f"{half}..{T - 1}.")
 
 
 def test_data_values(student):
@@ -85,19 +91,35 @@ def test_data_values(student):
 
 
 def test_data_targets(student):
-    """y is the sum of the two marked values."""
+    """y is the sum of the two marked values, in every sequence whose mask has its two marks (the others are
+    test_data_marks' to charge: two marks at one position, say, show as one)."""
     got = data(student)
-    x, y = got["x"], got["y"]
+    x, y = got["x"], np.ravel(got["y"])
+    if np.shape(y) != (N,):
+        fail(f"y from make_adding_data({N}, {T}) has {np.size(y)} values, expected one per sequence ({N})")
+    two = x[..., 1].sum(1) == 2
+    if not two.any():
+        return  # no sequence to judge by: every mask is wrong, which test_data_marks says
     want = (x[..., 0] * x[..., 1]).sum(1)
-    expect_close(np.ravel(y), want, "y", atol=1e-5, context="compared with the sum of the marked values of x",
+    expect_close(y[two], want[two], "y", atol=1e-5,
+                 context=f"compared with the sum of the marked values of x, in the {int(two.sum())} of {N} "
+                         "sequences with two marks",
                  explain=lambda a: ["y is the sum of all values, not only the marked ones."]
-                 if close(a, x[..., 0].sum(1), atol=1e-4) else [])
+                 if close(a, x[two][..., 0].sum(1), atol=1e-4) else [])
 
 
 def test_model_shapes(student):
-    """AddingModel(cell=...) maps (N, T, 2) to (N, 1) for rnn, lstm and gru."""
+    """AddingModel(cell=...) maps (N, T, 2) to (N, 1), for every cell it builds (a cell it lacks is
+    test_model_modules' to charge; lacking all three is this check's too)."""
     x = np.random.default_rng(1).random((4, 10, 2))
+    built = {}
     for cell in ("rnn", "lstm", "gru"):
-        got = student.call("model", cell=cell, x=x)
+        try:
+            built[cell] = student.call("model", cell=cell, x=x)
+        except StudentFailure as failure:
+            missing = failure
+    if not built:
+        raise missing
+    for cell, got in built.items():
         expect_shape(got["output"], (4, 1), f"AddingModel(cell={cell!r}) on x of shape (4, 10, 2)",
                      hint="Apply the linear head to the last time step's output only.")

@@ -4,6 +4,7 @@ Students run these themselves:  python -m autograder check ex3_names
 Points, visibility and time limits are in course.yaml.
 """
 import string
+from collections import Counter
 
 import numpy as np
 
@@ -43,10 +44,7 @@ def test_unicode_to_ascii(student):
     """Accents are stripped and characters outside ALL_LETTERS dropped."""
     # The student's own ALL_LETTERS decides what is dropped (a wrong alphabet costs test_letters' points,
     # not these); without a usable one, the contract's.
-    try:
-        letters = student.call("letters")["all_letters"] or CONTRACT_LETTERS
-    except StudentFailure:
-        letters = CONTRACT_LETTERS
+    letters = _student_letters(student)
     got = student.call("ascii", texts=list(ASCII_CASES))
     for (text, stripped), result in zip(ASCII_CASES.items(), got):
         want = "".join(c for c in stripped if c in letters)
@@ -58,35 +56,64 @@ def test_unicode_to_ascii(student):
             fail(f"unicode_to_ascii({text!r}) returned {result!r}, expected {want!r}.{hint}")
 
 
+def _student_letters(student):
+    """The student's own ALL_LETTERS where it is usable (a wrong alphabet costs test_letters' points, not the
+    checks that use it); otherwise the contract's."""
+    try:
+        return student.call("letters")["all_letters"] or CONTRACT_LETTERS
+    except StudentFailure:
+        return CONTRACT_LETTERS
+
+
+def _differences(got: list[str], want: list[str]) -> str:
+    """What one list of names has that the other lacks, counting repeats: "missing 'Nowak' (x2); extra 'nowak'"."""
+    missing, extra = Counter(want) - Counter(got), Counter(got) - Counter(want)
+
+    def some(counter):
+        shown = [f"{n!r}" + (f" (x{c})" if c > 1 else "") for n, c in sorted(counter.items())[:4]]
+        return ", ".join(shown) + (f" and {len(counter) - 4} more" if len(counter) > 4 else "")
+    return "; ".join(part for part in (missing and f"missing {some(missing)}", extra and f"extra {some(extra)}")
+                     if part)
+
+
 def test_load_names(student, exercise):
-    """load_names() reads the shipped data offline; load_names(dir) reads the tutorial's layout."""
+    """load_names() reads the shipped data offline; load_names(dir) reads the tutorial's layout, repeated lines
+    kept (they are data)."""
+    letters = _student_letters(student)
     shipped = student.call("load")
-    want = kit_names(exercise)
+    # The shipped names are ASCII in the contract's alphabet: through the student's own, what is left of each.
+    want = {lang: [k for k in ("".join(c for c in n if c in letters) for n in names) if k]
+            for lang, names in kit_names(exercise).items()}
     if sorted(shipped) != sorted(want):
         fail(f"load_names() found the languages {sorted(shipped)}, expected {sorted(want)} "
              "(the <Language>.txt files in data/names next to names.py)")
-    for lang in want:
-        if sorted(shipped[lang]) != sorted(want[lang]):
-            if len(shipped[lang]) != len(want[lang]):
-                fail(f"load_names() gives {len(shipped[lang])} {lang} names, the file has {len(want[lang])}")
-            got_name, want_name = next((g, w) for g, w in zip(sorted(shipped[lang]), sorted(want[lang])) if g != w)
-            fail(f"load_names() gives the right number of {lang} names ({len(want[lang])}) but not the same "
-                 f"names: {got_name!r} where the file, through unicode_to_ascii, gives {want_name!r} "
-                 "(keep the names' letters as they are: no lower-casing or other changes)")
-    files = {"Polish.txt": "Ślusàrski\nNowak\n\n", "Czech.txt": "Dvořák\n"}
+    for lang in sorted(want):
+        if Counter(shipped[lang]) != Counter(want[lang]):
+            hint = ""
+            if Counter(n.lower() for n in shipped[lang]) == Counter(n.lower() for n in want[lang]):
+                hint = " The names differ only in case: keep their letters as they are, no lower-casing."
+            fail(f"load_names() gives {len(shipped[lang])} {lang} names where data/names/{lang}.txt, through "
+                 f"unicode_to_ascii, gives {len(want[lang])}: {_differences(shipped[lang], want[lang])}.{hint}")
+    files = {"Polish.txt": "Ślusàrski\nNowak\n\nNowak\n", "Czech.txt": "Dvořák\n"}
     got = student.call("load", files=files)
-    expected = {"Polish": ["Slusarski", "Nowak"], "Czech": ["Dvorak"]}
+    expected = {"Polish": ["Slusarski", "Nowak", "Nowak"], "Czech": ["Dvorak"]}
     if {k: sorted(v) for k, v in got.items()} != {k: sorted(v) for k, v in expected.items()}:
-        fail(f"load_names(dir) on Polish.txt ('Ślusàrski', 'Nowak', an empty line) and Czech.txt ('Dvořák') "
-             f"returned {got}, expected {expected}: language from the file name, names through "
-             "unicode_to_ascii, empty lines skipped")
+        hint = " Repeated lines are data: keep every one." if sorted(got.get("Polish", [])) == ["Nowak", "Slusarski"] \
+            else ""
+        fail(f"load_names(dir) on Polish.txt ('Ślusàrski', 'Nowak', an empty line, 'Nowak' again) and Czech.txt "
+             f"('Dvořák') returned {got}, expected {expected}: language from the file name, names through "
+             f"unicode_to_ascii, empty lines skipped.{hint}")
 
 
 def test_name_to_tensor(student):
     """name_to_tensor is one-hot, shape (len(name), 1, N_LETTERS), at ALL_LETTERS.index of each letter:
-    capitals, the alphabet's ends, an apostrophe, a space and a one-letter name too."""
+    capitals, the alphabet's ends, an apostrophe, a space and a one-letter name too (those names whose letters
+    are all in the student's ALL_LETTERS: an alphabet short of some costs test_letters' points, not these)."""
     letters = student.call("letters")["all_letters"]
-    for name in ("Jones", "O'Neal", "Zoe az", "Q"):
+    names = [n for n in ("Jones", "O'Neal", "Zoe az", "Q") if all(ch in letters for ch in n)]
+    if not names:
+        fail("ALL_LETTERS lacks letters of every name this check encodes ('Jones', 'Q'): see test_letters")
+    for name in names:
         got = student.call("tensor", name=name)
         expect_shape(got, (len(name), 1, len(letters)), f"name_to_tensor({name!r})",
                      hint="(letters, batch of 1, N_LETTERS)")
@@ -110,12 +137,21 @@ def test_model_output(student):
              f"but they sum to {np.round(np.exp(out).sum(1), 3).tolist()}")
 
 
+def _known_log_probs(n: int) -> np.ndarray:
+    """Log-probabilities with no ties, in an order unlike the categories' own: what predict's model answers."""
+    logits = np.random.default_rng(3).permutation(np.linspace(-3.0, 3.0, n))
+    return logits - np.log(np.exp(logits).sum())
+
+
 def test_predict(student, exercise):
-    """predict returns the k most likely categories, best first, with their probabilities."""
+    """predict returns the k most likely categories, best first, with their probabilities: judged on a model of
+    the student's class made to answer known log-probabilities, however predict prepares the name for it."""
     categories = sorted(kit_names(exercise))
+    log_probs = _known_log_probs(len(categories))
     for k in (3, 1, 5):  # k varies: the contract's default and others
-        got = student.call("predict", name="Satoshi", categories=categories, k=k, hidden=32)
-        preds, probs = got["predictions"], np.exp(np.asarray(got["log_probs"]).reshape(-1))
+        got = student.call("predict", name="Satoshi", categories=categories, k=k, hidden=32,
+                           log_probs=log_probs.tolist())
+        preds, probs = got["predictions"], np.exp(np.asarray(got["log_probs"]))
         if len(preds) != k:
             fail(f"predict(..., k={k}) returned {len(preds)} entries")
         values = [p for _, p in preds]
@@ -126,5 +162,5 @@ def test_predict(student, exercise):
                  "log-probabilities)")
         want = [(categories[i], float(probs[i])) for i in np.argsort(-probs)[:k]]
         if [c for c, _ in preds] != [c for c, _ in want] or not np.allclose(values, [p for _, p in want], atol=1e-4):
-            fail(f"predict(..., k={k}) returned {preds}, but the model's own top {k} are "
-                 f"{[(c, round(p, 4)) for c, p in want]}")
+            fail(f"predict(..., k={k}) returned {preds}, but the model it was given answered log-probabilities "
+                 f"whose top {k} are {[(c, round(p, 4)) for c, p in want]} (category i is categories[i])")

@@ -34,9 +34,10 @@ def read_human_date(text: str, check_weekday: bool = True) -> set[datetime.date]
     """Every date ``text`` can denote as people write dates in English, found without the kit's formats.
 
     A month name fixes the month (then one number is the day, one the year);
-    otherwise three numbers are read as month/day/year, day/month/year or
-    year/month/day: all readings that are real dates count (05/06/2023 is
-    ambiguous, and both are right). A weekday name must be that date's weekday.
+    otherwise three numbers are read as year/month/day when the year comes first,
+    else month first with slashes (the course's convention: 1/15/23), day first
+    with dots (the given dd.MM.yyyy), and either way with any other separator
+    (15-01-2023: a format the kit does not give, where every real reading counts). A weekday name must be that date's weekday.
     Two-digit years follow the contract's pivot. Empty when nothing fits.
     """
     words = re.findall(r"[a-z]+", text.lower())
@@ -58,7 +59,15 @@ def read_human_date(text: str, check_weekday: bool = True) -> set[datetime.date]
         if len(a) == 4:
             readings.append((int(a), int(b), int(c)))
         elif len(a) <= 2 and len(b) <= 2 and _year(c) is not None:
-            readings += [(_year(c), int(a), int(b)), (_year(c), int(b), int(a))]
+            # Slashes are the course's month-first convention (M/d/yy, MM/dd/yyyy: "1/15/23"), dots the given
+            # day-first one (dd.MM.yyyy); other separators, which no given format uses, are read either way.
+            separators = set(re.findall(r"\d+(\D+)\d+", text)) | set(re.findall(r"\d(\D+)\d", text))
+            if any("/" in sep for sep in separators):
+                readings.append((_year(c), int(a), int(b)))
+            elif any("." in sep for sep in separators):
+                readings.append((_year(c), int(b), int(a)))
+            else:
+                readings += [(_year(c), int(a), int(b)), (_year(c), int(b), int(a))]
     dates = set()
     for y, m, d in readings:
         try:
@@ -81,6 +90,9 @@ def pair_problem(human: str, iso: str) -> str | None:
     read = read_human_date(human)
     if want in read:
         return None
+    if "/" in human and want in read_human_date(human.replace("/", "-")):
+        return (f"{human!r} is written day first, but a date with slashes is read month first (the course's "
+                f"M/d/yy, as in 1/15/23): {iso} is {want.month}/{want.day}/{human.rsplit('/', 1)[-1]}")
     if not read:
         if want in read_human_date(human, check_weekday=False):
             return f"{human!r} names the wrong weekday: {iso} is a {WEEKDAYS[want.weekday()].title()}"

@@ -42,8 +42,9 @@ def probe_pipeline(student, state, sizes, tokens, k=2):
     """Final hidden states from the student's collect_hidden_states, through the student's pca."""
     states = student.collect_hidden_states(_model(state, sizes), torch.tensor(np.asarray(tokens), dtype=torch.long))
     final = torch.as_tensor(states)[:, -1]
+    final_np = to_numpy(final, "the final hidden states")
     components, ratio, projected = _triple(student.pca(final.to(torch.float64), int(k)))
-    return {"ratio": ratio, "projected": projected}
+    return {"ratio": ratio, "projected": projected, "final": final_np}
 
 
 def _points(ax):

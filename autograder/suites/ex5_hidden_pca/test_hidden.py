@@ -7,22 +7,50 @@ model's geometry itself is calibrated by scripts/calibrate.py (calibration/READM
 
 import numpy as np
 
-from autograder.grading.checking import fail
+from autograder.grading.checking import CheckFailed, fail
+from autograder.sandbox.failures import StudentFailure
 
-from .oracle import eval_set, model_payload
-from .reference import auc, check_against_reference, reference_final_state_pca
+from .oracle import check_pca, eval_set, model_payload, public_expectations
+from .reference import auc, check_against_reference, reference_final_state_pca, reference_pca
 from .test_public import kit_model
 
 
+def student_pca_is_right(student) -> bool:
+    """Whether the student's pca gives the expected PCA of full-rank data (test_pca_random's first case): where it
+    does not, that check charges the mistake, and the checks below do not charge it again."""
+    stored = public_expectations()
+    X, k = stored["X0"], int(stored["k0"])
+    try:
+        check_pca(student.call("pca", X=X, k=k), X, k, "", (stored["components0"], stored["ratio0"],
+                                                            stored["projected0"]), stored["uncentred0"])
+    except (CheckFailed, StudentFailure):
+        return False
+    return True
+
+
 def test_pca_rank_deficient(student):
-    """k larger than the data's rank, and constant columns."""
+    """k larger than the data's rank, and constant columns: judged in full where pca is right on full-rank data;
+    otherwise (a mistake test_pca_random charges, such as no centring) only what degenerate data alone breaks:
+    that pca runs and returns finite values of the right shapes."""
     rng = np.random.default_rng(3)
     basis = rng.normal(size=(2, 6))
     X = rng.normal(size=(60, 2)) @ basis + 1.5          # rank 2 after centring
-    check_against_reference(student.call("pca", X=X, k=4), X, 4, "pca on rank-2 data (N=60, D=6, k=4)", rank=2)
     Y = rng.normal(size=(30, 4))
     Y[:, 1] = 7.0                                       # a constant column
-    check_against_reference(student.call("pca", X=Y, k=3), Y, 3, "pca on data with a constant column (N=30, D=4, k=3)", rank=3)
+    cases = [(X, 4, 2, "pca on rank-2 data (N=60, D=6, k=4)"),
+             (Y, 3, 3, "pca on data with a constant column (N=30, D=4, k=3)")]
+    in_full = student_pca_is_right(student)
+    for data, k, rank, what in cases:
+        got = student.call("pca", X=data, k=k)
+        if in_full:
+            check_against_reference(got, data, k, what, rank=rank)
+            continue
+        n, d = data.shape
+        for name, shape in (("components", (k, d)), ("ratio", (k,)), ("projected", (n, k))):
+            if np.shape(got[name]) != shape or not np.all(np.isfinite(got[name])):
+                fail(f"{what}: {name} has shape {np.shape(got[name])} (expected {shape})"
+                     + ("" if np.all(np.isfinite(got[name])) else " and NaN or infinite values: a direction with "
+                        "no variance must not be divided by"))
 
 
 def test_pca_from_scratch(student):
@@ -40,36 +68,48 @@ def test_pca_from_scratch(student):
 
 
 def final_state_pca(student, exercise, params):
+    """The student's final hidden states of the kit model, through the student's pca where it is right (else
+    through the grader's: a wrong pca is test_pca_random's to charge); with the grader's PCA of the true states,
+    and in words which PCA was used."""
     model = kit_model(exercise, params)
     tokens, labels, _ = eval_set(exercise, params["eval_size"], params["eval_seed"])
     got = student.call("pipeline", tokens=tokens, **model_payload(exercise, model))
     projected, ratio = np.asarray(got["projected"]), np.asarray(got["ratio"])
+    final = np.asarray(got["final"])
+    through = "your pca"
+    if not student_pca_is_right(student) and final.ndim == 2 and final.shape[0] == len(labels) and \
+            np.all(np.isfinite(final)):
+        _, ratio, projected = reference_pca(final, 2)
+        through = "the grader's PCA (your pca is test_pca_random's to judge)"
     if projected.shape != (len(labels), 2) or ratio.shape != (2,) or not np.all(np.isfinite(projected)):
         fail(f"pca(final hidden states, 2) returned projected {projected.shape} and ratio {ratio.shape}; "
              f"expected ({len(labels)}, 2) and (2,)")
-    return projected, ratio, labels, reference_final_state_pca(model, tokens, 2)
+    return projected, ratio, labels, reference_final_state_pca(model, tokens, 2), through
+
+
+# Both trained-model checks judge the states with a PCA known to be right: what differs is the states.
+STATES_HINT = ("Check collect_hidden_states: position t holds the RNN's output after word t, so the final state "
+               "is the last position's (not the embedding, not a state shifted by one).")
 
 
 def test_sentiment_separates_on_pc1(student, exercise, params):
     """On the kit's trained model, the final hidden states separate by sentiment along PC1, as the true PC1 does."""
-    projected, _, labels, reference = final_state_pca(student, exercise, params)
+    projected, _, labels, reference, through = final_state_pca(student, exercise, params)
     separation = max(auc(projected[:, 0], labels), 1 - auc(projected[:, 0], labels))  # a component's sign is arbitrary
     true = auc(reference[2][:, 0], labels)
     true = max(true, 1 - true)
     if separation < true - params["auc_tolerance"]:
-        fail(f"along the first principal component of your final hidden states, positive and negative "
-             f"sentences separate with an AUC of {separation:.3f}; along the true first component of the kit's "
-             f"model's final states they separate with {true:.3f}. Check collect_hidden_states (the last position "
-             "is the final state) and that pca centres the data.")
+        fail(f"along the first principal component of your final hidden states (through {through}), positive "
+             f"and negative sentences separate with an AUC of {separation:.3f}; along the true first component of "
+             f"the kit's model's final states they separate with {true:.3f}. {STATES_HINT}")
 
 
 def test_pc1_dominates(student, exercise, params):
     """The explained variance ratios of the final states are the true ones: PC1 first, far ahead of PC2."""
-    _, ratio, _, reference = final_state_pca(student, exercise, params)
+    _, ratio, _, reference, through = final_state_pca(student, exercise, params)
     true = reference[1]
     if np.max(np.abs(ratio - true)) > params["ratio_tolerance"] or ratio[0] < ratio[1]:
-        fail(f"your PCA of the final hidden states gives explained variance ratios {ratio[0]:.3f} and "
-             f"{ratio[1]:.3f}; the true ratios of the kit's model's final states are {true[0]:.3f} and "
-             f"{true[1]:.3f}: the first component explains the largest share, {true[0] / true[1]:.1f} x the "
-             "second (the line attractor). Sort the components by variance, largest first, and divide each "
-             "variance by the total.")
+        fail(f"the PCA of your final hidden states (through {through}) gives explained variance ratios "
+             f"{ratio[0]:.3f} and {ratio[1]:.3f}; the true ratios of the kit's model's final states are "
+             f"{true[0]:.3f} and {true[1]:.3f}: the first component explains the largest share, "
+             f"{true[0] / true[1]:.1f} x the second (the line attractor). {STATES_HINT}")
