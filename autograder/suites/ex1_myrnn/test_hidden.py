@@ -236,6 +236,8 @@ def test_gradients(student):
             right.append(case)
         elif problem:
             wrong.append((case, problem))
+    if wrong and not right and isinstance(wrong[0][1], StudentFailure):
+        raise wrong[0][1]  # it fails in every case (a stub, an import that fails): that failure, as it is
     if wrong:
         case, problem = wrong[0]
         others = f" Also wrong in {len(wrong) - 1} other case(s)." if len(wrong) > 1 else ""
@@ -250,7 +252,7 @@ def test_gradients(student):
 
 def _gradient_problem(student, case: Case):
     """What is wrong with autograd's gradients in one case: None (nothing), "" (not judged here: a feature that
-    does not run is its own check's to charge), or the problem in words."""
+    does not run is its own check's to charge), the problem in words, or the StudentFailure it raised."""
     inputs = make_inputs(case)
     try:
         got = run_forward(student, probe="gradient_consistency", config=case.config, x=inputs["x"],
@@ -258,7 +260,7 @@ def _gradient_problem(student, case: Case):
     except StudentFailure as failure:
         if case.batch is None or case.batch_first:
             return ""
-        return str(failure)
+        return failure
     if got["builtin_calls"]:
         fail(builtin_message(got["builtin_calls"]))
     tolerance = 1e-2 if got.get("dtype") == "float32" else 1e-6  # float32: what its rounding allows

@@ -53,13 +53,17 @@ def test_model_modules(student):
     """cell="rnn", "lstm", "gru" builds a recurrent cell of that kind: torch's nn.RNN, nn.LSTM, nn.GRU,
     or the student's own, recognised by its gates (an LSTM has 4 weight sets per unit, a GRU 3, an RNN 1)."""
     x = np.random.default_rng(2).random((2, 5, 2))
-    got = {}
-    for cell, name in MODULE_NAMES.items():
+    got, failed = {}, {}
+    for cell in MODULE_NAMES:
         try:
             got[cell] = student.call("model", cell=cell, x=x)
         except StudentFailure as failure:
-            fail(f"AddingModel(cell={cell!r}) should build a model with {name} (or a {cell} of your own), but it "
-                 f"fails: {failure}")
+            failed[cell] = failure
+    if not got:  # nothing builds (a stub, a file that does not import): that failure, as it is
+        raise next(iter(failed.values()))
+    for cell, failure in failed.items():
+        fail(f"AddingModel(cell={cell!r}) should build a model with {MODULE_NAMES[cell]} (or a {cell} of your "
+             f"own), but it fails: {failure}")
     for cell, name in MODULE_NAMES.items():
         found = got[cell]["modules"]
         if found and found != [cell]:
@@ -77,10 +81,13 @@ def test_model_modules(student):
 
 def _builds_a_vanilla_rnn(student) -> bool:
     """Whether AddingModel(cell='rnn') builds (it runs) with an nn.RNN, or with a recurrent cell of the student's
-    own (no torch module: its kind is model_modules' to judge by its size)."""
+    own (no torch module: its kind is model_modules' to judge by its size). False where cell='rnn' alone is
+    missing or another cell was built; where no cell builds (a stub, an import that fails), that failure."""
+    x = np.zeros((1, 3, 2))
     try:
-        found = student.call("model", cell="rnn", x=np.zeros((1, 3, 2)))["modules"]
+        found = student.call("model", cell="rnn", x=x)["modules"]
     except StudentFailure:
+        student.call("model", cell="lstm", x=x)  # a model that builds no cell at all fails here, as it should
         return False
     return found in ([], ["rnn"])
 
