@@ -417,9 +417,12 @@ def reap():
     except ChildProcessError:
         pass
 """
-UNWAITED_CHILDREN = REAP + """
-import signal
-signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children reaped by the kernel: their time reaches no parent
+
+
+def forking(child: str = "", after_fork: str = "", preamble: str = "") -> str:
+    """An attacker that forks one CPU-burning child at a time, for ever: ``child`` runs first in each child
+    (8 spaces deep), ``after_fork`` in the parent after each fork (4 deep)."""
+    return REAP + preamble + """
 while True:
     try:
         pid = os.fork()
@@ -427,27 +430,20 @@ while True:
         reap()
         continue
     if pid == 0:
-""" + CHILD_BURNS + """
-    time.sleep(0.05)
+""" + child + CHILD_BURNS + after_fork + """    time.sleep(0.05)
 """
-ORPHANED_CHILDREN = REAP + """
-while True:
-    try:
-        pid = os.fork()
-    except OSError:
-        reap()
-        continue
-    if pid == 0:
-        try:
+
+
+UNWAITED_CHILDREN = forking(preamble="""import signal
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children reaped by the kernel: their time reaches no parent
+""")
+ORPHANED_CHILDREN = forking(child="""        try:
             middle = os.fork() != 0             # the middle one leaves at once: the burner is an orphan
         except OSError:
             middle = True
         if middle:
             os._exit(0)
-""" + CHILD_BURNS + """
-    os.waitpid(pid, 0)
-    time.sleep(0.05)
-"""
+""", after_fork="    os.waitpid(pid, 0)\n")
 
 
 # Orphans are graded without bubblewrap: in its PID namespace they would go to its init, which is in the tree.

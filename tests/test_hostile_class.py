@@ -21,6 +21,7 @@ it, so these tests run where bubblewrap is in force (CI installs it).
 import os
 import shutil
 import socket
+import textwrap
 import threading
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from autograder.publish.authoring import render
 from autograder.sandbox import isolation
 
 from .conftest import KIT, SOLUTIONS, checks_by_name, copy_kit, grade, run_cli, write_submission
+from .test_hostile import UNWAITED_CHILDREN
 
 pytestmark = [pytest.mark.skipif(isolation.mode() != "bwrap", reason="needs bubblewrap: the attack is real"),
               pytest.mark.xdist_group("hostile_class")]
@@ -250,28 +252,7 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
 """
 # Children reaped by the kernel (SIGCHLD ignored), where no cgroup counts their CPU (the kit copy has the cgroup's
 # count switched off): the seccomp filter keeps SIGCHLD's default, so their time reaches the worker's.
-UNWAITED = """
-def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
-    import os, signal, time
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    while True:
-        try:
-            pid = os.fork()
-        except OSError:                       # the process limit: collect what waits to be collected
-            time.sleep(0.05)
-            try:
-                while os.waitpid(-1, os.WNOHANG)[0]:
-                    pass
-            except ChildProcessError:
-                pass
-            continue
-        if pid == 0:
-            end = time.process_time() + 0.03  # shorter than the watchdog's listing interval
-            while time.process_time() < end:
-                pass
-            os._exit(0)
-        time.sleep(0.05)
-"""
+UNWAITED = "\ndef rnn_cell(x_t, h_prev, W_xh, W_hh, b):\n" + textwrap.indent(UNWAITED_CHILDREN, "    ")
 CHANNEL_REPLACER = """
 def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     import os, sys
