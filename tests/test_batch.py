@@ -90,9 +90,26 @@ def test_a_mixed_class_is_graded_into_gradebook_reports_and_summary(tmp_path, fa
     assert "Pass rate per check" in summary and f"of {EX1_POINTS:g}</p>" in summary  # the run's maximum
     for student in book:                                   # one row per student, linked to their report
         assert f"<a href='reports/{student}.html'>{student}</a>" in summary
+    # The similarity report, beside the gradebook: the students who handed in the solution (cleo with one
+    # line changed) are flagged pairs, the blank stub and the broken hand-ins are in none, and the summary
+    # links to it.
+    with open(out / "similarity.csv") as f:
+        flagged = {(r["student_a"], r["student_b"]) for r in csv.DictReader(f) if r["flagged"] == "1"}
+    assert flagged == {("ana", "fay"), ("ana", "cleo"), ("cleo", "fay")}
+    assert "<a href='similarity.html'>" in summary
+    similarity = (out / "similarity.html").read_text()
+    assert "<a href='reports/ana.html'>ana</a>" in similarity and "gus.zip is not a readable zip" in similarity
+    # The mistakes the class shares: cleo's named mistake is a group of its own, with her report linked.
+    assert "Mistakes the class shares" in summary and "<a href='reports/cleo.html'>cleo</a>" in summary
+    with open(out / "mistakes.csv") as f:
+        groups = list(csv.DictReader(f))
+    cleo = [g for g in groups if g["student_names"] == "cleo"]
+    assert len(cleo) == 1 and cleo[0]["mistake"] == "This matches a known mistake: ReLU is used instead of tanh."
+    assert sum(int(g["students"]) for g in groups) == 7               # everyone who failed a check, once
     umask = os.umask(0)
     os.umask(umask)
-    for path in [out / "summary.html", out / "gradebook.csv", out / "histogram.png", *(out / "reports").iterdir()]:
+    for path in [out / "summary.html", out / "gradebook.csv", out / "histogram.png", out / "mistakes.csv",
+                 out / "similarity.csv", out / "similarity.html", *(out / "reports").iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path   # TAs can read what is served
 
 
@@ -198,7 +215,7 @@ def test_a_stored_result_is_kept_only_while_it_matches_what_it_was_graded_from(t
     shutil.copy(fast_course, course)
 
     def run(*exercises):
-        args = ["--course", course, "batch", subs, "--out", out, "--quiet", "--jobs", "2"]
+        args = ["--course", course, "batch", subs, "--out", out, "--quiet", "--jobs", "2", "--no-similarity"]
         for e in exercises:
             args += ["--exercise", e]
         proc = run_cli(*args, timeout=600)
@@ -208,6 +225,7 @@ def test_a_stored_result_is_kept_only_while_it_matches_what_it_was_graded_from(t
 
     said, first, _ = run("ex1_myrnn")
     assert "2 new" in said
+    assert not (out / "similarity.html").exists() and "similarity" not in (out / "summary.html").read_text()
     said, again, _ = run("ex1_myrnn")
     assert "2 kept" in said and again == first                       # nothing changed: nothing graded
 

@@ -21,7 +21,8 @@ the grader crashed, timed out as a whole, or a check hit a grader error) has a
 result file that says so and is graded again on the next run, never scored.
 
 DIR gets: gradebook.csv, results/<student>.json, reports/<student>.html,
-summary.html, histogram.png, pass_rates.csv.
+summary.html, histogram.png, pass_rates.csv, mistakes.csv, and the similarity report
+(similarity.csv, similarity.html; ``similarity=False`` skips it).
 """
 from __future__ import annotations
 
@@ -216,10 +217,12 @@ def _job_died(course, course_path, todo, out, exercises, student: str, why: str)
 def run_batch(course: Course, course_path: Path | None, submissions: Path, out: Path, jobs: int = 1,
               regrade: bool = False, exercises: list[str] | None = None, progress: bool = True,
               plan: dict | None = None, unprotected: bool = False, executor: str = "local",
-              cluster: ClusterOptions | None = None) -> dict[str, SubmissionResult]:
+              cluster: ClusterOptions | None = None, similarity: bool = True) -> dict[str, SubmissionResult]:
     """Grade every student whose stored result is missing or stale (``stale_reason``); keep the rest.
 
-    ``plan`` (if given) receives {"kept": n, "reasons": {student: why graded}}.
+    ``plan`` (if given) receives {"kept": n, "reasons": {student: why graded}, "similarity": one line}.
+    ``similarity``: write the class's similarity report beside the gradebook (after it: a report
+    that fails is a warning, and no grade depends on it).
     """
     plan = {} if plan is None else plan
     (out / "results").mkdir(parents=True, exist_ok=True)
@@ -271,5 +274,17 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
         if student not in todo and not (out / "reports" / f"{student}.html").exists():
             write_report(course, out, student, result)  # a kept result whose report was lost
     write_gradebook(course, out, results)
-    write_summary(course, out, results)
+    if similarity:
+        plan["similarity"] = _similarity(course, submissions, out, exercises)
+    write_summary(course, out, results, similarity_page=similarity and (out / "similarity.html").exists())
     return dict(sorted(results.items()))
+
+
+def _similarity(course: Course, submissions: Path, out: Path, exercises: list[str] | None) -> str:
+    from autograder.commands.similarity import similarity_report
+
+    try:
+        return similarity_report(course, submissions, out, exercises)
+    except Exception as exc:  # noqa: BLE001 - the grades are written; a report that failed must not hide them
+        return (f"warning: the similarity report failed ({type(exc).__name__}: {exc}); the grades are unaffected. "
+                f"Run `python -m autograder similarity {submissions} --out {out}` to try again.")

@@ -136,7 +136,7 @@ def _batch(args, course) -> int:
     plan: dict = {}
     results = run_batch(course, args.course, Path(args.submissions), Path(args.out), jobs=args.jobs,
                         regrade=args.regrade, exercises=args.exercise, progress=not args.quiet, plan=plan,
-                        unprotected=args.unprotected, executor=args.executor,
+                        unprotected=args.unprotected, executor=args.executor, similarity=not args.no_similarity,
                         cluster=ClusterOptions.from_course(course.cluster, cpus=args.cpus, memory_gb=args.memory_gb,
                                                            time_min=args.time_min, partition=args.partition))
     failed = sorted(s for s, result in results.items() if result.status == GRADER_ERROR)
@@ -148,10 +148,32 @@ def _batch(args, course) -> int:
     parts.append(f"{plan.get('kept', 0)} kept")
     print(f"{len(results)} submissions ({'; '.join(parts)}): {Path(args.out) / 'gradebook.csv'}, "
           f"reports in {Path(args.out) / 'reports'}, summary in {Path(args.out) / 'summary.html'}")
+    if plan.get("similarity"):
+        print(plan["similarity"], file=sys.stderr if plan["similarity"].startswith("warning") else sys.stdout)
     if failed:
         print(f"error: the grader failed for {len(failed)} student(s) ({', '.join(failed[:10])}): status "
               "grader_error, not scored. Run the same command again to grade them again.", file=sys.stderr)
         return 3
+    return 0
+
+
+def _similarity(args, course) -> int:
+    from autograder.commands.similarity import similarity_report
+
+    if not Path(args.submissions).is_dir():
+        print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    if args.reference is not None and not Path(args.reference).is_dir():
+        print(f"error: --reference {args.reference} is not a folder", file=sys.stderr)
+        return 2
+    if args.threshold is not None and not 0 < args.threshold <= 1:
+        print("error: --threshold is a similarity in (0, 1]", file=sys.stderr)
+        return 2
+    if args.common_share is not None and not 0 < args.common_share <= 1:
+        print("error: --common-share is a share of the class in (0, 1]", file=sys.stderr)
+        return 2
+    print(similarity_report(course, Path(args.submissions), Path(args.out), args.exercise,
+                            args.reference and Path(args.reference), args.threshold, args.common_share, args.jobs))
     return 0
 
 
@@ -239,7 +261,22 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--time-min", type=int, help="time limit per student's job (slurm; default: the course's worst case)")
     b.add_argument("--partition", help="Slurm partition")
     b.add_argument("--unprotected", action="store_true", help=UNPROTECTED_HELP)
+    b.add_argument("--no-similarity", action="store_true",
+                   help="skip the similarity report (OUT/similarity.html) at the end")
     b.set_defaults(run=_batch)
+
+    m = command("similarity")
+    m.add_argument("submissions", help="one folder or .zip per student (as for batch)")
+    m.add_argument("--out", required=True, help="where similarity.csv and similarity.html go")
+    m.add_argument("--exercise", action="append", metavar="ID", help="only this exercise (repeatable)")
+    m.add_argument("--reference", metavar="DIR", help="known sources (a tutorial, last year's solutions): every .py "
+                                                     "and .ipynb under DIR; a student matching one is listed as such")
+    m.add_argument("--threshold", type=float, metavar="S",
+                   help="flag pairs at or above this similarity (default: from the class's distribution)")
+    m.add_argument("--common-share", type=float, metavar="F",
+                   help="code at least this share of the class has is common code, not compared (default 0.3)")
+    m.add_argument("--jobs", type=int, metavar="N", help="exercises compared at once (default: the CPUs)")
+    m.set_defaults(run=_similarity)
 
     z = command("gradescope")
     z.add_argument("--out", required=True)

@@ -8,7 +8,9 @@ Students (in the bundle your instructor gave you, from anywhere inside it):
 
 Instructors (in the kit's folder, with solutions/):
   grade SUBMISSION        grade one student: a table; --json / --gradescope write files
-  batch DIR --out OUT     grade a class: OUT/gradebook.csv, results/, reports/, summary.html
+  batch DIR --out OUT     grade a class: OUT/gradebook.csv, results/, reports/, summary.html,
+                          mistakes.csv and the similarity report
+  similarity DIR --out OUT  who handed in whose code: OUT/similarity.csv and similarity.html
   doctor                  check a machine before grading on it
   release --out DIR       the student bundle (stubs, given data, public checks)
   nbgrader --out DIR      an nbgrader course (one notebook per exercise)
@@ -36,9 +38,19 @@ arguments; 3 the checks themselves failed to run (tell your instructor)."""),
 --check writes nothing and exits 1 when exercises/ is out of date."""),
     "batch": ("grade a whole class", """Grade every student in SUBMISSIONS (one folder or .zip each), each in a process of its own.
 OUT gets gradebook.csv (status: graded, nothing_handed_in or grader_error), results/<student>.json,
-reports/<student>.html, summary.html, histogram.png and pass_rates.csv. Run it again after a crash or
+reports/<student>.html, summary.html (with the mistakes the class shares, also in mistakes.csv),
+histogram.png, pass_rates.csv, and the similarity report (similarity.csv, similarity.html; see
+`similarity --help`; --no-similarity skips it). Run it again after a crash or
 a change: it grades only the students without a current result and says why (--regrade: everyone).
 Exit codes: 0 done; 2 bad arguments; 3 the grader failed for some students (run it again)."""),
+    "similarity": ("who handed in whose code: similarity.csv and similarity.html", """Compare every pair of students in SUBMISSIONS (one folder or .zip each, as for batch) on each
+exercise's files, read as grading reads them (notebooks included). The released stubs and code common
+to the class (--common-share) are subtracted; renaming, comments, layout, reordering, dead code and
+swapped operands do not hide a copy. Writes OUT/similarity.csv (every pair: similarity in [0, 1],
+flagged 0/1) and OUT/similarity.html (ranked pairs, clusters, a histogram with the threshold, flagged
+pairs side by side). The threshold comes from the class's own similarities (never below 0.65);
+--threshold sets it. --reference DIR: known sources; a student matching one is listed as "matches
+<source>". batch runs this at the end of every run. Exit codes: 0 written; 2 bad arguments."""),
     "gradescope": ("build Gradescope's autograder.zip", """Write DIR/autograder.zip for a Gradescope programming assignment (setup.sh, run_autograder,
 the kit without solutions/)."""),
     "release": ("build the student bundle (folder and zip)", """Write DIR/rnn-exercises/ and DIR/rnn-exercises.zip: the stubs, the given data, the public

@@ -5,7 +5,8 @@
 
 - ``write_gradebook``: gradebook.csv, one row per student, and its status column;
 - ``write_report``: reports/<student>.html, the student's feedback;
-- ``write_summary``: pass_rates.csv, histogram.png and summary.html for the class.
+- ``write_summary``: pass_rates.csv, histogram.png, mistakes.csv and summary.html for the class
+  (``mistakes.py``: the mistakes the class shares).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from autograder.grading import pictures
 from autograder.grading.course import Course
 from autograder.grading.results import SubmissionResult, write_atomic
 from autograder.grading.neutral import for_csv
+from autograder.publish import mistakes
 from autograder.publish.report import render_report, render_summary
 
 
@@ -47,7 +49,7 @@ def pass_rates(results: dict[str, SubmissionResult]) -> dict[tuple[str, str], tu
     return rates
 
 
-def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult]) -> None:
+def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult], similarity_page: bool = False) -> None:
     rates = pass_rates(results)
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -59,7 +61,10 @@ def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult
     max_score = max((r.max_score for r in results.values()), default=course.max_score)
     png = histogram_png([r.score for r in results.values()], max_score)
     write_atomic(out / "histogram.png", png)
-    write_atomic(out / "summary.html", render_summary(course.title, results, rates, png, max_score))
+    shared = mistakes.class_mistakes(results)
+    write_atomic(out / "mistakes.csv", mistakes.render_csv(shared))
+    write_atomic(out / "summary.html", render_summary(course.title, results, rates, png, max_score,
+                                                      mistakes.render_html(shared), similarity_page))
 
 
 def histogram_png(scores: list[float], max_score: float) -> bytes:

@@ -53,8 +53,9 @@ def render_report(result: SubmissionResult, course_title: str) -> str:
 
 
 def render_summary(course_title: str, students: dict[str, SubmissionResult], rates: dict, histogram_png: bytes,
-                   max_score: float) -> str:
-    """The class page: histogram, one row per student (linked to their report), pass rate per check."""
+                   max_score: float, mistakes_html: str = "", similarity_page: bool = False) -> str:
+    """The class page: histogram, one row per student (linked to their report), pass rate per check,
+    and the mistakes the class shares (``mistakes_html``, from publish/mistakes.py; already escaped)."""
     scores = sorted(r.score for r in students.values())
     mean = sum(scores) / len(scores) if scores else 0.0
     exercise_ids = list(dict.fromkeys(e.id for r in students.values() for e in r.exercises))
@@ -75,5 +76,8 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
             "<h2>Students</h2>"
             f"<table><tr><th>student</th>{head}<th>total</th><th>status</th></tr>{''.join(people)}</table>"
             "<h2>Pass rate per check (hardest first)</h2>"
-            f"<table><tr><th>exercise</th><th>check</th><th>passed</th><th>rate</th></tr>{rows}</table>")
+            f"<table><tr><th>exercise</th><th>check</th><th>passed</th><th>rate</th></tr>{rows}</table>"
+            f"{mistakes_html}")
+    if similarity_page:
+        body += "<h2>Similarity</h2><p>Who handed in whose code: <a href='similarity.html'>similarity.html</a>.</p>"
     return _page("Class summary", body)

@@ -1,0 +1,201 @@
+"""The similarity report's files: ``similarity.csv`` (every pair) and ``similarity.html`` (self-contained).
+
+The page, per exercise: how the threshold was chosen, a histogram of the class's similarities
+with the threshold drawn (inline SVG), the ranked pairs (similarity, longest shared fragment in
+lines, how much of each is shared), clusters of students linked by flagged pairs (largest first),
+matches with known sources, what could not be compared and why, and a side-by-side view of each
+flagged pair with the shared code marked. Student names link to their reports when batch wrote
+them (``reports/<student>.html`` beside the page). Everything a student wrote is escaped
+(``neutral.for_html``; copydetect's highlighter escapes the code it marks).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+from autograder.grading.neutral import for_csv, for_html, for_terminal, for_url
+from autograder.grading.results import write_atomic
+from autograder.similarity import ClassSimilarity, ExerciseSimilarity
+
+CSV_COLUMNS = ["exercise", "student_a", "student_b", "similarity", "flagged", "kind", "shared_fingerprints",
+               "longest_fragment_lines"]
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:80rem;margin:1.5rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.5rem} h2{font-size:1.25rem;margin-top:2.5rem;border-bottom:2px solid #ddd} h3{font-size:1.05rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem} td,th{padding:.25rem .5rem;border-bottom:1px solid #eee;
+text-align:left;vertical-align:top} .flag{color:#cf222e;font-weight:600} .note{color:#555}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:.5rem} .pair>div{min-width:0}
+pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:.5rem;font-size:.8rem;margin:.2rem 0;
+max-height:40rem;overflow:auto} mark{background:#ffd8a8} svg{max-width:100%;height:auto}
+details{margin:.5rem 0} summary{cursor:pointer}
+@media (max-width:700px){.pair{grid-template-columns:1fr}}
+"""
+
+
+def _who(name: str, reports: set[str]) -> str:
+    if name in reports:
+        return f"<a href='reports/{for_url(name)}.html'>{for_html(name)}</a>"
+    return for_html(name)
+
+
+def _histogram(values: np.ndarray, threshold: float) -> str:
+    """Counts of pair similarities in bins of 0.05 (log-scaled bars: the few copies stay visible)."""
+    bins = np.histogram(values, bins=20, range=(0, 1))[0] if len(values) else np.zeros(20, dtype=int)
+    width, height, pad, top = 600, 195, 30, 15
+    peak = np.log1p(bins.max()) or 1.0
+    bars = []
+    for i, count in enumerate(bins):
+        h = (height - pad - top) * np.log1p(count) / peak
+        x = pad + i * (width - pad) / 20
+        bars.append(f"<rect x='{x:.1f}' y='{height - pad - h:.1f}' width='{(width - pad) / 20 - 2:.1f}' "
+                    f"height='{h:.1f}' fill='#4c78a8'><title>{i * 0.05:.2f}-{(i + 1) * 0.05:.2f}: "
+                    f"{count} pairs</title></rect>")
+        if count:
+            bars.append(f"<text x='{x + 2:.1f}' y='{height - pad - h - 3:.1f}' font-size='10'>{count}</text>")
+    tx = pad + threshold * (width - pad)
+    axis = "".join(f"<text x='{pad + t * (width - pad):.1f}' y='{height - 12}' font-size='11' "
+                   f"text-anchor='middle'>{t:.1f}</text>" for t in np.linspace(0, 1, 6))
+    return (f"<svg viewBox='0 0 {width} {height}' width='{width}' role='img' aria-label='histogram of similarities'>"
+            f"{''.join(bars)}<line x1='{pad}' y1='{height - pad}' x2='{width}' y2='{height - pad}' stroke='#333'/>"
+            f"<line x1='{tx:.1f}' y1='0' x2='{tx:.1f}' y2='{height - pad}' stroke='#cf222e' stroke-width='2' "
+            f"stroke-dasharray='4 3'/><text x='{tx + 4:.1f}' y='12' font-size='11' fill='#cf222e'>threshold "
+            f"{threshold:.2f}</text>{axis}<text x='{width / 2}' y='{height}' font-size='11' text-anchor='middle'>"
+            "similarity (pairs per bin, log scale)</text></svg>")
+
+
+def clusters(result: ExerciseSimilarity) -> list[list[str]]:
+    """Students linked by flagged pairs (transitively), largest cluster first."""
+    parent: dict[str, str] = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, _, _ in result.flagged_pairs():
+        parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for x in list(parent):
+        groups.setdefault(root(x), []).append(x)
+    return sorted((sorted(g) for g in groups.values()), key=lambda g: (-len(g), g))
+
+
+def _code(html: str | None, text: str) -> str:
+    return f"<pre>{for_terminal(html) if html is not None else for_html(text)}</pre>"
+
+
+def _side_by_side(a: str, b: str, detail: dict, text_a: str, text_b: str, reports: set[str], b_is_source=False) -> str:
+    who_b = f"source {for_html(b)}" if b_is_source else _who(b, reports)
+    return (f"<details><summary>{_who(a, reports)} and {who_b}: longest shared fragment "
+            f"{detail['longest_lines']} lines; {detail['share_a']:.0%} and {detail['share_b']:.0%} of each shared"
+            f"</summary><div class='pair'><div><h3>{_who(a, reports)}</h3>{_code(detail['html_a'], text_a)}</div>"
+            f"<div><h3>{who_b}</h3>{_code(detail['html_b'], text_b)}</div></div></details>")
+
+
+def _exercise_section(result: ExerciseSimilarity, reports: set[str]) -> str:
+    parts = [f"<h2>{for_html(result.exercise_id)}: {for_html(result.title)}</h2>"]
+    problems = [c for c in result.codes if c.problem]
+    comparison = result.comparison
+    compared = result.compared
+    if comparison is None:
+        parts.append(f"<p class='note'>{len(compared)} student(s) with code to compare: nothing to compare "
+                     "(it takes two).</p>")
+    else:
+        n = len(comparison.students)
+        values = comparison.similarity[np.triu_indices(n, 1)]
+        flagged = result.flagged_pairs()
+        parts.append(f"<p>{n} students compared ({len(values)} pairs); <strong class='flag'>{len(flagged)} pair(s) "
+                     f"flagged</strong> at similarity &ge; {comparison.threshold:.2f} "
+                     f"({for_html(comparison.threshold_rule)}). Subtracted: the released stubs and given files, and "
+                     f"{comparison.common} fingerprints common to the class. Less than "
+                     f"{comparison.floor_prints:.0f} fingerprints of own code (about "
+                     f"{comparison.floor_prints / 10:.0f} lines) counts as that much.</p>")
+        parts.append(_histogram(values, comparison.threshold))
+        text = {c.owner: c.text for c in compared}
+        rows = []
+        wanted = sum(1 for key in result.details if key[1] not in result.sources)
+        for a, b, sim, shared in comparison.pairs():
+            if len(rows) == wanted:
+                break
+            detail = result.details.get((a, b))
+            if detail is None:
+                continue
+            mark = " class='flag'" if comparison.flagged(sim) else ""
+            rows.append(f"<tr><td{mark}>{sim:.2f}</td><td>{_who(a, reports)}</td><td>{_who(b, reports)}</td>"
+                        f"<td>{detail['longest_lines']}</td><td>{detail['share_a']:.0%} / {detail['share_b']:.0%}"
+                        f"</td><td>{shared}</td></tr>")
+        parts.append("<h3>Most similar pairs</h3><table><tr><th>similarity</th><th>student</th><th>student</th>"
+                     "<th>longest shared fragment (lines)</th><th>shared (of each, as handed in)</th>"
+                     f"<th>shared fingerprints</th></tr>{''.join(rows)}</table>")
+        groups = clusters(result)
+        if groups:
+            parts.append("<h3>Clusters (students linked by flagged pairs)</h3><ol>" + "".join(
+                f"<li>{len(g)} students: {', '.join(_who(s, reports) for s in g)}</li>" for g in groups) + "</ol>")
+        matches = [(s, src, share) for s, found in sorted(comparison.sources.items())
+                   for src, share in sorted(found.items()) if share >= comparison.threshold]
+        if matches:
+            parts.append("<h3>Matches with known sources</h3><ul>" + "".join(
+                f"<li>{_who(s, reports)} matches {for_html(src)} ({share:.0%} of their own code)</li>"
+                for s, src, share in matches) + "</ul>")
+        if flagged:
+            parts.append("<h3>Flagged pairs, side by side</h3>")
+            for a, b, _, _ in flagged:
+                if (a, b) in result.details:
+                    parts.append(_side_by_side(a, b, result.details[(a, b)], text[a], text[b], reports))
+        for s, src, _ in matches:
+            if (s, src) in result.details:
+                parts.append(_side_by_side(s, src, result.details[(s, src)], text[s], result.sources[src].text,
+                                           reports, b_is_source=True))
+    if problems:
+        parts.append("<h3>Not compared</h3><ul>" + "".join(
+            f"<li>{_who(c.owner, reports)}: {for_html(c.problem)}</li>" for c in problems) + "</ul>")
+    return "".join(parts)
+
+
+def render_html(report: ClassSimilarity, title: str, reports: set[str]) -> str:
+    flagged = sum(len(e.flagged_pairs()) for e in report.exercises)
+    head = (f"<h1>{for_html(title)}: similarity</h1><p>{report.students} students, "
+            f"{len(report.exercises)} exercise(s), {flagged} flagged pair(s). A flagged pair is for a person to "
+            "read, not a verdict: look at the shared code side by side.</p>")
+    if report.students == 0:
+        head += "<p class='note'>The class folder holds no students: nothing to compare.</p>"
+    if report.problems:
+        head += "<ul>" + "".join(f"<li>{for_html(p)}</li>" for p in report.problems) + "</ul>"
+    body = head + "".join(_exercise_section(e, reports) for e in report.exercises)
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>Similarity</title>"
+            f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
+
+
+def render_csv(report: ClassSimilarity) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for e in report.exercises:
+        c = e.comparison
+        if c is None:
+            continue
+        for a, b, sim, shared in c.pairs():
+            detail = e.details.get((a, b))
+            writer.writerow([for_csv(e.exercise_id), for_csv(a), for_csv(b), f"{sim:.4f}", int(c.flagged(sim)),
+                             "pair", shared, detail["longest_lines"] if detail else ""])
+        for student, found in sorted(c.sources.items()):
+            for source, share in sorted(found.items()):
+                detail = e.details.get((student, source))
+                writer.writerow([for_csv(e.exercise_id), for_csv(student), for_csv(source), f"{share:.4f}",
+                                 int(c.flagged(share)), "source", "", detail["longest_lines"] if detail else ""])
+    return buf.getvalue()
+
+
+def write(report: ClassSimilarity, out: Path, title: str) -> tuple[Path, Path]:
+    """OUT/similarity.csv and OUT/similarity.html (linking to OUT/reports/ where batch wrote them)."""
+    out = Path(out)
+    reports = {p.stem for p in (out / "reports").glob("*.html")} if (out / "reports").is_dir() else set()
+    write_atomic(out / "similarity.csv", render_csv(report))
+    write_atomic(out / "similarity.html", render_html(report, title, reports))
+    return out / "similarity.csv", out / "similarity.html"
