@@ -20,7 +20,12 @@
   tree (grader, grading processes, sandboxes, workers; sampled every 50 ms); CPU seconds
   per exercise; and batch throughput of 8 mixed submissions (reference, stubs, partial,
   broken; --batch-exercises, default ex1 and ex5) with the local executor (threads) and
-  submitit's local executor at --jobs 1 and 2.
+  submitit's local executor at --jobs 1 and 2;
+- similarity (issue 29): `python -m autograder similarity` on a class of --similarity-students
+  (default 300) x 5 exercises, each file one of the kit's implementations disguised at random
+  (tests/similarity_class.py's large_class), end to end (reading, fingerprinting, every pair,
+  both files written): wall and CPU seconds at --jobs 1 and 2, and at half the class, so the
+  growth with the number of pairs shows.
 """
 from __future__ import annotations
 
@@ -243,18 +248,40 @@ def courses_figures(batch_exercises: list[str]) -> None:
                       f"--jobs {jobs}: {wall:.1f} s, {n / wall * 3600:.0f} submissions an hour, peak RSS {rss:.0f} MB")
 
 
+def similarity_figures(students: int) -> None:
+    import tempfile
+
+    from tests.similarity_class import large_class
+
+    course = load_course()
+    work = Path(tempfile.mkdtemp(prefix="bench-similarity-"))
+    for n in (students // 2, students):
+        large_class(work / f"class{n}", list(course.exercises.values()), n)
+        for jobs in (1, 2):
+            cmd = [sys.executable, "-m", "autograder", "similarity", str(work / f"class{n}"), "--out",
+                   str(work / f"out{n}-{jobs}"), "--jobs", str(jobs)]
+            wall, cpu, rss = measured(cmd)
+            pairs = 5 * n * (n - 1) // 2
+            print(f"similarity: {n} students x 5 exercises ({pairs} pairs), --jobs {jobs}: {wall:.1f} s wall, "
+                  f"{cpu:.1f} CPU s, peak RSS {rss:.0f} MB ({wall / pairs * 1e6:.0f} us a pair)")
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-exercises", nargs="+", default=["ex1_myrnn", "ex5_hidden_pca"])
     parser.add_argument("--skip-batch", action="store_true")
-    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration", "failures", "courses"],
+    parser.add_argument("--similarity-students", type=int, default=300)
+    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration", "failures", "courses", "similarity"],
                         help="print only these figures")
     args = parser.parse_args()
     if args.only:
         {"sandbox": lambda: sandbox_figures(args.repeat), "budgets": budget_figures,
          "calibration": calibration_figures, "failures": lambda: failure_figures(args.repeat),
-         "courses": lambda: courses_figures(args.batch_exercises)}[args.only]()
+         "courses": lambda: courses_figures(args.batch_exercises),
+         "similarity": lambda: similarity_figures(args.similarity_students)}[args.only]()
         return
     sandbox_figures(args.repeat)
     failure_figures(args.repeat)
@@ -270,6 +297,7 @@ def main():
                    check=True)
     if not args.skip_batch:
         courses_figures(args.batch_exercises)
+    similarity_figures(args.similarity_students)
 
 
 if __name__ == "__main__":

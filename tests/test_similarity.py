@@ -116,7 +116,7 @@ def test_canonical_form_keeps_what_was_called():
     """Names the student did not choose stay: tanh and sigmoid programs are not one program."""
     assert canonical("import torch\ndef f(x):\n    return torch.tanh(x)\n") != \
         canonical("import torch\ndef f(x):\n    return torch.sigmoid(x)\n")
-    assert canonical("def broken(:\n") == "def broken(:\n"  # a syntax error is compared as written
+    assert canonical("def broken(:\n    x = 1\n") == canonical("def other(:\n  # note\n  y   = 1\n")  # filtered tokens
 
 
 def test_copy_ring_cannot_hide_as_common_code(tmp_path):

@@ -72,16 +72,16 @@ def _analyse(exercise_id: str, title: str, codes: list[Code], template_texts: li
     source_prints = {s.owner: fingerprints.prints(s.text, given) for s in sources}
     result.comparison = comparing.compare([c.owner for c in compared], student_prints, source_prints,
                                           common_share, threshold)
-    raw_given = fingerprints.raw_boilerplate(template_texts)
+    raw = fingerprints.RawPrints(fingerprints.raw_boilerplate(template_texts))
     text = {c.owner: c.text for c in compared}
     shown = min(len(result.flagged_pairs()), MAX_SIDE_BY_SIDE) + SHOWN_PAIRS
     for a, b, _, _ in itertools.islice(result.comparison.pairs(), shown):
-        result.details[(a, b)] = fingerprints.shared_fragments(text[a], text[b], raw_given)
+        result.details[(a, b)] = fingerprints.shared_fragments(raw.of(a, text[a]), raw.of(b, text[b]))
     for student, matches in result.comparison.sources.items():
         for source, share in matches.items():
             if share >= result.comparison.threshold:
                 result.details[(student, source)] = fingerprints.shared_fragments(
-                    text[student], result.sources[source].text, raw_given)
+                    raw.of(student, text[student]), raw.of("\0source " + source, result.sources[source].text))
     return result
 
 

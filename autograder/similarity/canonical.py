@@ -7,18 +7,20 @@ the grader itself runs the code with), and ``ast.unparse`` writes the result in 
 layout:
 
 - names the student chose (variables, parameters, functions, classes, attributes they
-  assign) all become ``v``; names they did not choose stay (``tanh``, ``nn.RNN``,
+  assign or define as methods) all become ``v``; names they did not choose stay (``tanh``, ``nn.RNN``,
   ``.shape``), so two independent programs that happen to be shaped alike still differ
   in what they call. An import alias reads as its module (``np`` is ``numpy``);
 - docstrings, bare constants, ``pass`` beside other statements, ``print`` calls and
   imports are dropped (they say nothing about who wrote the code), and so are dead
-  statements: ``if False:`` blocks, code after ``return``/``raise``/``break``/``continue``,
-  and assignments to a name that nothing reads;
+  statements: ``if False:`` blocks, loops over ``range(0)``, ``assert`` of literals,
+  code after ``return``/``raise``/``break``/``continue``,
+  and assignments in a function to a name that nothing reads;
 - the operands of a chain of ``+``, ``*``, ``&``, ``|`` are sorted, and so are the
   functions and classes of a module or class body (after the other statements).
 
-Code that does not parse (a student's syntax error) is returned as it is: copydetect's
-own tokeniser still reads it, with less immunity to disguise.
+Code that does not parse (a student's syntax error) is read by copydetect's own token
+filter instead (names read as ``V``, comments and layout dropped): two broken copies are
+still compared with each other, though not with a copy that parses.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ _ENDS_BLOCK = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 
 
 def canonical(code: str) -> str:
-    """The program's canonical text (see the module's docstring); ``code`` itself when it does not parse."""
+    """The program's canonical text (see the module's docstring)."""
     try:
         tree = ast.parse(code)
         names = _Names()
@@ -41,7 +43,9 @@ def canonical(code: str) -> str:
         tree = _Sorted().visit(tree)
         return ast.unparse(ast.fix_missing_locations(tree))
     except (SyntaxError, ValueError, RecursionError, MemoryError, TypeError):
-        return code
+        from copydetect.utils import filter_code
+
+        return "#!unparsed\n" + filter_code(code, "code.py", "python")[0]
 
 
 class _Names(ast.NodeVisitor):
@@ -96,19 +100,35 @@ def _always_false(test) -> bool:
     return isinstance(test, ast.Constant) and not test.value
 
 
+def _constant(node) -> bool:
+    """An expression of literals only (its value never depends on the program)."""
+    return all(isinstance(n, (ast.Constant, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.cmpop, ast.boolop,
+                              ast.operator, ast.unaryop, ast.Load)) for n in ast.walk(node))
+
+
+def _empty(node) -> bool:
+    """``range(0)``, ``[]``, ``()``: a loop over it never runs."""
+    if isinstance(node, (ast.List, ast.Tuple)) and not node.elts:
+        return True
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and node.args[0].value == 0)
+
+
 class _Canonical(ast.NodeTransformer):
     def __init__(self, names: _Names):
         self.names = names
+        self.functions = 0  # how deep in function bodies: only a local that nothing reads is dead
 
     def _dead_store(self, node) -> bool:
+        if not self.functions:
+            return False  # a module's or class's name may be read by whoever imports it
         if isinstance(node, ast.Assign):
             targets = node.targets
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
         else:
             return False
-        return all(isinstance(t, ast.Name) and t.id not in self.names.read and not t.id.isupper()
-                   and t.id != "__all__" for t in targets)
+        return all(isinstance(t, ast.Name) and t.id not in self.names.read for t in targets)
 
     def _body(self, body: list) -> list:
         return self._statements(body) or [ast.Pass()]
@@ -120,6 +140,11 @@ class _Canonical(ast.NodeTransformer):
                 continue
             if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.Name)):
                 continue  # docstrings, bare constants and names
+            if isinstance(node, ast.Assert) and _constant(node.test):
+                continue  # assert 1 == 1: checks nothing
+            if isinstance(node, ast.For) and _empty(node.iter):
+                out.extend(self._statements(node.orelse))
+                continue
             if isinstance(node, (ast.If, ast.While)) and _always_false(node.test):
                 out.extend(self._statements(node.orelse) if isinstance(node, ast.If) else [])
                 continue
@@ -153,15 +178,25 @@ class _Canonical(ast.NodeTransformer):
 
     def visit_Attribute(self, node):
         self.generic_visit(node)
-        if node.attr in self.names.attributes:
+        # An attribute the program assigns, or names like something it defines (a method, a
+        # property, a class attribute): the student's name, whoever reads it.
+        if node.attr in self.names.attributes or self.names.own(node.attr):
             node.attr = PLACEHOLDER
         return node
 
-    def _named(self, node):
+    def visit_ClassDef(self, node):
         node.name = PLACEHOLDER
         return self.generic_visit(node)
 
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _named
+    def visit_FunctionDef(self, node):
+        node.name = PLACEHOLDER
+        self.functions += 1
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.functions -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_arg(self, node):
         node.arg, node.annotation = PLACEHOLDER, None  # annotations are style, not substance

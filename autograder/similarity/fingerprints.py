@@ -58,15 +58,29 @@ def raw_boilerplate(texts: list[str]) -> np.ndarray:
     return np.unique(np.concatenate(found)) if found else EMPTY
 
 
-def shared_fragments(text_a: str, text_b: str, boilerplate: np.ndarray) -> dict:
+class RawPrints:
+    """copydetect's fingerprints of each file as handed in, taken once per file (for ``shared_fragments``)."""
+
+    def __init__(self, boilerplate: np.ndarray):
+        self.boilerplate = boilerplate
+        self._cache: dict[str, CodeFingerprint] = {}
+
+    def of(self, owner: str, text: str) -> CodeFingerprint:
+        if owner not in self._cache:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._cache[owner] = _raw(f"{len(self._cache)}.py", text, self.boilerplate)
+        return self._cache[owner]
+
+
+def shared_fragments(a: CodeFingerprint, b: CodeFingerprint) -> dict:
     """What two files share, as handed in: both texts as HTML with ``<mark>`` around shared code,
     the share of each that is shared, and the longest shared fragment in lines."""
     with warnings.catch_warnings():  # copydetect warns on an empty overlap; that is an answer here
         warnings.simplefilter("ignore")
-        a, b = _raw("a.py", text_a, boilerplate), _raw("b.py", text_b, boilerplate)
         _, (share_a, share_b), (slices_a, slices_b) = compare_files(a, b)
         out = {"share_a": float(share_a), "share_b": float(share_b), "longest_lines": 0}
-        for key, text, slices in (("html_a", text_a, slices_a), ("html_b", text_b, slices_b)):
+        for key, text, slices in (("html_a", a.raw_code, slices_a), ("html_b", b.raw_code, slices_b)):
             slices = np.asarray(slices)
             if slices.ndim == 2 and slices.shape[1]:
                 out[key], _ = highlight_overlap(text, slices, "<mark>", "</mark>", escape_html=True)
