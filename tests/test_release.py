@@ -48,6 +48,10 @@ def test_the_release_holds_no_grader_code(release):
     texts = {p: p.read_text(errors="replace") for p in release.rglob("*") if p.is_file() and p.suffix != ".npz"}
     for name in secret:
         assert not [p for p, text in texts.items() if name in text], f"{name} is named in the release"
+    # The similarity report is the instructor's: neither its code nor the packages it needs ship.
+    assert not (release / "autograder" / "similarity").exists()
+    assert not (release / "autograder" / "commands" / "similarity.py").exists()
+    assert "copydetect" not in (release / "pyproject.toml").read_text()
 
 
 def test_public_expectations_are_the_references(release):

@@ -74,8 +74,9 @@ def student_pyproject() -> str:
     import tomllib
 
     project = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["project"]
+    needed = [d for d in project["dependencies"] if d.split("=")[0].split(";")[0].strip() not in INSTRUCTOR_PACKAGES]
     return STUDENT_PYPROJECT.format(version=project["version"], python=project["requires-python"],
-                                    dependencies=json.dumps(project["dependencies"], indent=4))
+                                    dependencies=json.dumps(needed, indent=4))
 
 
 def public_course(course: Course) -> dict:
@@ -96,10 +97,14 @@ def public_course(course: Course) -> dict:
 # only oracle.py (torch or stored expected values) and probes.py. zoo/ holds the
 # kit's own wrong and correct implementations (tests/test_zoo.py grades them).
 HIDDEN_FILES = ("test_hidden.py", "reference.py", "zoo")
+# What only an instructor runs: the similarity report (autograder/similarity/, its command) and
+# the packages it alone needs; a student's bundle has neither.
+INSTRUCTOR_CODE = ("similarity", "similarity.py")
+INSTRUCTOR_PACKAGES = ("copydetect", "Pygments", "Jinja2", "MarkupSafe")
 
 
 def _ignore_hidden(folder: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in (*HIDDEN_FILES, "__pycache__") or n.endswith(".pyc")}
+    return {n for n in names if n in (*HIDDEN_FILES, *INSTRUCTOR_CODE, "__pycache__") or n.endswith(".pyc")}
 
 
 def build_release(course: Course, out: Path) -> Path:
