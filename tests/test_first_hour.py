@@ -3,6 +3,7 @@
 Each test is one surprise a new user met, reproduced: the kit must now answer it in words.
 """
 import json
+import re
 import tomllib
 
 from .conftest import KIT, SOLUTIONS, grade, run_cli, write_submission
@@ -54,15 +55,20 @@ def test_the_student_bundle_is_the_students(tmp_path):
     assert "hidden checks worth 19 more points (30 in all)" in proc.stdout, proc.stdout
     proc = run_cli("check", "ex2_adding", cwd=bundle / "exercises", kit=bundle)
     assert proc.returncode == 0 and "ex2_adding" in proc.stdout, proc.stderr
-    for command in ("stubs", "batch", "doctor", "release", "nbgrader", "gradescope"):
+    for command in ("stubs", "batch", "doctor", "release", "nbgrader", "gradescope", "similarity"):
         args = {"batch": ["batch", "x", "--out", "y"], "release": ["release", "--out", "y"],
+                "similarity": ["similarity", "x", "--out", "y"],
                 "nbgrader": ["nbgrader", "--out", "y"], "gradescope": ["gradescope", "--out", "y"]}.get(command, [command])
         proc = run_cli(*args, cwd=bundle, kit=bundle)
         assert proc.returncode == 2 and "is for instructors" in proc.stderr and "Traceback" not in proc.stderr, \
             (command, proc.stderr)
     project = tomllib.loads((bundle / "pyproject.toml").read_text())
     kit_project = tomllib.loads((KIT / "pyproject.toml").read_text())
-    assert project["project"]["dependencies"] == kit_project["project"]["dependencies"]
+    # The similarity report's packages stay with the instructor; the student gets everything else.
+    instructor_only = ("copydetect", "pygments", "jinja2", "markupsafe")
+    assert project["project"]["dependencies"] == [
+        d for d in kit_project["project"]["dependencies"] if re.split(r"[=<>;\[ ]", d)[0].lower() not in instructor_only]
+    assert len(project["project"]["dependencies"]) < len(kit_project["project"]["dependencies"])
     assert "optional-dependencies" not in project["project"] and "pytest" not in project.get("tool", {})
 
 

@@ -257,3 +257,25 @@ def test_bad_arguments_exit_2(tmp_path):
         run = subprocess.run([sys.executable, "-m", "autograder", "similarity", str(tmp_path / "class"),
                               "--out", str(tmp_path / "out"), *extra], cwd=KIT, capture_output=True, text=True)
         assert run.returncode == 2 and run.stderr.startswith("error:"), (extra, run.stderr)
+
+
+def test_blank_notebooks_as_nbgrader_releases_them_are_no_pair(tmp_path):
+    """Two students who hand in nbgrader's released notebooks untouched ('# YOUR CODE HERE' stubs),
+    and one who changed a line of each, are not flagged with each other or with a blank .py student."""
+    from autograder.publish.authoring import find_regions, render
+    from autograder.similarity.sources import NBGRADER_STUB
+    from tests.similarity_class import notebook_student
+
+    root = tmp_path / "class"
+    for exercise in EXERCISES:
+        solution = (exercise.solution_dir / exercise.files[0]).read_text()
+        released = render(solution, {r.qualname: NBGRADER_STUB for r in find_regions(solution)})
+        for student, text in (("nb_blank_1", released), ("nb_blank_2", released),
+                              ("nb_one_line", released.replace("raise NotImplementedError()", "return 0", 1))):
+            notebook_student(root, student, COURSE, exercise, text)
+        write_student(root, "py_blank", exercise, stub(exercise))
+    similarity_report(COURSE, root, tmp_path / "out")
+    rows = _rows(tmp_path / "out")
+    assert len(rows) == 6 * len(EXERCISES)  # every pair of the four, every exercise: all compared
+    assert not [r for r in rows if r["flagged"] == "1"], [r for r in rows if r["flagged"] == "1"]
+    assert max(float(r["similarity"]) for r in rows) < 0.3

@@ -115,14 +115,31 @@ def read_class(course: Course, students: dict[str, Path], exercises: list[Exerci
     return out
 
 
+# What ``nbgrader generate_assignment`` puts in place of a solution region (ClearSolutions' code_stub
+# for Python): a notebook student starts from this, not from exercises/'s TODO.
+NBGRADER_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+
+
 def template(exercise: Exercise) -> list[str]:
-    """What every student was given for the exercise: the released stubs and given .py files."""
-    folder = exercise.release_dir
+    """What every student was given for the exercise: the released stubs and given .py files, and the
+    stubs as nbgrader releases them in the notebook (the same file, cleared the nbgrader way)."""
+    from autograder.publish.authoring import AuthoringError, find_regions, render
+
     texts = []
+    folder = exercise.release_dir
     for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
         text, _ = _read_text(path, path.name)
         if text:
             texts.append(text)
+    for name in exercise.files:
+        solution = exercise.solution_dir / name
+        if not solution.is_file():
+            continue
+        try:
+            text = solution.read_text(encoding="utf-8")
+            texts.append(render(text, {r.qualname: NBGRADER_STUB for r in find_regions(text)}))
+        except (AuthoringError, SyntaxError, OSError, UnicodeDecodeError):
+            pass  # a solution without regions: exercises/ already holds what students get
     return texts
 
 
