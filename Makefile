@@ -4,7 +4,7 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install sandbox grade test bench doctor
+.PHONY: install sandbox grade test bench doctor slurm-up slurm-down
 
 install: sandbox
 	$(PIP) -e ".[test]"
@@ -29,3 +29,12 @@ bench: install
 
 doctor: install
 	$(PYTHON) -m autograder doctor
+
+# A one-node Slurm cluster on this machine (root with apt-get), for trying batch --executor slurm
+# by hand: what tests/test_slurm.py starts in its fixture (README, "Where courses run").
+slurm-up:
+	$(PYTHON) scripts/slurm_cluster.py up
+	@echo "then: export SLURM_CONF=/tmp/rnn-autograder-slurm/slurm.conf"
+
+slurm-down:
+	$(PYTHON) scripts/slurm_cluster.py down

@@ -153,6 +153,9 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
             try:
                 proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True, timeout=timeout,
                                       preexec_fn=DIE_WITH_PARENT)
+                if proc.returncode < 0:  # killed from outside: a cancelled job, a node going down
+                    raise RuntimeError(f"its grading process was stopped by {_signal_name(-proc.returncode)} "
+                                       "(was its job cancelled, or past its time?)")
                 if proc.returncode not in (0, 3) or not tmp_json.exists():  # 3: some check is grader_error
                     raise RuntimeError(proc.stderr.strip()[-500:] or f"exit code {proc.returncode}")
                 result = SubmissionResult.from_json(json.loads(tmp_json.read_text()), student)
@@ -161,7 +164,7 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
                                      "it is not scored and will be graded again", GRADER_ERROR)
             except (RuntimeError, json.JSONDecodeError, KeyError, TypeError) as exc:
                 result = failed_result(selected, student, f"the grader failed on this submission, not "
-                                     f"the student's code: {exc}; it will be graded again", GRADER_ERROR)
+                                     f"the student's code: {_in_words(exc)}; it will be graded again", GRADER_ERROR)
         result.student, result.graded_from = student, fingerprint
         if submission is not None and result.status != GRADER_ERROR and not holds_work(submission, course, exercises):
             result.nothing_handed_in = True
@@ -169,6 +172,22 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _in_words(exc: Exception) -> str:
+    # submitit raises its UncompletedJobError (a RuntimeError) in a Slurm job when the warning
+    # of the job's time limit comes, wherever the job is: here, while the grading process runs.
+    if type(exc).__name__ == "UncompletedJobError" and "timed-out" in str(exc):
+        return ("its job reached its time limit (Slurm: TIMEOUT; --time-min, or course.yaml's cluster "
+                "time_min, sets it)")
+    return str(exc)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def read_result(path: Path) -> SubmissionResult | None:

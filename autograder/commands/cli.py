@@ -177,6 +177,45 @@ def _similarity(args, course) -> int:
     return 0
 
 
+def _export(args, course) -> int:
+    from autograder.publish import lms
+
+    if (args.canvas is None) == (args.moodle is None):
+        print("error: say which LMS: --canvas CANVAS_EXPORT.csv or --moodle [MOODLE_EXPORT.csv]", file=sys.stderr)
+        return 2
+    if args.exercise and args.exercise not in course.exercises:
+        print(f"error: no exercise {args.exercise!r}; the course has {', '.join(course.exercises)}", file=sys.stderr)
+        return 2
+    out, target = Path(args.graded), Path(args.out)
+    moodle = None if args.moodle in (None, "") else Path(args.moodle)
+    canvas = args.canvas and Path(args.canvas)
+    roster = args.roster and Path(args.roster)
+    try:
+        exercise_max = course.exercises[args.exercise].max_score if args.exercise else 0.0
+        grades = lms.read_gradebook(out, args.exercise, exercise_max)
+        people = lms.read_roster(roster)
+        if canvas:
+            export = lms.fill_canvas(canvas, grades, people, args.assignment, course.max_score)
+        else:
+            export = lms.fill_moodle(moodle, grades, people, args.assignment, course.max_score, course.title)
+        unmatched = lms.write_export(export, target, [canvas, moodle, roster, out / "gradebook.csv"])
+    except lms.ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}: {export.filled} grades in {export.column!r}")
+    if export.note:
+        print(f"note: {export.note}")
+    if export.unmatched:
+        print(f"{len(export.unmatched)} left blank or unmatched, listed in {unmatched}:")
+        for row in export.unmatched[:20]:
+            print(f"  {row['student'] or row['lms_name'] or row['lms_id']}: {row['why']}")
+        if len(export.unmatched) > 20:
+            print(f"  ... and {len(export.unmatched) - 20} more")
+    else:
+        print(f"every student accounted for ({unmatched} is empty)")
+    return 0
+
+
 def _gradescope(args, course) -> int:
     from autograder.publish.gradescope import build_zip
 
@@ -277,6 +316,20 @@ def parser() -> argparse.ArgumentParser:
                    help="code at least this share of the class has is common code, not compared (default 0.3)")
     m.add_argument("--jobs", type=int, metavar="N", help="exercises compared at once (default: the CPUs)")
     m.set_defaults(run=_similarity)
+
+    x = command("export")
+    x.add_argument("graded", metavar="OUT", help="a folder batch wrote (its gradebook.csv)")
+    x.add_argument("--canvas", metavar="CSV", help="a gradebook exported from Canvas (Grades > Export)")
+    x.add_argument("--moodle", metavar="CSV", nargs="?", const="",
+                   help="write Moodle's grade import (from --roster, or filling this Moodle grade export)")
+    x.add_argument("--roster", metavar="CSV", help="student (folder name) -> sis_login_id, sis_user_id, email or "
+                                                  "id_number (default: folder names are the LMS logins)")
+    x.add_argument("--assignment", metavar="NAME", help="the LMS column to fill (needed when there are several)")
+    x.add_argument("--exercise", metavar="ID", help="send one exercise's score, not the total (one LMS assignment "
+                                                   "per exercise)")
+    x.add_argument("--out", required=True, metavar="FILE", help="the file to import into the LMS; unmatched.csv "
+                                                               "is written beside it")
+    x.set_defaults(run=_export)
 
     z = command("gradescope")
     z.add_argument("--out", required=True)

@@ -11,6 +11,7 @@ Instructors (in the kit's folder, with solutions/):
   batch DIR --out OUT     grade a class: OUT/gradebook.csv, results/, reports/, summary.html,
                           mistakes.csv and the similarity report
   similarity DIR --out OUT  who handed in whose code: OUT/similarity.csv and similarity.html
+  export OUT --canvas CSV --out FILE  grades into Canvas (or --moodle), unmatched.csv beside it
   doctor                  check a machine before grading on it
   release --out DIR       the student bundle (stubs, given data, public checks)
   nbgrader --out DIR      an nbgrader course (one notebook per exercise)
@@ -51,6 +52,15 @@ flagged 0/1) and OUT/similarity.html (ranked pairs, clusters, a histogram with t
 pairs side by side). The threshold comes from the class's own similarities (never below 0.65);
 --threshold sets it. --reference DIR: known sources; a student matching one is listed as "matches
 <source>". batch runs this at the end of every run. Exit codes: 0 written; 2 bad arguments."""),
+    "export": ("grades into the LMS: fill a Canvas export, or write Moodle's grade import", """Send the grades of a graded class (OUT, where batch wrote gradebook.csv) to the LMS.
+--canvas CSV: a gradebook exported from Canvas (Grades > Export); FILE gets its identity columns and
+the assignment's column (--assignment NAME when it has several), filled from the gradebook; scores
+are scaled when the assignment is worth other points than the kit's. --moodle: Moodle's grade import
+(ID number, Email address, grade), from --roster or filling a Moodle grade export (--moodle CSV).
+--roster CSV maps each student's folder to sis_login_id, sis_user_id, email or id_number; without
+it, folder names are matched to the LMS's logins. Students with status grader_error or flagged are
+left blank; they, and everyone on either side who is not matched, are listed in unmatched.csv
+beside FILE. The input files are only read. Exit codes: 0 written; 2 bad arguments or input."""),
     "gradescope": ("build Gradescope's autograder.zip", """Write DIR/autograder.zip for a Gradescope programming assignment (setup.sh, run_autograder,
 the kit without solutions/)."""),
     "release": ("build the student bundle (folder and zip)", """Write DIR/rnn-exercises/ and DIR/rnn-exercises.zip: the stubs, the given data, the public
