@@ -83,6 +83,13 @@ def write_submission(root: Path, exercise: str, files: dict[str, str]) -> Path:
 
 
 @pytest.fixture(scope="session")
+def solutions_result():
+    """solutions/ graded in full, once per worker: the tests that read it are in xdist_group "bundled"
+    (test_bundled.py, test_pages.py), so the class trains its references once."""
+    return grade(KIT / "solutions")
+
+
+@pytest.fixture(scope="session")
 def fast_course(tmp_path_factory) -> Path:
     """The real course.yaml with short time limits, for tests that must wait out a timeout."""
     data = yaml.safe_load((KIT / "course.yaml").read_text())

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.xdist_group("bundled")
 
 
 @pytest.fixture(scope="module")
-def solutions_result(tmp_path_factory):
-    return grade(KIT / "solutions")
-
-
-@pytest.fixture(scope="module")
 def stubs_result():
     return grade(KIT / "exercises")
 

@@ -18,11 +18,16 @@ table{border-collapse:collapse;width:100%} td,th{padding:.3rem .5rem;border-bott
 text-align:left;vertical-align:top} .passed{color:#1a7f37} .failed,.error,.timeout{color:#cf222e}
 pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;margin:.3rem 0;font-size:.85rem}
 img{max-width:100%;border:1px solid #eee;margin:.3rem 0} .hidden{color:#888;font-size:.8rem}
+/* a phone: a wide table scrolls inside its own box, never the page; long names and lines wrap */
+@media (max-width:700px){table{display:block;overflow-x:auto} td,th{overflow-wrap:break-word}}
+pre,h1,h2,h3{overflow-wrap:anywhere}
 """
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{for_html(title)}</title>"
+    # The viewport line: a phone lays the page out at its own width, not at a desktop's 980 px.
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{for_html(title)}</title>"
             f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
 
 

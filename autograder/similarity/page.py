@@ -33,6 +33,9 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:.5rem;
 max-height:40rem;overflow:auto} mark{background:#ffd8a8} svg{max-width:100%;height:auto}
 details{margin:.5rem 0} summary{cursor:pointer}
 @media (max-width:700px){.pair{grid-template-columns:1fr}}
+/* a phone: a wide table scrolls inside its own box, never the page; long names and lines wrap */
+@media (max-width:700px){table{display:block;overflow-x:auto} td,th{overflow-wrap:break-word}}
+pre,h1,h2,h3{overflow-wrap:anywhere}
 """
 
 

@@ -1,0 +1,187 @@
+"""The reports, opened in a real browser (issue 30, part 2): headless Chromium (Debian's chromium and
+chromium-driver, driven by selenium; nothing downloaded) opens summary.html, a student's report
+(with the learning curves, confusion matrix and PCA figure of a full grade) and similarity.html.
+
+Each page: no console error, every image decoded with a size, no horizontal scroll of the page
+at 1280 px nor at a phone's 390 px, every link resolves, and a student whose messages and code
+carry markup and script leaves nothing executed and nothing injected. A screenshot of each page
+at each width is kept under the test's temporary folder (its path is printed on failure).
+
+Where Chromium cannot be had (not root with apt-get, no selenium) the tests are skipped, saying why.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from autograder.grading.course import load_course
+from autograder.grading.results import CheckResult, ExerciseResult, SubmissionResult
+from autograder.publish.classbook import write_gradebook, write_report, write_summary
+
+from .conftest import SOLUTIONS
+
+pytestmark = pytest.mark.xdist_group("bundled")   # solutions_result is graded once, on this worker
+COURSE = load_course()
+WIDTHS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
+# What a hostile student writes where the pages show it: a message, a note, a source file.
+PAYLOAD = ("<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
+           "<a href=\"javascript:window.__pwned = 3\">x</a></pre></td></table><svg onload=\"window.__pwned = 4\">")
+BROWSER, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def _install_chromium() -> str | None:
+    """None when Chromium and its driver are here (installed now if this user can); else why not."""
+    if os.path.exists(BROWSER) and os.path.exists(DRIVER):
+        return None
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return "Chromium is not installed and this user cannot install it (apt-get install chromium chromium-driver)"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]
+    if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            return f"apt-get could not install Chromium: {proc.stderr.strip()[-300:]}"
+    return None if os.path.exists(BROWSER) and os.path.exists(DRIVER) else "chromium or chromedriver still missing"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
+    why = _install_chromium()
+    if why:
+        pytest.skip(why)
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    # The flags a closed network needs (no background fetches that fail by the dozen), and a
+    # profile of its own; --no-sandbox because the tests may run as root.
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-extensions", "--hide-scrollbars",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=DRIVER)
+    try:
+        driver = webdriver.Chrome(options=options, service=service)
+    except Exception as exc:  # selenium's errors: a browser that will not start here
+        pytest.skip(f"Chromium did not start: {str(exc).splitlines()[0][:300]}")
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def hostile_result(student: str) -> SubmissionResult:
+    failed = CheckResult("rnn_cell_values", 0.0, 2.0, "failed", "expected 0.1, got " + PAYLOAD)
+    return SubmissionResult(student, [ExerciseResult("ex1_myrnn", "MyRNN " + PAYLOAD, [failed], notes=[PAYLOAD])],
+                            student=student)
+
+
+@pytest.fixture(scope="module")
+def pages(solutions_result, tmp_path_factory) -> Path:
+    """A graded class's OUT, as batch leaves it: ana graded in full, mallory hostile, two who copied."""
+    from autograder.commands.similarity import similarity_report
+
+    out, subs = tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("subs")
+    solution = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
+    for student, text in {"ana": solution, "bo": solution.replace("import", f"# {PAYLOAD}\nimport", 1),
+                          "cy": solution.replace("import", f"# {PAYLOAD}\nimport", 1) + "\n# a copy\n"}.items():
+        (subs / student / "ex1_myrnn").mkdir(parents=True)
+        (subs / student / "ex1_myrnn" / "myrnn.py").write_text(text)
+    results = {"ana": SubmissionResult.from_json(solutions_result, "ana"), "mallory": hostile_result("mallory")}
+    results["ana"].student = "ana"
+    write_gradebook(COURSE, out, results)
+    for student, result in results.items():
+        write_report(COURSE, out, student, result)
+    similarity_report(COURSE, subs, out, ["ex1_myrnn"], None, None, None, 1)
+    write_summary(COURSE, out, results, similarity_page=(out / "similarity.html").exists())
+    return out
+
+
+def _look(driver, page: Path, shots: Path) -> dict:
+    """Open ``page`` at each width; return what the browser saw."""
+    seen = {}
+    for name, (width, height, mobile) in WIDTHS.items():
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        driver.get(page.as_uri())
+        driver.get_log("browser")  # what an earlier page left
+        driver.refresh()
+        seen[name] = driver.execute_script("""
+            const images = Array.from(document.images).map(i => ({src: i.src.slice(0, 60), complete: i.complete,
+                width: i.naturalWidth, height: i.naturalHeight, shown: i.getBoundingClientRect().width}));
+            const svgs = Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect().width);
+            const handlers = Array.from(document.querySelectorAll('*')).filter(e =>
+                Array.from(e.attributes).some(a => a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value)));
+            return {pwned: window.__pwned === undefined ? null : window.__pwned,
+                    scripts: document.scripts.length, handlers: handlers.map(e => e.outerHTML.slice(0, 120)),
+                    images: images, svgs: svgs,
+                    scroll: document.documentElement.scrollWidth, viewport: window.innerWidth,
+                    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+                    ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
+                    text: document.body.textContent};""")
+        seen[name]["console"] = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        shot = shots / f"{page.stem}-{name}.png"
+        driver.save_screenshot(str(shot))
+        seen[name]["screenshot"] = shot
+    return seen
+
+
+def _check_page(seen: dict, page: Path, images: int) -> None:
+    for width, s in seen.items():
+        where = f"{page.name} at {width} (screenshot {s['screenshot']})"
+        assert s["console"] == [], (where, s["console"])
+        assert s["pwned"] is None and s["scripts"] == 0 and s["handlers"] == [], (where, s["handlers"])
+        assert len(s["images"]) >= images, (where, s["images"])
+        for image in s["images"]:
+            assert image["complete"] and image["width"] > 0 and image["height"] > 0 and image["shown"] > 0, \
+                (where, image)
+        assert all(w > 0 for w in s["svgs"]), (where, s["svgs"])
+        assert s["viewport"] == WIDTHS[width][0], (where, "the page has no viewport for phones", s["viewport"])
+        assert s["scroll"] <= s["viewport"], (where, f"the page scrolls sideways: {s['scroll']} > {s['viewport']}")
+        for link in s["links"]:
+            url = urlparse(link)
+            assert url.scheme in ("file", "http", "https"), (where, link)
+            if url.scheme == "file":
+                assert Path(unquote(url.path)).is_file(), (where, "a link to nothing", link)
+                if url.fragment and Path(unquote(url.path)) == page:
+                    assert url.fragment in s["ids"], (where, "an anchor to nothing", link)
+        assert (s["screenshot"].stat().st_size > 1000), where
+
+
+def test_a_full_report_in_chromium(browser, pages, tmp_path):
+    page = pages / "reports" / "ana.html"
+    seen = _look(browser, page, tmp_path)
+    # ex2's learning curve, ex3's confusion matrix, ex5's PCA figure (and any others the checks attach)
+    _check_page(seen, page, images=3)
+
+
+def test_the_class_summary_in_chromium(browser, pages, tmp_path):
+    page = pages / "summary.html"
+    seen = _check_and_return(browser, page, tmp_path, images=1)   # the histogram
+    links = {Path(urlparse(link).path).name for link in seen["desktop"]["links"]}
+    assert {"ana.html", "mallory.html", "similarity.html"} <= links, links
+
+
+def test_a_hostile_students_report_is_inert_in_chromium(browser, pages, tmp_path):
+    page = pages / "reports" / "mallory.html"
+    seen = _check_and_return(browser, page, tmp_path, images=0)
+    assert "<script>window.__pwned = 1</script>" in seen["desktop"]["text"]   # shown, as text
+
+
+def test_the_similarity_report_in_chromium(browser, pages, tmp_path):
+    page = pages / "similarity.html"
+    seen = _check_and_return(browser, page, tmp_path, images=0)
+    assert seen["desktop"]["svgs"], "the histogram is drawn"
+    assert "onerror=\"window.__pwned = 2\"" in seen["desktop"]["text"], "the copied code is shown, as text"
+
+
+def _check_and_return(driver, page, shots, images):
+    seen = _look(driver, page, shots)
+    _check_page(seen, page, images)
+    return seen
