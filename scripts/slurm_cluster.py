@@ -56,9 +56,10 @@ def install() -> None:
         raise ClusterUnavailable("Slurm is not installed and this user cannot install it (needs root with apt-get: "
                                  f"apt-get install {' '.join(PACKAGES)})")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES]
+    # DPkg::Lock::Timeout: another install (the page tests' Chromium) may hold dpkg's lock for a while
+    cmd = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES]
     if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq"], env=env, capture_output=True)
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise ClusterUnavailable(f"apt-get could not install Slurm: {proc.stderr.strip()[-300:]}")

@@ -55,9 +55,9 @@ def test_the_student_bundle_is_the_students(tmp_path):
     assert "hidden checks worth 19 more points (30 in all)" in proc.stdout, proc.stdout
     proc = run_cli("check", "ex2_adding", cwd=bundle / "exercises", kit=bundle)
     assert proc.returncode == 0 and "ex2_adding" in proc.stdout, proc.stderr
-    for command in ("stubs", "batch", "doctor", "release", "nbgrader", "gradescope", "similarity"):
+    for command in ("stubs", "batch", "doctor", "release", "nbgrader", "gradescope", "similarity", "export"):
         args = {"batch": ["batch", "x", "--out", "y"], "release": ["release", "--out", "y"],
-                "similarity": ["similarity", "x", "--out", "y"],
+                "similarity": ["similarity", "x", "--out", "y"], "export": ["export", "x", "--canvas", "c", "--out", "y"],
                 "nbgrader": ["nbgrader", "--out", "y"], "gradescope": ["gradescope", "--out", "y"]}.get(command, [command])
         proc = run_cli(*args, cwd=bundle, kit=bundle)
         assert proc.returncode == 2 and "is for instructors" in proc.stderr and "Traceback" not in proc.stderr, \
