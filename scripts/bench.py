@@ -164,7 +164,8 @@ def failure_figures(repeat: int) -> None:
         broken.mkdir()
         (broken / "myrnn.py").write_text("import torch\ndef rnn_cell(x_t, h_prev, W_xh, W_hh, b)\n    pass\n")
         print(f"failures: the stubs (exercises/, every check fails) take {timed(KIT / 'exercises'):.1f} s; "
-              f"an ex1 syntax error {timed(Path(tmp), '--exercise', 'ex1_myrnn'):.1f} s "
+              f"an ex1 syntax error {timed(Path(tmp), '--exercise', 'ex1_myrnn'):.2f} s (no pytest, torch or "
+              f"sandbox: engine's fast path); a full ex1 grade {timed(KIT / 'solutions', '--exercise', 'ex1_myrnn'):.2f} s "
               f"(median of {repeat}, end to end)")
 
 

@@ -108,3 +108,43 @@ def test_help_says_what_to_run_from_where_what_is_written_and_the_exit_codes():
                            ("check", ["anywhere inside the bundle", "Exit codes"])):
         page = run_cli(command, "--help").stdout
         assert all(n in page for n in needs), (command, page)
+
+
+def test_a_module_that_cannot_load_gets_the_same_verdict_fast(tmp_path):
+    """The fast path (no pytest, no torch, no sandbox for a module that cannot load) gives every check the
+    verdict the full run gives it: a syntax error, no file, a link, a damaged notebook, in every exercise."""
+    import subprocess
+    import sys
+
+    from autograder.grading.course import load_course
+
+    course = load_course()
+    sub = tmp_path / "sub"
+    for i, (ex_id, ex) in enumerate(course.exercises.items()):
+        folder = sub / ex_id
+        folder.mkdir(parents=True)
+        case = ("syntax", "missing", "link", "notebook", "syntax")[i]
+        if case == "syntax":
+            (folder / ex.files[0]).write_text("import torch\ndef broken(:\n    pass\n")
+        elif case == "link":
+            (folder / ex.files[0]).symlink_to("/etc/hostname")
+        elif case == "notebook":
+            (folder / f"{ex_id}.ipynb").write_text('{"cells": [')
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from autograder.grading.engine import grade\n"
+        "fast = grade(Path(sys.argv[1])).to_json()\n"
+        "slow = grade(Path(sys.argv[1]), fail_fast=False).to_json()\n"
+        "print(json.dumps([fast, slow]))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(sub)], cwd=KIT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    fast, slow = json.loads(proc.stdout.strip().splitlines()[-1])
+    for f, s in zip(fast["exercises"], slow["exercises"]):
+        assert [(t["name"], t["status"], t["output"]) for t in f["tests"]] == \
+            [(t["name"], t["status"], t["output"]) for t in s["tests"]], f["id"]
+        assert all(t["score"] == 0 for t in f["tests"]) and len({t["output"] for t in f["tests"]}) == 1, f["id"]
+    messages = {e["id"]: e["tests"][0]["output"] for e in fast["exercises"]}
+    assert "syntax error" in messages["ex1_myrnn"] and "symbolic link" in messages["ex3_names"], messages
+    assert "not valid JSON" in messages["ex4_dates"] and "file not found" in messages["ex2_adding"].lower(), messages

@@ -35,8 +35,12 @@ SUITE_INI = Path(__file__).with_name("suites.ini")
 
 
 def grade(submission_path: Path, course: Course | None = None, exercise_ids: list[str] | None = None,
-          visibility: str | None = None, check_names: list[str] | None = None) -> SubmissionResult:
-    """Grade one submission folder (or notebook folder) and return its result."""
+          visibility: str | None = None, check_names: list[str] | None = None,
+          fail_fast: bool = True) -> SubmissionResult:
+    """Grade one submission folder (or notebook folder) and return its result.
+
+    ``fail_fast=False`` runs every check of a module that cannot load through pytest all the same
+    (the slow way, which the tests compare the fast one with)."""
     course = course or load_course()
     exercises = course.select(exercise_ids)
     submission = Submission(Path(submission_path), course)
@@ -50,7 +54,16 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     for exercise in exercises:  # read notebooks now, outside pytest's session
         submission.problem(exercise)
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
-    suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir()]
+    # An exercise whose module cannot load (no file, a link, a syntax error, a notebook that cannot
+    # be read) fails every check with the same words, whatever the check: decided here, without
+    # importing its suite (and torch with it) or starting a sandbox. Where every exercise asked for
+    # is such, pytest is not started at all: a syntax error is answered in about a second.
+    refused = {e.id: why for e in exercises if (why := _refusal(submission, e)) is not None} if fail_fast else {}
+    plugin.refuse(refused)
+    suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir() and e.id not in refused]
+    for exercise in exercises:  # each worker loads torch while pytest imports the suites (and torch)
+        if exercise.id not in refused and plugin.selected(exercise) and exercise.suite_dir.is_dir():
+            plugin.process_for(exercise).prestart()
     rootdir = os.path.commonpath([str(Path(d).parent) for d in suite_dirs]) if suite_dirs else str(KIT_ROOT)
     args = [*suite_dirs, "-c", str(SUITE_INI), "--rootdir", rootdir,
             "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
@@ -72,4 +85,18 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
         submission.cleanup()
     return plugin.result()
+
+
+def _refusal(submission: Submission, exercise):
+    """Why this exercise's code cannot load at all (a StudentFailure), or None."""
+    from autograder.sandbox.failures import MissingSubmission
+    from autograder.sandbox.staging import load_refusal
+
+    problem = submission.problem(exercise)
+    if problem:
+        return MissingSubmission(problem)
+    try:
+        return load_refusal(exercise.module, submission.files_for(exercise))
+    except OSError:  # a scratch folder the grader cannot use: the sandbox's own path reports it as the grader's
+        return None
 

@@ -223,6 +223,15 @@ class GradingPlugin:
             max_score=check.points, status=status, output=output, visibility=check.visibility,
             images=self.images.get((exercise.id, check.name), []), cpu_seconds=round(self.check_cpu, 3))
 
+    def refuse(self, refused: dict) -> None:
+        """Exercises decided before pytest (engine's fast path): every selected check fails with
+        the exercise's one reason (a StudentFailure), as it would had the check called the student."""
+        for exercise_id, failure in refused.items():
+            for check in self.selected(self.exercises[exercise_id]):
+                self.results[(exercise_id, check.name)] = CheckResult(
+                    name=check.name, score=0.0, max_score=check.points, status=failure.status,
+                    output=failure.message, visibility=check.visibility)
+
     def pytest_sessionfinish(self, session):
         for exercise_id, proc in self.processes.items():
             self.peak_rss_mb[exercise_id] = proc.peak_rss_mb

@@ -66,6 +66,7 @@ class StudentProcess:
     _load_failure: StudentFailure | None = None
     _start_failure: GraderError | None = None
     _starts: int = 0
+    _ready: bool = False   # the worker said it was ready (after _start, which does not wait for it)
     cpu: CpuAccount = field(default_factory=CpuAccount)  # the student's CPU seconds (accounting.py)
     # What the worker's audit channel reported (evidence.py), over every worker this process started.
     audit: AuditLog = field(default_factory=AuditLog)
@@ -123,7 +124,19 @@ class StudentProcess:
         self.audit.new_worker()
         cg = self._cgroup
         self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb, cg and cg.memory_bytes, cg and cg.cpu_seconds)
-        self._await_ready()
+        self._ready = False
+
+    def prestart(self) -> None:
+        """Start the worker now, without waiting for it: it loads torch, numpy and the probes (the
+        grader's code, none of the student's) while the grader collects its checks, instead of after.
+        The first call waits for it to be ready, then loads the student's module, as it would have;
+        nothing of the student's time or budgets changes. A worker that cannot start is said at that call."""
+        if self._proc is not None or self._load_failure is not None or self._start_failure is not None:
+            return
+        try:
+            self._start()
+        except GraderError as exc:
+            self._start_failure = exc
 
     def _await_ready(self):
         """The worker's first message; until then only the grader's code has run."""
@@ -162,6 +175,7 @@ class StudentProcess:
         self._channels = None
         self._drop_cgroup()
         self._proc = None
+        self._ready = False
 
     def _drop_cgroup(self):
         if self._cgroup is not None:
@@ -308,10 +322,13 @@ class StudentProcess:
             raise self._load_failure
         if self._start_failure is not None:  # the sandbox could not start: fail the rest fast, not once per check
             raise self._start_failure
-        if self._proc is None:
+        if not self._ready:
             started = time.monotonic()
             try:
-                self._start()
+                if self._proc is None:
+                    self._start()
+                self._await_ready()
+                self._ready = True
             except GraderError as exc:
                 self._start_failure = exc
                 raise

@@ -53,16 +53,7 @@ def make_stage(module: str, probes: Path, student_files: dict[str, Path], given:
         shutil.copy(probes, code_dir / "probes.py")
     else:  # an exercise whose checks need only probekit's built-in probes
         (code_dir / "probes.py").write_text("")
-    refused = None
-    main = f"{module}.py"
-    for name, src in student_files.items():
-        why = copy_regular(Path(src), student_dir / name)
-        if why and name == main:
-            refused = MissingSubmission(why)
-        elif name == main and not (student_dir / name).exists():
-            refused = missing_file(f"{name} was not submitted")
-        elif not why and name.endswith(".py") and refused is None:
-            refused = syntax_failure(student_dir / name)  # at once, not once per check
+    refused = copy_student_files(module, student_files, student_dir)
     for name, src in given.items():  # after the student's: a submitted copy cannot replace it
         target = student_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -75,6 +66,33 @@ def make_stage(module: str, probes: Path, student_files: dict[str, Path], given:
     for p in [code_dir, student_dir, *code_dir.rglob("*"), *student_dir.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)  # readable, not writable, by the student
     return Stage(base, code_dir, student_dir, home, refused)
+
+
+def copy_student_files(module: str, student_files: dict[str, Path], student_dir: Path) -> StudentFailure | None:
+    """Copy the student's files into ``student_dir``; why the module cannot load, if it cannot
+    (a link or no file where the module should be, a syntax error), found without running it."""
+    refused = None
+    main = f"{module}.py"
+    for name, src in student_files.items():
+        why = copy_regular(Path(src), student_dir / name)
+        if why and name == main:
+            refused = MissingSubmission(why)
+        elif name == main and not (student_dir / name).exists():
+            refused = missing_file(f"{name} was not submitted")
+        elif not why and name.endswith(".py") and refused is None:
+            refused = syntax_failure(student_dir / name)  # at once, not once per check
+    return refused
+
+
+def load_refusal(module: str, student_files: dict[str, Path]) -> StudentFailure | None:
+    """``copy_student_files``'s verdict alone, in a folder thrown away after: what the grader
+    asks before it starts anything for an exercise (engine's fast path)."""
+    scratch = Path(tempfile.mkdtemp(prefix="autograder-refusal-", dir=isolation.scratch_root()))
+    try:
+        os.chmod(scratch, 0o700)
+        return copy_student_files(module, student_files, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def copy_regular(src: Path, dst: Path) -> str | None:
