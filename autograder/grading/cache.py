@@ -13,6 +13,7 @@ the grader's home (on an unprotected machine, see `grade --unprotected`, it coul
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -52,12 +53,45 @@ def tensors(name: str, key: str, build: Callable[[], dict[str, torch.Tensor]]) -
             return torch.load(path, weights_only=True)
         except Exception:  # noqa: BLE001 - a damaged entry is rebuilt
             pass
-    value = build()
-    if path is not None:
-        buf = io.BytesIO()
-        torch.save(value, buf)
-        try:
-            write_atomic(path, buf.getvalue())   # readers see the whole entry or none
-        except OSError:
-            pass
+    with _building(path):
+        # Another process may have built it while this one waited for the lock: a class graded
+        # with --jobs, or test workers, starting together build each entry once, not once each.
+        if path is not None and path.is_file():
+            try:
+                return torch.load(path, weights_only=True)
+            except Exception:  # noqa: BLE001 - a damaged entry is rebuilt
+                pass
+        value = build()
+        if path is not None:
+            buf = io.BytesIO()
+            torch.save(value, buf)
+            try:
+                write_atomic(path, buf.getvalue())   # readers see the whole entry or none
+            except OSError:
+                pass
     return value
+
+
+@contextlib.contextmanager
+def _building(path: Path | None):
+    """Hold ``path``'s lock file while building it (where the platform has flock; elsewhere, and
+    where the lock cannot be made, each process builds its own, as without a lock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        fcntl = None
+    handle = None
+    if path is not None and fcntl is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path.with_name(path.name + ".lock"), "a+b")
+            fcntl.flock(handle, fcntl.LOCK_EX)   # released by the kernel if the holder dies
+        except OSError:
+            if handle is not None:
+                handle.close()
+            handle = None
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.close()
