@@ -11,6 +11,7 @@ import time
 import zipfile
 
 import pytest
+import yaml
 
 from .conftest import KIT, SOLUTIONS, grade, run_cli
 
@@ -231,16 +232,47 @@ def test_a_stored_result_is_kept_only_while_it_matches_what_it_was_graded_from(t
 
     (subs / "ben" / "ex1_myrnn" / "myrnn.py").write_text(SOLUTION)
     said, after, book = run("ex1_myrnn")
-    assert "1 regraded: submission changed; 1 kept" in said
+    assert "1 regraded: ex1_myrnn changed; 1 kept" in said
     assert after["ana"] == first["ana"] and after["ben"] != first["ben"]
     assert float(book["ben"]["total"]) == EX1_POINTS                  # the new code's score, not the stale 0
 
     said, _, book = run("ex1_myrnn", "ex5_hidden_pca")
-    assert "2 regraded: other exercises asked for" in said
+    assert "2 regraded: new exercise ex5_hidden_pca" in said
     assert len({row["max_score"] for row in book.values()}) == 1         # one maximum for every student
     assert float(book["ana"]["max_score"]) > EX1_POINTS
     assert all(row["ex5_hidden_pca"] != "" for row in book.values())   # the new column, filled for all
 
+    def exercise_results(student):
+        data = json.loads((out / "results" / f"{student}.json").read_text())
+        return {e["id"]: e for e in data["exercises"]}
+
+    # one file changed: that exercise alone is graded again, the other kept as it was
+    before = exercise_results("ana")
+    (subs / "ana" / "ex1_myrnn" / "myrnn.py").write_text(STUB)
+    (subs / "ana" / "NOTES.md").write_text("no exercise reads this\n")
+    said, _, book = run("ex1_myrnn", "ex5_hidden_pca")
+    assert "1 regraded: ex1_myrnn changed; 1 kept" in said, said
+    now = exercise_results("ana")
+    assert now["ex5_hidden_pca"] == before["ex5_hidden_pca"] and now["ex1_myrnn"]["score"] == 0
+    assert [e["id"] for e in json.loads((out / "results" / "ana.json").read_text())["exercises"]] == \
+        ["ex1_myrnn", "ex5_hidden_pca"]                                 # in course order
+    assert float(book["ana"]["total"]) == float(book["ana"]["ex5_hidden_pca"])
+    (subs / "ana" / "NOTES.md").write_text("still nothing graded\n")   # outside every exercise's files
+    said, _, _ = run("ex1_myrnn", "ex5_hidden_pca")
+    assert "2 kept" in said and "regraded" not in said, said
+
+    # course.yaml: a comment changes nothing; one exercise's entry regrades that exercise; settings, everything
     course.write_text(course.read_text() + "\n# a comment: still another course file\n")
     said, _, _ = run("ex1_myrnn", "ex5_hidden_pca")
-    assert "2 regraded: grader or course.yaml changed" in said
+    assert "2 kept" in said and "regraded" not in said, said
+    data = yaml.safe_load(course.read_text())
+    data["exercises"]["ex1_myrnn"]["checks"]["rnn_cell_shape"]["timeout"] = 7
+    course.write_text(yaml.safe_dump(data, sort_keys=False))
+    said, _, _ = run("ex1_myrnn", "ex5_hidden_pca")
+    assert "2 regraded: ex1_myrnn changed" in said and exercise_results("ana")["ex5_hidden_pca"] == before["ex5_hidden_pca"]
+    data["defaults"]["output_kb"] = 1024
+    course.write_text(yaml.safe_dump(data, sort_keys=False))
+    said, _, _ = run("ex1_myrnn", "ex5_hidden_pca")
+    assert "2 regraded: the kit or course.yaml's settings changed" in said, said
+    said, _, _ = run("ex1_myrnn")
+    assert "2 regraded: fewer exercises asked for" in said, said

@@ -6,6 +6,8 @@ import json
 import re
 import tomllib
 
+import pytest
+
 from .conftest import KIT, SOLUTIONS, grade, run_cli, write_submission
 
 
@@ -55,6 +57,20 @@ def test_the_student_bundle_is_the_students(tmp_path):
     assert "hidden checks worth 19 more points (30 in all)" in proc.stdout, proc.stdout
     proc = run_cli("check", "ex2_adding", cwd=bundle / "exercises", kit=bundle)
     assert proc.returncode == 0 and "ex2_adding" in proc.stdout, proc.stderr
+    # what the README says of isolation is what check prints: nothing where every protection is on,
+    # the protections that are off, first, where some are (AUTOGRADER_PORTABLE=1 turns them off)
+    readme = (bundle / "README.md").read_text()
+    assert "the first\nline `check` prints says which protections are off" in readme, readme
+    assert "protections off" not in proc.stderr, proc.stderr
+    proc = run_cli("check", cwd=bundle / "exercises" / "ex1_myrnn", kit=bundle, env_extra={"AUTOGRADER_PORTABLE": "1"})
+    assert proc.returncode == 0 and proc.stderr.startswith("protections off on this machine:"), proc.stderr
+    # the CPU-only wheel in one command, beside the default
+    assert "    pip install -e .\n" in readme and \
+        "    pip install -e . --extra-index-url https://download.pytorch.org/whl/cpu\n" in readme, readme
+    # --help lists what the bundle runs, and no command it would refuse
+    page = run_cli("--help", cwd=bundle, kit=bundle).stdout
+    listed = set(re.findall(r"^ {2,4}([a-z]+) ", page, re.M))
+    assert listed == {"check", "grade"}, page
     for command in ("stubs", "batch", "doctor", "release", "nbgrader", "gradescope", "similarity", "export"):
         args = {"batch": ["batch", "x", "--out", "y"], "release": ["release", "--out", "y"],
                 "similarity": ["similarity", "x", "--out", "y"], "export": ["export", "x", "--canvas", "c", "--out", "y"],
@@ -148,3 +164,26 @@ def test_a_module_that_cannot_load_gets_the_same_verdict_fast(tmp_path):
     messages = {e["id"]: e["tests"][0]["output"] for e in fast["exercises"]}
     assert "syntax error" in messages["ex1_myrnn"] and "symbolic link" in messages["ex3_names"], messages
     assert "not valid JSON" in messages["ex4_dates"] and "file not found" in messages["ex2_adding"].lower(), messages
+
+
+def test_expected_and_got_previews_show_the_first_difference():
+    """A large array's previews start just before its first differing value, not at its first values
+    (matches_nn_rnn once showed two identical previews of the first 12 when (1, 0, 0) differed)."""
+    import numpy as np
+
+    from autograder.grading.checking import CheckFailed, expect_close
+
+    want = np.arange(24.0).reshape(2, 3, 4) / 10
+    got = want.copy()
+    got[1, 0, 0] += 1
+    with pytest.raises(CheckFailed) as failed:
+        expect_close(got, want, "output")
+    lines = str(failed.value).splitlines()
+    expected, got_line = (next(ln for ln in lines if ln.strip().startswith(w)) for w in ("expected:", "got:"))
+    assert "1.2000" in expected and "2.2000" in got_line and expected.split(":", 1)[1] != got_line.split(":", 1)[1]
+    assert "values from index (0, 2, 2)" in expected and "first at index (1, 0, 0)" in lines[0], lines
+    got = want.copy()
+    got[0, 0, 1] += 1                     # a difference among the first values: previews from the start
+    with pytest.raises(CheckFailed) as failed:
+        expect_close(got, want, "output")
+    assert "values from index" not in str(failed.value) and "[0.0000, 1.1000" in str(failed.value), str(failed.value)

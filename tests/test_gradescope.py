@@ -18,13 +18,16 @@ from .conftest import SOLUTIONS, run_cli, solution_region_bodies
 EX1_POINTS = 30
 
 
-def unpack_like_gradescope(tmp_path: Path) -> Path:
-    """Build the zip and lay it out as Gradescope does: the zip's contents in /autograder/source,
-    run_autograder copied to /autograder, the student's files (flat) in /autograder/submission."""
-    proc = run_cli("gradescope", "--out", tmp_path)
+def unpack_like_gradescope(tmp_path: Path, *exercises: str) -> Path:
+    """Build the zip (of ``exercises`` alone, where named) and lay it out as Gradescope does: the zip's
+    contents in /autograder/source, run_autograder copied to /autograder, the student's files (flat)
+    in /autograder/submission."""
+    proc = run_cli("gradescope", "--out", tmp_path, *[a for e in exercises for a in ("--exercise", e)])
     assert proc.returncode == 0, proc.stderr
     root = tmp_path / "autograder"
-    with zipfile.ZipFile(tmp_path / "autograder.zip") as z:
+    name = "autograder.zip" if not exercises else f"autograder-{'-'.join(exercises)}.zip"
+    assert f"wrote {tmp_path / name}" in proc.stdout, proc.stdout
+    with zipfile.ZipFile(tmp_path / name) as z:
         z.extractall(root / "source")
     for script in ("setup.sh", "run_autograder"):
         (root / "source" / script).chmod(0o755)  # Gradescope keeps the zip's modes
@@ -78,6 +81,21 @@ def test_zip_holds_the_kit_at_its_top_and_nothing_of_the_instructors(tmp_path):
 def test_run_autograder_grades_the_flat_upload(tmp_path):
     root = unpack_like_gradescope(tmp_path)
     assert_graded_ex1_only(run_autograder(root, Path(sys.executable).parent.parent))
+
+
+def test_an_assignment_of_one_exercise_grades_and_totals_it_alone(tmp_path):
+    """One Gradescope assignment per exercise (the weekly set-up): an ex1 hand-in scores 30/30 with
+    ex1's checks only, not 30/88 beside four exercises' "file not found"."""
+    root = unpack_like_gradescope(tmp_path, "ex1_myrnn")
+    results = run_autograder(root, Path(sys.executable).parent.parent)
+    from autograder.grading.course import load_course
+
+    ex1 = load_course().exercises["ex1_myrnn"]
+    assert {t["name"] for t in results["tests"]} == {f"ex1_myrnn: {c}" for c in ex1.checks}, results["tests"]
+    assert results["score"] == EX1_POINTS == ex1.max_score
+    assert sum(t["max_score"] for t in results["tests"]) == EX1_POINTS
+    proc = run_cli("gradescope", "--out", tmp_path / "x", "--exercise", "ex9_nothing")
+    assert proc.returncode == 2 and "unknown exercise ex9_nothing" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("breakage", ["no_environment", "kit_crashes"])

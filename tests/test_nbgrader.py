@@ -18,9 +18,11 @@ hand in copies of the released notebooks -> ``nbgrader autograde`` ->
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import re
+import shlex
 import subprocess
 import sys
 
@@ -168,10 +170,42 @@ def _nested_too(released, target):         # a second notebook in a folder below
     _write(fill(released, {"myrnn.py": REFERENCE}), target.parent / "ex1_myrnn" / target.name)
 
 
+def _grade_flag_off(released, target):     # the graded cells' grade flags turned off (and their points)
+    nb = fill(released, {"myrnn.py": REFERENCE})
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            meta["grade"] = False
+            meta["points"] = 0
+    _write(nb, target)
+
+
 CORPUS = {"reads_the_course": _reads_the_course, "solution_deleted": _solution_deleted, "metadata_removed": _metadata_removed,
           "beside_py": _beside_py, "moved": _moved, "markdown": _markdown, "prompts": _prompts,
           "metadata_string": _metadata_string, "locked_solution": _locked_solution, "deep": _deep,
-          "surrogate": _surrogate, "not_utf8": _not_utf8, "format_3": _format_3, "nested_too": _nested_too}
+          "surrogate": _surrogate, "not_utf8": _not_utf8, "format_3": _format_3, "nested_too": _nested_too,
+          "grade_flag_off": _grade_flag_off}
+
+
+def _snapshot(folder):
+    """Every file under ``folder``: its bytes' hash and its mode."""
+    return {str(p.relative_to(folder)): [hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mode]
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_submitted_is_never_written(pipeline):
+    """submitted/ is the students' record: after autograde (damaged notebooks included) and
+    generate_feedback, every file is byte for byte as handed in, and none was added."""
+    course_dir, _ = pipeline
+    before = json.loads((course_dir / "submitted-before.json").read_text())
+    assert _snapshot(course_dir / "submitted") == before
+    # a notebook nbgrader cannot read was graded from a stand-in in autograded/, not rewritten in place
+    from autograder.grading.notebooks import REPAIRED_KEY
+
+    assert "not_utf8/ex1_myrnn/ex1_myrnn.ipynb" in before
+    stand_in = json.loads((course_dir / "autograded" / "not_utf8" / "ex1_myrnn" / "ex1_myrnn.ipynb").read_text())
+    assert REPAIRED_KEY in stand_in["metadata"]
+    assert not list((course_dir / "autograded").rglob("*.original"))
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +213,12 @@ def pipeline(tmp_path_factory):
     course_dir = tmp_path_factory.mktemp("nbgrader-course")
     proc = run_cli("nbgrader", "--out", course_dir)
     assert proc.returncode == 0, proc.stderr
+    # the next steps the command prints are run exactly as printed (one per exercise)
+    printed = [shlex.split(line) for line in proc.stdout.splitlines() if line.startswith("  nbgrader ")]
+    assert [cmd[1:] for cmd in printed] == [["generate_assignment", ex_id] for ex_id in COURSE.exercises], proc.stdout
+    for cmd in printed:
+        nbgrader(course_dir, *cmd[1:])
     for ex_id in COURSE.exercises:
-        nbgrader(course_dir, "generate_assignment", ex_id, "--force")
         released = nbformat.read(course_dir / "release" / ex_id / f"{ex_id}.ipynb", as_version=4)
         hand_in(course_dir, "reference", ex_id, fill(released, solution_files(ex_id)))
         hand_in(course_dir, "blank", ex_id, released)
@@ -213,11 +251,13 @@ def pipeline(tmp_path_factory):
         target.parent.mkdir(parents=True, exist_ok=True)
         make(released, target)
 
+    (course_dir / "submitted-before.json").write_text(json.dumps(_snapshot(course_dir / "submitted")))
     for ex_id in COURSE.exercises:
         log = nbgrader(course_dir, "autograde", ex_id)
         (course_dir / f"autograde-{ex_id}.log").write_text(log.stdout + log.stderr)
     nbgrader(course_dir, "export", "--to", str(course_dir / "grades.csv"))
-    nbgrader(course_dir, "generate_feedback", "ex1_myrnn")
+    log = nbgrader(course_dir, "generate_feedback", "ex1_myrnn")
+    (course_dir / "generate_feedback.log").write_text(log.stdout + log.stderr)
     with open(course_dir / "grades.csv", newline="") as f:
         grades = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
     return course_dir, grades
@@ -326,13 +366,34 @@ def test_feedback_shows_the_graders_words_but_no_hidden_check_code(pipeline):
     assert "Submission: ex1_myrnn.ipynb" in text and str(course_dir) not in text  # never the server's path
 
 
+def test_feedback_shows_the_students_code_as_written_and_names_each_graded_cell(pipeline):
+    """The solution cell as the student wrote it (not commented out as the kernel got it), also for a
+    notebook nbgrader could not read as it was (its stand-in carries the student's code, not the stub);
+    the page's contents list names each graded cell after its check, not "Test cell" 17 times; and
+    generate_feedback has nothing to warn about the kit's preprocessors."""
+    course_dir, _ = pipeline
+    line = "h = torch.tanh(torch.addmm(p_t, h, w_hh_t))"
+    assert line in REFERENCE
+    for student in ("reference", "locked_solution"):
+        page = (course_dir / "feedback" / student / "ex1_myrnn" / "ex1_myrnn.html").read_text()
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
+        code = [ln.strip() for ln in text.splitlines()]
+        assert line in code and f"# {line}" not in code, student
+        assert "Your code as handed in" in text and "graded in the course's sandbox, not run in this kernel" not in text
+        assert "Test cell" not in page, student
+        for check in COURSE.exercises["ex1_myrnn"].checks:
+            assert f'<a href="#{check}"><code>{check}</code></a>' in page, (student, check)
+    log = (course_dir / "generate_feedback.log").read_text()
+    assert "not recognized" not in log and "display_data_priority" not in log, log[-3000:]
+
+
 def test_both_graders_give_every_corpus_hand_in_the_same_score(pipeline):
     """nbgrader autograde never aborts, and `grade` on the same submitted folder agrees with it."""
     course_dir, grades = pipeline
     import shutil
 
     out, corpus = course_dir / "grade-results", course_dir / "corpus"
-    for student in CORPUS:  # as nbgrader left them (a replaced notebook keeps the student's file beside it)
+    for student in CORPUS:  # as handed in (nbgrader only reads submitted/)
         shutil.copytree(course_dir / "submitted" / student, corpus / student)
     proc = run_cli("batch", corpus, "--out", out, "--exercise", "ex1_myrnn", "--jobs", "2",
                    "--quiet", timeout=1200)
@@ -346,7 +407,7 @@ def test_both_graders_give_every_corpus_hand_in_the_same_score(pipeline):
     expected = {"reads_the_course": None, "solution_deleted": 0.0, "metadata_removed": full,
                 "beside_py": None, "moved": full, "markdown": full, "prompts": 0.0, "metadata_string": full,
                 "locked_solution": full, "deep": 0.0, "surrogate": 0.0, "not_utf8": 0.0, "format_3": full,
-                "nested_too": None}
+                "nested_too": None, "grade_flag_off": full}
     for student, score in expected.items():
         theirs = float(grades[(student, "ex1_myrnn")]["score"])
         assert theirs == ours[student], f"{student}: nbgrader {theirs}, grade {ours[student]}"

@@ -142,6 +142,11 @@ def _check_page(seen: dict, page: Path, images: int) -> None:
         for image in s["images"]:
             assert image["complete"] and image["width"] > 0 and image["height"] > 0 and image["shown"] > 0, \
                 (where, image)
+            # drawn at the reports' width (pictures.py: 880 px, 10-point text 15 px high), shown at most that
+            # wide; narrower only where the page is (a phone)
+            assert image["width"] >= 800, (where, "a figure too small to read", image)
+            if width == "desktop":
+                assert image["shown"] >= 800, (where, "a figure shown smaller than it was drawn", image)
         assert all(w > 0 for w in s["svgs"]), (where, s["svgs"])
         assert s["viewport"] == WIDTHS[width][0], (where, "the page has no viewport for phones", s["viewport"])
         assert s["scroll"] <= s["viewport"], (where, f"the page scrolls sideways: {s['scroll']} > {s['viewport']}")

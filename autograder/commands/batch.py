@@ -13,8 +13,9 @@ the rest. The gradebook, reports and summary are rebuilt from the result files,
 so no student is lost and no row is written twice. ``--regrade`` grades everyone again.
 
 A stored result is kept only while it matches what it was graded from
-(``graded_from``: the submission's hash, the exercise set, the kit's code and
-course file); one that does not is graded again, and the run says why.
+(``fingerprints.graded_from``: per exercise, its files in the submission and its part
+of the kit; the kit's shared code and settings): only the exercises that changed are
+graded again, the others kept, and the run says why.
 
 A student whose grading failed on the grader's side (status ``grader_error``:
 the grader crashed, timed out as a whole, or a check hit a grader error) has a
@@ -28,9 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import hashlib
 import json
-import os
 import re
 import shutil
 import signal
@@ -43,6 +42,7 @@ from pathlib import Path
 from autograder.grading.neutral import for_terminal
 from autograder.grading.course import Course, CourseError
 from autograder.commands.executors import ClusterOptions, run_jobs
+from autograder.commands.fingerprints import graded_from, what_to_grade
 from autograder.commands.parallel import grade_command
 from autograder.grading.archives import SubmissionError, unpack
 from autograder.grading.results import GRADER_ERROR, SubmissionResult, failed_result, write_json_atomic
@@ -82,50 +82,6 @@ def discover(submissions: Path) -> dict[str, Path]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
-def grader_version(course_file: Path) -> str:
-    """A hash of what decides a verdict: the kit's code (suites included) and the course file."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]  # autograder/, suites included
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(Path(course_file).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def submission_hash(source: Path) -> str:
-    """A hash of a student's folder (names and bytes, links by their target, never followed) or zip."""
-    digest = hashlib.sha256()
-    paths = [source] if source.is_file() else sorted(source.rglob("*"))
-    for path in paths:
-        rel = path.name if path == source else str(path.relative_to(source))
-        if path.is_symlink():
-            digest.update(f"link {rel} {os.readlink(path)}\0".encode())
-        elif path.is_file():
-            digest.update(f"file {rel}\0".encode() + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def graded_from(course: Course, course_path: Path | None, source: Path, exercises: list[str] | None) -> dict:
-    """What a result was graded from; a stored result that differs is stale and graded again."""
-    return {"submission": submission_hash(source), "exercises": [e.id for e in course.select(exercises)],
-            "grader": grader_version(Path(course_path or course.root / "course.yaml").resolve())}
-
-
-def stale_reason(result: SubmissionResult, current: dict) -> str | None:
-    """Why a stored result no longer matches this run (None: it does)."""
-    if result.status == GRADER_ERROR:
-        return "the grader failed last time"
-    stored = result.graded_from
-    if not isinstance(stored, dict):
-        return "no record of what it was graded from"
-    for key, why in (("submission", "submission changed"), ("exercises", "other exercises asked for"),
-                     ("grader", "grader or course.yaml changed")):
-        if stored.get(key) != current[key]:
-            return why
-    return None
-
-
 def _die_with_parent():
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -134,13 +90,20 @@ DIE_WITH_PARENT = _die_with_parent if _LIBC is not None else None  # Linux only;
 
 
 def grade_one(course: Course, course_path: Path | None, student: str, source: Path, out: Path,
-              exercises: list[str] | None, unprotected: bool = False, grade_jobs: int | None = 1) -> SubmissionResult:
-    """Grade one student in a child process; always returns a result (and writes it atomically)."""
+              exercises: list[str] | None, unprotected: bool = False, grade_jobs: int | None = 1,
+              only: list[str] | None = None) -> SubmissionResult:
+    """Grade one student in a child process; always returns a result (and writes it atomically).
+
+    ``only``: grade these of ``exercises`` now and keep the others from the stored result
+    (``what_to_grade``); where that cannot be read, all of them are graded."""
     target = out / "results" / f"{student}.json"
     fingerprint = graded_from(course, course_path, source, exercises)  # before grading: what was graded
+    kept = read_result(target) if only else None
+    if kept is None or kept.status == GRADER_ERROR:
+        kept, only = None, None
     work = Path(tempfile.mkdtemp(prefix=f"batch-{student}-"))
-    selected = course.select(exercises)
-    timeout = job_seconds(course, exercises)
+    selected = course.select(only or exercises)
+    timeout = job_seconds(course, only or exercises)
     try:
         submission = None
         try:
@@ -149,7 +112,8 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
             result = failed_result(selected, student, str(exc))
         else:
             tmp_json = work / "result.json"
-            cmd = grade_command(course_path, submission, tmp_json, exercises, jobs=grade_jobs, unprotected=unprotected)
+            cmd = grade_command(course_path, submission, tmp_json, only or exercises, jobs=grade_jobs,
+                                unprotected=unprotected)
             try:
                 proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True, timeout=timeout,
                                       preexec_fn=DIE_WITH_PARENT)
@@ -165,6 +129,8 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
             except (RuntimeError, json.JSONDecodeError, KeyError, TypeError) as exc:
                 result = failed_result(selected, student, f"the grader failed on this submission, not "
                                      f"the student's code: {_in_words(exc)}; it will be graded again", GRADER_ERROR)
+        if kept is not None:
+            result = merged(course, exercises, kept, result)
         result.student, result.graded_from = student, fingerprint
         if submission is not None and result.status != GRADER_ERROR and not holds_work(submission, course, exercises):
             result.nothing_handed_in = True
@@ -172,6 +138,24 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def merged(course: Course, exercises: list[str] | None, kept: SubmissionResult, new: SubmissionResult) -> SubmissionResult:
+    """A stored result with some exercises graded again: the new ones replace theirs, in course order;
+    exercises no longer asked for are dropped."""
+    by_id = {e.id: e for e in kept.exercises} | {e.id: e for e in new.exercises}
+    out = SubmissionResult(new.submission, [by_id[e.id] for e in course.select(exercises) if e.id in by_id],
+                           peak_rss_mb={**kept.peak_rss_mb, **new.peak_rss_mb})
+    return out
+
+
+def kept_as_is(result: SubmissionResult, current: dict, out: Path) -> SubmissionResult:
+    """A kept result, with its record brought up to date where the submission changed outside every
+    exercise's files (a README added, a file no exercise reads)."""
+    if result.graded_from != current:
+        result.graded_from = current
+        write_json_atomic(out / "results" / f"{result.student}.json", result.to_json())
+    return result
 
 
 def _in_words(exc: Exception) -> str:
@@ -214,9 +198,11 @@ def job_minutes(course: Course, exercises: list[str] | None) -> int:
     return int(job_seconds(course, exercises)) // 60 + 1
 
 
-def _job(course, course_path, out, exercises, unprotected, grade_jobs, student: str, source: Path) -> SubmissionResult:
+def _job(course, course_path, out, exercises, unprotected, grade_jobs, only: dict, student: str,
+         source: Path) -> SubmissionResult:
     """One student's job, as an executor runs it (a top-level function: submitit pickles it)."""
-    return grade_one(course, course_path, student, source, out, exercises, unprotected, grade_jobs)
+    return grade_one(course, course_path, student, source, out, exercises, unprotected, grade_jobs,
+                     only.get(student))
 
 
 def _job_died(course, course_path, todo, out, exercises, student: str, why: str) -> SubmissionResult:
@@ -249,15 +235,21 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
     students = discover(submissions)
     stored = load_results(out)
     reasons: dict[str, str] = {}
+    only: dict[str, list[str]] = {}   # student -> the exercises graded again (the others kept)
     for s, p in students.items():
         if regrade:
             reasons[s] = "--regrade"
         elif s not in stored:
             reasons[s] = "new"
         else:
-            why = stale_reason(stored[s], graded_from(course, course_path, p, exercises))
+            current = graded_from(course, course_path, p, exercises)
+            why, changed = what_to_grade(stored[s], current)
             if why:
                 reasons[s] = why
+                if changed:
+                    only[s] = changed
+            else:
+                stored[s] = kept_as_is(stored[s], current, out)
     todo = {s: p for s, p in students.items() if s in reasons}
     plan.update(kept=len(students) - len(todo), reasons=reasons)
     bar, done = None, len(students) - len(todo)
@@ -267,7 +259,7 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
     # Here, --jobs students at once, each graded serially; a cluster job grades its student's
     # exercises side by side on the CPUs it was given (grade's default).
     grade_jobs = 1 if executor == "local" else None
-    job = functools.partial(_job, course, course_path, out, exercises, unprotected, grade_jobs)
+    job = functools.partial(_job, course, course_path, out, exercises, unprotected, grade_jobs, only)
     died = functools.partial(_job_died, course, course_path, todo, out, exercises)
     # The class in memory, read once: each finished student updates it, and the gradebook is
     # rewritten from it (at most every GRADEBOOK_SECONDS while jobs finish, and at the end).

@@ -6,8 +6,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder.grading.course import CourseError, load_course
-from autograder.commands.help import HELP, TOP_HELP, UNPROTECTED_HELP
+from autograder.grading.course import KIT_ROOT, CourseError, load_course
+from autograder.commands.help import HELP, STUDENT_TOP_HELP, TOP_HELP, UNPROTECTED_HELP
 from autograder.grading.results import render_table, write_json_atomic
 
 
@@ -219,7 +219,10 @@ def _export(args, course) -> int:
 def _gradescope(args, course) -> int:
     from autograder.publish.gradescope import build_zip
 
-    print(f"wrote {build_zip(Path(args.out))}")
+    chosen = [e.id for e in course.select(args.exercise)] if args.exercise else None
+    target = build_zip(Path(args.out), chosen)
+    points = sum(e.max_score for e in course.select(chosen))
+    print(f"wrote {target}: grades {', '.join(chosen or course.exercises)} ({points:g} points in all)")
     return 0
 
 
@@ -235,8 +238,11 @@ def _nbgrader(args, course) -> int:
     from autograder.publish.nbgrader_course import build_course
 
     target = build_course(course, Path(args.out), course_id=args.course_id)
+    # Every command printed here is run as printed by tests/test_nbgrader.py (nbgrader takes one assignment a run).
     print(f"wrote the nbgrader course in {target}: source/<exercise>/<exercise>.ipynb for "
-          f"{', '.join(course.exercises)}; next, in that folder: nbgrader generate_assignment --all")
+          f"{', '.join(course.exercises)}; next, in that folder:")
+    for exercise_id in course.exercises:
+        print(f"  nbgrader generate_assignment {exercise_id}")
     return 0
 
 
@@ -249,16 +255,36 @@ def _doctor(args, course) -> int:
 STUDENT_COMMANDS = ("check", "grade")  # what a student bundle offers (the rest needs solutions/ or hidden checks)
 
 
-def parser() -> argparse.ArgumentParser:
+def _student_bundle(argv: list[str]) -> tuple[bool, str | None]:
+    """Whether the course (--course, or the kit's) is a student bundle, and the command word typed;
+    read before the parser is built, which offers a bundle only its own commands."""
+    import yaml
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--course", type=Path)
+    known, rest = pre.parse_known_args(argv)
+    word = rest[0] if rest and not rest[0].startswith("-") else None
+    try:
+        raw = yaml.safe_load(Path(known.course or KIT_ROOT / "course.yaml").read_text())
+        return bool(isinstance(raw, dict) and raw.get("student_bundle")), word
+    except (OSError, yaml.YAMLError):  # load_course says what is wrong with it, after parsing
+        return False, word
+
+
+def parser(student_bundle: bool = False) -> argparse.ArgumentParser:
+    """The command line; in a student bundle, only the commands the bundle runs (its --help lists
+    no instructor command that it would then refuse)."""
     from autograder.commands.executors import EXECUTORS
 
-    p = argparse.ArgumentParser(prog="python -m autograder", description=TOP_HELP,
+    p = argparse.ArgumentParser(prog="python -m autograder", description=STUDENT_TOP_HELP if student_bundle else TOP_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--course", type=Path, help="course.yaml to use (default: the kit's)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str):
         summary, description = HELP[name]
+        if student_bundle and name not in STUDENT_COMMANDS:  # built, never attached: main refused it already
+            return argparse.ArgumentParser(add_help=False)
         return sub.add_parser(name, help=summary, description=description,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
@@ -333,6 +359,8 @@ def parser() -> argparse.ArgumentParser:
 
     z = command("gradescope")
     z.add_argument("--out", required=True)
+    z.add_argument("--exercise", action="append", metavar="ID",
+                   help="an assignment that grades only this exercise (repeatable; default: all of them)")
     z.set_defaults(run=_gradescope)
 
     r = command("release")
@@ -351,14 +379,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    bundle, word = _student_bundle(argv)
+    if bundle and word in HELP and word not in STUDENT_COMMANDS:
+        print(f"error: `{word}` is for instructors; this student bundle has "
+              f"{' and '.join(f'`{c}`' for c in STUDENT_COMMANDS)} (python -m autograder check --help)",
+              file=sys.stderr)
+        return 2
+    args = parser(bundle).parse_args(argv)
     try:
         course = load_course(args.course)
-        if course.student_bundle and args.command not in STUDENT_COMMANDS:
-            print(f"error: `{args.command}` is for instructors; this student bundle has "
-                  f"{' and '.join(f'`{c}`' for c in STUDENT_COMMANDS)} (python -m autograder check --help)",
-                  file=sys.stderr)
-            return 2
         return args.run(args, course)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)

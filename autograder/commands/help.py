@@ -15,12 +15,24 @@ Instructors (in the kit's folder, with solutions/):
   doctor                  check a machine before grading on it
   release --out DIR       the student bundle (stubs, given data, public checks)
   nbgrader --out DIR      an nbgrader course (one notebook per exercise)
-  gradescope --out DIR    Gradescope's autograder.zip
+  gradescope --out DIR    Gradescope's autograder.zip (--exercise ID: one assignment per exercise)
   stubs [--check]         derive exercises/ from solutions/
 
 Exit codes: 0 done (grading ran, whatever the score); 1 doctor or stubs --check found a
 problem; 2 bad arguments or input (nothing graded); 3 the grader failed on some check
 (status grader_error: not scored; run the same command again, and `doctor` on this machine).
+"""
+
+STUDENT_TOP_HELP = """Your course's exercises and their public checks (the student bundle).
+
+From anywhere inside this folder:
+  check [ID ...]          run the public checks on your exercises; prints a table, then why
+                          each failed check failed, and what the hidden checks are worth
+  grade SUBMISSION        the same public checks on another folder laid out like exercises/
+                          (--json FILE writes the result)
+
+Exit codes: 0 done (the checks ran, whatever the score); 2 bad arguments or input (nothing
+checked); 3 the checker itself failed on some check (run the same command again).
 """
 
 HELP = {  # command -> (one line for the list, what a newcomer needs on its own page)
@@ -62,12 +74,14 @@ it, folder names are matched to the LMS's logins. Students with status grader_er
 left blank; they, and everyone on either side who is not matched, are listed in unmatched.csv
 beside FILE. The input files are only read. Exit codes: 0 written; 2 bad arguments or input."""),
     "gradescope": ("build Gradescope's autograder.zip", """Write DIR/autograder.zip for a Gradescope programming assignment (setup.sh, run_autograder,
-the kit without solutions/)."""),
+the kit without solutions/). With --exercise ID (repeatable), DIR/autograder-ID.zip: an assignment
+that grades only those exercises and totals their points (one assignment per week's exercise)."""),
     "release": ("build the student bundle (folder and zip)", """Write DIR/rnn-exercises/ and DIR/rnn-exercises.zip: the stubs, the given data, the public
 checks and their oracle, a pyproject and a README; never solutions/, hidden checks, reference.py,
 held-out seeds or the kit's tests. Students install it with `pip install -e .`."""),
     "nbgrader": ("build the nbgrader course directory (one notebook per exercise)", """Write an nbgrader course in DIR: nbgrader_config.py and source/<id>/<id>.ipynb with the
-given files. Then, in DIR: nbgrader generate_assignment --all; collect; nbgrader autograde <id>."""),
+given files. Then, in DIR, for each exercise id: nbgrader generate_assignment <id>; release and
+collect as nbgrader does; nbgrader autograde <id>."""),
     "doctor": ("check this machine before grading on it (exit 1 on a problem)", """Check this machine before grading on it: isolation, memory and time mechanisms, the torch
 build, then grade solutions/ and compare the CPU time of every check with its budget.
 Exit codes: 0 fine; 1 a problem that would make a grade on this machine wrong."""),

@@ -17,12 +17,30 @@ def fail(message: str):
     raise CheckFailed(message)
 
 
-def fmt(array, precision: int = 4, max_items: int = 12) -> str:
+def fmt(array, precision: int = 4, max_items: int = 12, start: int = 0) -> str:
+    """``array`` in one line; a large one as ``max_items`` values from flat index ``start`` on."""
     a = np.asarray(array, dtype=float)
     if a.size > max_items:
-        flat = ", ".join(f"{v:.{precision}f}" for v in a.ravel()[:max_items])
-        return f"[{flat}, …] (shape {tuple(a.shape)})"
+        start = max(0, min(start, a.size - max_items))
+        flat = ", ".join(f"{v:.{precision}f}" for v in a.ravel()[start:start + max_items])
+        before = "…, " if start else ""
+        after = ", …" if start + max_items < a.size else ""
+        where = f"values from index {tuple(int(i) for i in np.unravel_index(start, a.shape))}, " if start else ""
+        return f"[{before}{flat}{after}] ({where}shape {tuple(a.shape)})"
     return np.array2string(a, precision=precision, suppress_small=True, separator=", ").replace("\n", "")
+
+
+def previews(actual, expected, atol: float = 1e-6, rtol: float = 1e-5, max_items: int = 12) -> list[str]:
+    """The "expected" and "got" lines of a failed comparison, both around the first difference
+    (the first values of a large array may well agree when a later one does not)."""
+    a, e = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    start = 0
+    if a.shape == e.shape and a.size > max_items:
+        bad = np.flatnonzero(~np.isclose(a, e, atol=atol, rtol=rtol))
+        if bad.size:
+            start = int(bad[0]) - 2 if bad[0] >= max_items else 0  # two agreeing values before it, for context
+    return [f"  expected: {fmt(e, max_items=max_items, start=start)}",
+            f"  got:      {fmt(a, max_items=max_items, start=start)}"]
 
 
 def expect_shape(actual: np.ndarray, expected: tuple, what: str, hint: str = "") -> None:
@@ -66,7 +84,7 @@ def expect_close(actual, expected, what: str, atol: float = 1e-6, rtol: float = 
     expect_finite(actual, what + where)
     if not close(actual, expected, atol, rtol):
         msg = [f"{what}{where}: wrong values, {difference(actual, expected, atol, rtol)}.",
-               f"  expected: {fmt(expected)}", f"  got:      {fmt(actual)}"]
+               *previews(actual, expected, atol, rtol)]
         if explain is not None:
             msg += [s for s in explain(actual) if s]
         fail("\n".join(msg))

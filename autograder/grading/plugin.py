@@ -55,6 +55,13 @@ class StudentHandle:
         uri = "data:image/png;base64," + base64.b64encode(png).decode()
         self._plugin.images.setdefault((self._exercise.id, self._check), []).append(uri)
 
+    def note(self, text: str) -> None:
+        """Say something under the exercise (in ``check``'s output and the report) that costs no point
+        here: a mistake another check, perhaps a hidden one, charges. Said once however often noted."""
+        notes = self._plugin.check_notes.setdefault(self._exercise.id, [])
+        if text not in notes:
+            notes.append(text)
+
     def call(self, probe: str, **args):
         return self._timed(lambda proc, budget, deadline: proc.call(probe, cpu_budget=budget,
                                                                     wall_deadline=deadline, **args))
@@ -102,6 +109,7 @@ class GradingPlugin:
         # Results one check may reuse in another (e.g. a trained model's score),
         # per exercise, for this submission only.
         self.memos: dict[str, dict] = {e.id: {} for e in exercises}
+        self.check_notes: dict[str, list[str]] = {}   # StudentHandle.note: exercise id -> lines
         self.images: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> PNG data URIs
         self.peak_rss_mb: dict[str, float] = {}
 
@@ -242,7 +250,8 @@ class GradingPlugin:
     def result(self) -> SubmissionResult:
         out = SubmissionResult(str(self.submission.path), peak_rss_mb=dict(self.peak_rss_mb))
         for exercise in self.exercises.values():
-            er = ExerciseResult(exercise.id, exercise.title, notes=self.submission.notes(exercise))
+            er = ExerciseResult(exercise.id, exercise.title,
+                                notes=[*self.submission.notes(exercise), *self.check_notes.get(exercise.id, [])])
             for check in self.selected(exercise):
                 er.tests.append(self.results.get((exercise.id, check.name)) or CheckResult(
                     name=check.name, score=0.0, max_score=check.points, status=GRADER_ERROR,

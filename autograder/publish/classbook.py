@@ -68,9 +68,9 @@ def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult
 
 
 def histogram_png(scores: list[float], max_score: float) -> bytes:
-    fig, ax = pictures.figure(6, 3.5)
+    fig, ax = pictures.figure(pictures.WIDTH_IN, 4)
     ax.hist(scores, bins=20, range=(0, max_score or 1), color="tab:blue", edgecolor="white")
     ax.set_xlabel(f"total score (of {max_score:g})")
     ax.set_ylabel("students")
     ax.set_title(f"Scores of {len(scores)} submissions")
-    return pictures.png(fig, dpi=70)
+    return pictures.png(fig)

@@ -43,6 +43,8 @@ CONFIG = '''\
 # Everything that depends on the course (time limits, preprocessors that keep
 # student code out of the kernel, feedback scrubbing) is set by the kit from
 # course.yaml; see autograder/publish/nbgrader_hooks.py.
+import os
+
 try:
     from autograder.publish.nbgrader_hooks import configure
 except ImportError as exc:
@@ -52,7 +54,7 @@ except ImportError as exc:
                      "Install it (pip install -e <kit folder>) and run nbgrader again.")
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
-configure(c, course_id={course_id!r})
+configure(c, course_id={course_id!r}, root=os.path.dirname(os.path.abspath(__file__)))
 '''
 
 HOW_IT_WORKS = """## How this notebook works

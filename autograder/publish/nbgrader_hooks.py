@@ -9,9 +9,11 @@ cannot even read. So, during ``autograde``:
 - ``read_submissions`` (nbgrader's pre-convert hook, before nbgrader reads a
   notebook) reads each submitted notebook with the kit's one reader
   (``notebooks``), exactly as ``python -m autograder grade`` does, and keeps
-  the verdict (the student's files, or why there are none). A notebook nbgrader
-  would abort on is replaced by the released notebook; the student's file is
-  kept beside it as ``<name>.ipynb.original``, and every later reading reads it;
+  the verdict (the student's files, or why there are none). For a notebook nbgrader
+  would abort on, nbgrader reads the released notebook in its place
+  (``KitNotebookExporter``, in memory): ``submitted/`` is the students' record and
+  is never written; ``autograded/<student>/<id>/<id>.ipynb`` is that stand-in, graded
+  with the kit's verdict on the student's own file;
 - ``OnlyKitCells`` (while sanitising) makes the only code the kernel runs the
   kit's own: the solution cells and every cell the student added are
   commented out (the student's code runs only in the grader's sandbox);
@@ -21,7 +23,9 @@ cannot even read. So, during ``autograde``:
 - the notebook's kernelspec is the course's (nbgrader's OverwriteKernelspec,
   and ``Execute.kernel_name``), and cells have the time the course allows.
 
-And in ``generate_feedback``, ``ScrubHiddenTests`` removes the hidden checks'
+And in ``generate_feedback``, ``ShowStudentCode`` shows the solution cells as the student
+wrote them (not commented out, as the kernel got them); the page names each graded cell
+after its check (``feedback_template``); ``ScrubHiddenTests`` removes the hidden checks'
 code from the cells and every traceback from the outputs, keeping only the
 grader's message, so feedback never shows how a hidden check is written, and
 ``InertStudentContent`` leaves nothing active (HTML, scripts, event handlers,
@@ -38,16 +42,19 @@ from pathlib import Path
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
                                     DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
                                     NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbconvert.exporters import NotebookExporter
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from traitlets import List
 
 from autograder.grading.course import load_course
 from autograder.publish.nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, TASK_TEXT_ID
 from autograder import jupyter
-from autograder.grading.notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, nbgrader_meta,
+from autograder.grading.notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, fill, nbgrader_meta,
                         parse, repaired_original, solution_cell_id)
 
 NEUTRALISED = "# This cell was not run by the grader: only the notebook's own cells run when grading.\n"
 SOLUTION_NOT_RUN = ("# Your code from this cell is graded in the course's sandbox, not run in this kernel.\n")
+SOLUTION_SHOWN = "# Your code as handed in (graded in the course's sandbox, not run in the notebook's kernel)\n"
 
 
 def _verdict(raw: bytes, label: str, exercise) -> tuple[dict | None, dict]:
@@ -80,6 +87,11 @@ def _nbgrader_can_read(data: dict, exercise) -> bool:
         present = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
         if not set(exercise.checks) <= present:  # a graded cell deleted: nbgrader would score it as missing
             return False
+        for cell in nb.cells:  # a graded cell whose grade flag or points were edited: nbgrader aborts on it
+            meta = nbgrader_meta(cell)
+            check = exercise.checks.get(meta.get("grade_id"))
+            if check is not None and (meta.get("grade") is not True or meta.get("points") != check.points):
+                return False
         for cell in nb.cells:
             if "nbgrader" in cell.get("metadata", {}):
                 validator.validate_cell(cell)
@@ -92,14 +104,16 @@ def _nbgrader_can_read(data: dict, exercise) -> bool:
         return False
 
 
+_STAND_INS: dict[str, dict] = {}   # submitted notebook (resolved path) -> what nbgrader reads instead
+
+
 def read_submissions(assignment=None, student=None, notebooks=()):
     """nbgrader's pre-convert hook for autograde: the kit's reading of every submitted notebook, first.
 
     The reading (files, or why there are none) is kept for ``StageStudentFiles``.
-    A notebook nbgrader would read as it is stays untouched. One it would abort
-    on is replaced by the released notebook, with the student's file kept beside
-    it as ``<name>.ipynb.original`` (which ``python -m autograder grade`` then
-    reads: the same verdict).
+    A notebook nbgrader would read as it is is read as it is. For one it would abort
+    on, ``KitNotebookExporter`` hands nbgrader the released notebook instead; the
+    submitted file is only read, here and by ``python -m autograder grade`` (the same verdict).
     """
     import logging
 
@@ -111,22 +125,48 @@ def read_submissions(assignment=None, student=None, notebooks=()):
         if exercise is None or path.name != exercise.notebook:
             continue
         try:
-            source = repaired_original(path) or path  # a second autograde: the student's own file
+            # a course directory from an earlier kit may hold a replaced notebook, the student's beside it
+            source = repaired_original(path) or path
             raw = source.read_bytes()
             data, verdict = _verdict(raw, path.name, exercise)
             # submitted/<student>/<assignment>/<notebook>: nbgrader's layout (the hook's own ``student``
             # argument is the command line's pattern, not this notebook's student)
             _VERDICTS[(path.parent.parent.name, exercise.id)] = verdict
-            if source is path and (data is None or not _nbgrader_can_read(data, exercise)):
-                # nbgrader would abort on it: it reads the released notebook instead, and every reading
-                # of this hand-in (this one, grade's, a second autograde's) reads the student's file
+            _STAND_INS.pop(str(path.resolve()), None)
+            if data is None or not _nbgrader_can_read(data, exercise):
+                # nbgrader would abort on it: it reads the released notebook instead (in memory)
                 released = Path("release") / exercise.folder / path.name
                 nb = nbformat.read(released, as_version=4) if released.is_file() else nbformat.v4.new_notebook()
+                if "files" in verdict:  # the feedback's "Student's answer" is what they handed in
+                    try:
+                        nb = fill(nb, verdict["files"])
+                    except NotebookProblem:
+                        pass
                 nb.metadata[REPAIRED_KEY] = hashlib.sha256(raw).hexdigest()
-                path.with_name(path.name + ".original").write_bytes(raw)
-                nbformat.write(nb, path)
+                _STAND_INS[str(path.resolve())] = nb
         except Exception:  # noqa: BLE001 - never abort autograde for one student: say so, grade what we can
             logging.getLogger("autograder").exception("could not read %s", path)
+
+
+class KitNotebookExporter(NotebookExporter):
+    """nbgrader's exporter for autograde, which reads a submitted notebook nbgrader would abort on
+    as the released notebook (``read_submissions``' stand-in) and every other one from its file."""
+
+    _stand_in = None
+
+    def from_filename(self, filename, resources=None, **kw):
+        self._stand_in = _STAND_INS.get(str(Path(filename).resolve()))
+        try:
+            return super().from_filename(filename, resources=resources, **kw)
+        finally:
+            self._stand_in = None
+
+    def from_file(self, file_stream, resources=None, **kw):
+        if self._stand_in is None:
+            return super().from_file(file_stream, resources=resources, **kw)
+        import copy
+
+        return self.from_notebook_node(copy.deepcopy(self._stand_in), resources=resources, **kw)
 
 
 def _kit_exercise(resources):
@@ -248,7 +288,17 @@ class StageStudentFiles(NbGraderPreprocessor):
         return nb, resources
 
 
-class InertStudentContent(NbGraderPreprocessor):
+class FeedbackPreprocessor(NbGraderPreprocessor):
+    """A preprocessor of generate_feedback's list. nbconvert's exporter configures every preprocessor's
+    ``display_data_priority``; nbgrader's base class declares it not configurable, so each of its
+    subclasses drew "Config option `display_data_priority` not recognized" (nbgrader's GetGrades
+    declares it as here)."""
+
+    display_data_priority = List(['text/html', 'application/pdf', 'text/latex', 'image/svg+xml', 'image/png',
+                                  'image/jpeg', 'text/plain'], config=True)
+
+
+class InertStudentContent(FeedbackPreprocessor):
     """For feedback: nothing the student wrote is active in the page (no HTML, scripts, handlers, js links).
 
     Markdown keeps its formatting, but every ``<`` is shown as text, and links or
@@ -268,7 +318,18 @@ class InertStudentContent(NbGraderPreprocessor):
         return cell, resources
 
 
-class ScrubHiddenTests(ClearHiddenTests):
+class ShowStudentCode(FeedbackPreprocessor):
+    """For feedback: the solution cells as the student wrote them. OnlyKitCells commented them out
+    so that the kernel would not run them; the page is for reading, so it shows them as code."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "code" and cell.source.startswith(SOLUTION_NOT_RUN):
+            lines = cell.source[len(SOLUTION_NOT_RUN):].split("\n")
+            cell.source = SOLUTION_SHOWN + "\n".join(ln[2:] if ln.startswith("# ") else ln for ln in lines)
+        return cell, resources
+
+
+class ScrubHiddenTests(ClearHiddenTests, FeedbackPreprocessor):
     """For feedback: no hidden check's code in the cells, no traceback in the outputs."""
 
     def preprocess_cell(self, cell, resources, cell_index):
@@ -280,8 +341,36 @@ class ScrubHiddenTests(ClearHiddenTests):
         return cell, resources
 
 
-def configure(c, course_id: str = "rnn") -> None:
-    """Set nbgrader's configuration ``c`` for the kit's course (called from nbgrader_config.py)."""
+FEEDBACK_TEMPLATE = "rnn_kit_feedback"
+
+
+def feedback_template(root: Path = Path(".")) -> list[str] | None:
+    """nbgrader's feedback template with its table of contents naming each graded cell by its check
+    ("rnn_cell_shape", not 17 times "Test cell"): derived from the installed nbgrader's own template
+    (so it follows nbgrader's upgrades) into .rnn-kit/templates/ of the course folder. None (nbgrader's
+    page as it is) where its template is not the one expected or that folder cannot be written."""
+    import nbgrader
+
+    templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+    label = '">Test cell</a>'
+    try:
+        text = (templates / "feedback" / "index.html.j2").read_text()
+        if label not in text:
+            return None
+        target = root / ".rnn-kit" / "templates" / FEEDBACK_TEMPLATE
+        target.mkdir(parents=True, exist_ok=True)
+        named = text.replace(label, '"><code>{{ cell.metadata.nbgrader.grade_id }}</code></a>')
+        for name, content in (("index.html.j2", named), ("conf.json", (templates / "feedback" / "conf.json").read_text())):
+            if not (target / name).is_file() or (target / name).read_text() != content:
+                (target / name).write_text(content)
+        return [str(target.parent.resolve()), str(templates)]
+    except OSError:
+        return None
+
+
+def configure(c, course_id: str = "rnn", root=None) -> None:
+    """Set nbgrader's configuration ``c`` for the kit's course (called from nbgrader_config.py;
+    ``root``: the course folder, that file's own, where the kit keeps its feedback template)."""
     course = load_course()
     c.CourseDirectory.course_id = course_id
     # Solution regions use the kit's delimiters (nbgrader's defaults, stated here on purpose).
@@ -292,11 +381,16 @@ def configure(c, course_id: str = "rnn") -> None:
     c.Execute.timeout = int(2 * max(e.time_limit for e in course.exercises.values()) + 120)
     c.Execute.kernel_name = KERNELSPEC["name"]
     c.Autograde.pre_convert_hook = read_submissions
+    c.Autograde.exporter_class = KitNotebookExporter   # submitted/ is only read
     c.Autograde.sanitize_preprocessors = [
         ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreHiddenTests, OverwriteCells, OnlyKitCells,
         CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
         StageStudentFiles, Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.GenerateFeedback.preprocessors = [ScrubHiddenTests, InertStudentContent, GetGrades,
+    c.GenerateFeedback.preprocessors = [ShowStudentCode, ScrubHiddenTests, InertStudentContent, GetGrades,
                                         CSSHTMLHeaderPreprocessor]
+    template_dirs = feedback_template(Path(root) if root else Path("."))
+    if template_dirs:  # nbgrader's own page, with each graded cell named after its check
+        c.HTMLExporter.template_name = FEEDBACK_TEMPLATE
+        c.HTMLExporter.extra_template_basedirs = template_dirs

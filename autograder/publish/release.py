@@ -25,6 +25,14 @@ Install once (Python 3.11 or newer), from this folder:
 
     pip install -e .
 
+On Linux that brings PyTorch's CUDA build (about 5 GB with its NVIDIA libraries), whether or
+not the computer has a GPU. Without an NVIDIA GPU, take the CPU-only build (under 1 GB)
+from PyTorch's own index instead, in one command:
+
+    pip install -e . --extra-index-url https://download.pytorch.org/whl/cpu
+
+(on macOS and Windows the plain `pip install -e .` is already the CPU build.)
+
 Your work goes in `exercises/<exercise>/`; each folder's README says what to build.
 Check it with the public checks, from anywhere inside this folder:
 
@@ -34,7 +42,8 @@ Check it with the public checks, from anywhere inside this folder:
 Each failed check says why, under the table. Your instructor's grader runs these
 checks and hidden ones as well; `check` says how many points those are worth.
 Your code runs in a separate process, with the time and memory limits the grader
-uses; the first line `check` prints says how it is isolated on this computer.
+uses. Where this computer cannot wall it off as the grader's machine does, the first
+line `check` prints says which protections are off (that is fine for checking your own work).
 
 Notebooks (if your course hands them out): install this folder into the Python
 your Jupyter kernel runs, e.g. run `%pip install -e /path/to/this/folder` in a
@@ -57,7 +66,8 @@ name = "rnn-exercises"
 version = "{version}"
 description = "Exercises for a course on recurrent neural networks, with their public checks"
 requires-python = "{python}"
-# The grader's own pins (a looser torch pulls several GB of CUDA packages).
+# The grader's own pins. On Linux, PyPI's torch (this exact pin included) is the CUDA build,
+# several GB; the README says how to take the CPU-only wheel with one command.
 dependencies = {dependencies}
 
 [tool.setuptools.packages.find]

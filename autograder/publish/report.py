@@ -7,6 +7,7 @@ escaped, and pictures are only ever PNG data URIs.
 from __future__ import annotations
 
 import base64
+from collections import Counter
 
 from autograder.grading.results import SubmissionResult
 from autograder.grading.neutral import for_html, for_url
@@ -21,6 +22,8 @@ img{max-width:100%;border:1px solid #eee;margin:.3rem 0} .hidden{color:#888;font
 /* a phone: a wide table scrolls inside its own box, never the page; long names and lines wrap */
 @media (max-width:700px){table{display:block;overflow-x:auto} td,th{overflow-wrap:break-word}}
 pre,h1,h2,h3{overflow-wrap:anywhere}
+.bar{display:inline-block;height:.7rem;background:#cf222e;vertical-align:middle;margin-right:.4rem}
+.bar.ok{background:#1a7f37} .rate{white-space:nowrap}
 """
 
 
@@ -46,15 +49,47 @@ def render_report(result: SubmissionResult, course_title: str) -> str:
         parts += [f"<p class='note'>{for_html(n)}</p>" for n in e.notes]
         if e.tampering:
             parts.append(f"<p class='failed'><strong>Flagged for review</strong>: {for_html('; '.join(e.tampering))}</p>")
+        # A reason several checks failed for (no file, a syntax error, a notebook that cannot be read)
+        # is said once, above the table, not on every row.
+        reasons = Counter(t.output for t in e.tests if t.status != "passed" and t.output.strip())
+        shared = {why for why, n in reasons.items() if n >= 2}
+        for why in sorted(shared, key=lambda w: -reasons[w]):
+            every = reasons[why] == len(e.tests)
+            parts.append(f"<p class='failed'>{'Every check' if every else f'{reasons[why]} checks'} of this "
+                         f"exercise failed for this reason:</p><pre>{for_html(why)}</pre>")
         parts.append("<table><tr><th>check</th><th>points</th><th>result</th></tr>")
         for t in e.tests:
             hidden = " <span class='hidden'>(hidden check)</span>" if t.visibility == "hidden" else ""
-            detail = "" if t.status == "passed" else f"<pre>{for_html(t.output)}</pre>"
+            detail = "" if t.status == "passed" else (" (the reason above)" if t.output in shared
+                                                      else f"<pre>{for_html(t.output)}</pre>")
             images = "".join(_image(u) for u in t.images)
             parts.append(f"<tr><td>{for_html(t.name)}{hidden}</td><td>{t.score:g} / {t.max_score:g}</td>"
-                         f"<td class='{t.status}'>{t.status}{detail}{images}</td></tr>")
+                         f"<td class='{t.status}'>{t.status}{detail}</td></tr>")
+            if images:  # a row of its own, the table's full width: the figure at the size it was drawn
+                parts.append(f"<tr><td colspan='3'>{images}</td></tr>")
         parts.append("</table>")
     return _page(f"Feedback: {result.submission}", "".join(parts))
+
+
+def _pass_rates(rates: dict) -> str:
+    """Pass rate per check, grouped by exercise: the exercise the class found hardest first, and
+    within it its hardest check first, each with a bar (what to re-teach, at a glance)."""
+    by_exercise: dict[str, list] = {}
+    for (ex, name), (passed, total) in rates.items():
+        by_exercise.setdefault(ex, []).append((name, passed, total))
+    def share(checks):
+        return sum(p for _, p, _ in checks) / max(sum(t for _, _, t in checks), 1)
+    parts = ["<h2>Pass rate per check (hardest exercise first, its hardest check first)</h2>"]
+    for ex, checks in sorted(by_exercise.items(), key=lambda kv: (share(kv[1]), kv[0])):
+        parts.append(f"<h3>{for_html(ex)}: {share(checks):.0%} of its checks passed</h3>"
+                     "<table><tr><th>check</th><th>passed</th><th>rate</th></tr>")
+        for name, passed, total in sorted(checks, key=lambda c: (c[1] / max(c[2], 1), c[0])):
+            rate = passed / max(total, 1)
+            bar = f"<span class='bar{' ok' if rate >= 0.8 else ''}' style='width:{rate * 8:.2f}rem'></span>"
+            parts.append(f"<tr><td>{for_html(name)}</td><td>{passed} / {total}</td>"
+                         f"<td class='rate'>{bar}{rate:.0%}</td></tr>")
+        parts.append("</table>")
+    return "".join(parts)
 
 
 def render_summary(course_title: str, students: dict[str, SubmissionResult], rates: dict, histogram_png: bytes,
@@ -71,17 +106,13 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
         link = f"<a href='reports/{for_url(name)}.html'>{for_html(name)}</a>"
         people.append(f"<tr><td>{link}</td>" + "".join(f"<td>{per.get(e, '')}</td>" for e in exercise_ids)
                       + f"<td>{result.score:g} / {result.max_score:g}</td><td>{for_html(result.status)}</td></tr>")
-    rows = "".join(
-        f"<tr><td>{for_html(ex)}</td><td>{for_html(name)}</td><td>{passed} / {total}</td>"
-        f"<td>{passed / total:.0%}</td></tr>"
-        for (ex, name), (passed, total) in sorted(rates.items(), key=lambda kv: kv[1][0] / kv[1][1]))
+    rates_html = _pass_rates(rates)
     uri = "data:image/png;base64," + base64.b64encode(histogram_png).decode()
     body = (f"<h1>{for_html(course_title)}: class summary</h1>"
             f"<p>{len(scores)} submissions; mean score {mean:.1f} of {max_score:g}</p>{_image(uri)}"
             "<h2>Students</h2>"
             f"<table><tr><th>student</th>{head}<th>total</th><th>status</th></tr>{''.join(people)}</table>"
-            "<h2>Pass rate per check (hardest first)</h2>"
-            f"<table><tr><th>exercise</th><th>check</th><th>passed</th><th>rate</th></tr>{rows}</table>"
+            f"{rates_html}"
             f"{mistakes_html}")
     if similarity_page:
         body += "<h2>Similarity</h2><p>Who handed in whose code: <a href='similarity.html'>similarity.html</a>.</p>"

@@ -1,4 +1,5 @@
-"""Gradescope: ``python -m autograder gradescope --out DIR`` builds DIR/autograder.zip.
+"""Gradescope: ``python -m autograder gradescope --out DIR`` builds DIR/autograder.zip
+(``--exercise ID``, repeatable: DIR/autograder-ID.zip, an assignment that grades those alone).
 
 The zip holds ``setup.sh`` and ``run_autograder`` at its top, beside the kit
 (Gradescope unpacks the zip into ``/autograder/source``, which becomes the kit's
@@ -30,10 +31,12 @@ def torch_version() -> str:
     return next(d.split("==", 1)[1] for d in deps if d.startswith("torch=="))
 
 
-def scripts() -> dict[str, str]:
-    """setup.sh and run_autograder as they go in the zip (see the comments at their tops)."""
+def scripts(exercise_ids: list[str] | None = None) -> dict[str, str]:
+    """setup.sh and run_autograder as they go in the zip (see the comments at their tops);
+    ``exercise_ids``: the exercises this assignment grades (its total is theirs), else all."""
+    only = " ".join(f"--exercise {e}" for e in exercise_ids or ())
     return {"setup.sh": (HERE / "setup.sh").read_text().replace("@TORCH_VERSION@", torch_version()),
-            "run_autograder": (HERE / "run_autograder").read_text()}
+            "run_autograder": (HERE / "run_autograder").read_text().replace("@EXERCISES@", only)}
 
 
 INCLUDE = ["pyproject.toml", "course.yaml", "README.md", "autograder", "exercises"]
@@ -52,11 +55,19 @@ def files_to_ship() -> list[Path]:
     return out
 
 
-def build_zip(out_dir: Path) -> Path:
+def zip_name(exercise_ids: list[str] | None = None) -> str:
+    """autograder.zip for the whole course; autograder-<id>[-<id>...].zip for a chosen set (one
+    Gradescope assignment per exercise: the zips of a term side by side in one folder)."""
+    return "autograder.zip" if not exercise_ids else f"autograder-{'-'.join(exercise_ids)}.zip"
+
+
+def build_zip(out_dir: Path, exercise_ids: list[str] | None = None) -> Path:
+    """The upload for one Gradescope assignment: the whole course, or only ``exercise_ids``
+    (course.yaml's ids, in its order), graded and totalled alone."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "autograder.zip"
+    target = out_dir / zip_name(exercise_ids)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in scripts().items():
+        for name, text in scripts(exercise_ids).items():
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16
             z.writestr(info, text)

@@ -32,7 +32,7 @@ def learning_curve(losses: np.ndarray, points: int = 10) -> str:
 
 def curves_png(curves: dict[str, np.ndarray]) -> bytes:
     """Training-loss curves against the constant baseline, as a small PNG."""
-    fig, ax = pictures.figure(6, 3.5)
+    fig, ax = pictures.figure(pictures.WIDTH_IN, 4.5)
     for label, losses in curves.items():
         ax.plot(np.asarray(losses, dtype=float), label=label, linewidth=1)
     ax.axhline(BASELINE_MSE, color="grey", linestyle="--", label="constant predictor (1/6)")

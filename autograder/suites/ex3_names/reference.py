@@ -36,7 +36,7 @@ def most_confused(matrix: np.ndarray, categories: list[str], top: int = 5) -> st
 
 def confusion_png(matrix: np.ndarray, categories: list[str]) -> bytes:
     rates = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
-    fig, ax = pictures.figure(7, 6)
+    fig, ax = pictures.figure(pictures.WIDTH_IN, 7)
     image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(categories)), categories, rotation=90)
     ax.set_yticks(range(len(categories)), categories)

@@ -80,7 +80,12 @@ def probe_plot(student, projected, labels, positions):
     if not hasattr(fig, "axes") or not hasattr(fig, "savefig"):
         raise ProbeError(f"plot_hidden_states should return a matplotlib Figure, got {type(fig).__name__}")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=50)  # drawing first: a scatter's colours are mapped when it is drawn
+    # drawing first: a scatter's colours are mapped when it is drawn. At the reports' width (pictures.py),
+    # whatever size the student chose: their 10-point text is then as readable as the kit's own figures.
+    width, height = fig.get_size_inches()
+    if width > 0 and height > 0:
+        fig.set_size_inches(8.0, min(8.0 * height / width, 8.0))
+    fig.savefig(buf, format="png", dpi=110)
     panels = []
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
