@@ -223,3 +223,25 @@ def test_check_in_the_notebook_grades_the_notebook_not_a_file_beside_it(tmp_path
     (folder / jupyter.PROBLEM_FILE).write_text("ex1_myrnn.ipynb is damaged: it is not valid JSON")
     staged = jupyter._grade("ex1_myrnn", folder)
     assert all(t["score"] == 0 and "not valid JSON" in t["output"] for t in staged["tests"])
+
+
+def test_of_two_notebooks_the_one_nbgrader_grades_is_graded(tmp_path):
+    """<id>.ipynb beside <id>/<id>.ipynb: nbgrader grades the top-level one of an assignment's folder,
+    whatever the assignment is called (submitted/<student>/week1/), and <id>/<id>.ipynb of a student's
+    folder; grade reads the same one and names the other."""
+    from autograder.grading.course import load_course
+    from autograder.grading.submission import Submission
+
+    course = load_course()
+    ex1 = course.exercises["ex1_myrnn"]
+    for folder, graded in ((tmp_path / "submitted" / "ana" / "week1", "top"),
+                           (tmp_path / "submitted" / "ben" / "ex1_myrnn", "top"),
+                           (tmp_path / "submitted" / "cy", "nested"),
+                           (tmp_path / "handin", "nested")):
+        write_notebook(folder, "ex1_myrnn", {"myrnn.py": "x = 1\n"}, nested=False)
+        write_notebook(folder, "ex1_myrnn", {"myrnn.py": "x = 2\n"}, nested=True)
+        sub = Submission(folder, course)
+        want = folder / "ex1_myrnn.ipynb" if graded == "top" else folder / "ex1_myrnn" / "ex1_myrnn.ipynb"
+        assert sub.notebook_for(ex1) == want, folder
+        assert "ignored the other notebook" in sub.notes(ex1)[0]
+        sub.cleanup()

@@ -9,7 +9,8 @@ Accepted layouts, tried in order for every exercise:
   cells wrote, or a file that is not the notebook's code); the report says so.
   Where both places hold a notebook, the one nbgrader would grade wins: the
   top-level one when SUBMISSION is the assignment's own folder (named after the
-  exercise), the nested one otherwise; the report names the one ignored;
+  exercise, or any ``submitted/<student>/<assignment>/``), the nested one otherwise
+  (a student's folder); the report names the one ignored;
 - ``SUBMISSION/<id>/<file>``: laid out like ``exercises/`` (the contract);
 - ``SUBMISSION/<file>``: a flat upload (Gradescope, or one exercise handed in alone).
 
@@ -43,8 +44,15 @@ class Submission:
         if self.path.is_file():  # a single notebook was given
             return [self.path] if self.path.name == exercise.notebook else []
         nested, top = self.path / exercise.folder / exercise.notebook, self.path / exercise.notebook
-        order = (top, nested) if self.path.name == exercise.folder else (nested, top)
+        order = (top, nested) if self._is_assignment_folder(exercise) else (nested, top)
         return [c for c in order if c.is_file()]
+
+    def _is_assignment_folder(self, exercise: Exercise) -> bool:
+        """Whether SUBMISSION is one assignment's folder, whose top-level notebook is the one nbgrader
+        grades: named after the exercise, or nbgrader's submitted/<student>/<assignment>/ whatever the
+        assignment is called (a course's own "week1"). Otherwise it is a student's folder, whose
+        <id>/<id>.ipynb is nbgrader's."""
+        return self.path.name == exercise.folder or self.path.parent.parent.name == "submitted"
 
     def notebook_for(self, exercise: Exercise) -> Path | None:
         found = self._notebooks(exercise)
