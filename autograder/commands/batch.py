@@ -144,9 +144,8 @@ def merged(course: Course, exercises: list[str] | None, kept: SubmissionResult, 
     """A stored result with some exercises graded again: the new ones replace theirs, in course order;
     exercises no longer asked for are dropped."""
     by_id = {e.id: e for e in kept.exercises} | {e.id: e for e in new.exercises}
-    out = SubmissionResult(new.submission, [by_id[e.id] for e in course.select(exercises) if e.id in by_id],
-                           peak_rss_mb={**kept.peak_rss_mb, **new.peak_rss_mb})
-    return out
+    return SubmissionResult(new.submission, [by_id[e.id] for e in course.select(exercises) if e.id in by_id],
+                            peak_rss_mb={**kept.peak_rss_mb, **new.peak_rss_mb})
 
 
 def kept_as_is(result: SubmissionResult, current: dict, out: Path) -> SubmissionResult:

@@ -219,10 +219,10 @@ def _export(args, course) -> int:
 def _gradescope(args, course) -> int:
     from autograder.publish.gradescope import build_zip
 
-    chosen = [e.id for e in course.select(args.exercise)] if args.exercise else None
-    target = build_zip(Path(args.out), chosen)
-    points = sum(e.max_score for e in course.select(chosen))
-    print(f"wrote {target}: grades {', '.join(chosen or course.exercises)} ({points:g} points in all)")
+    selected = course.select(args.exercise)
+    target = build_zip(Path(args.out), [e.id for e in selected] if args.exercise else None)
+    print(f"wrote {target}: grades {', '.join(e.id for e in selected)} "
+          f"({sum(e.max_score for e in selected):g} points in all)")
     return 0
 
 

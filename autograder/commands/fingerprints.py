@@ -30,10 +30,6 @@ from autograder.grading.submission import Submission
 PACKAGE = Path(__file__).resolve().parents[1]   # autograder/
 
 
-def _digest() -> "hashlib._Hash":
-    return hashlib.sha256()
-
-
 def _add_file(digest, label: str, path: Path) -> None:
     if path.is_symlink():  # never followed: its target is what was handed in
         digest.update(f"link {label} {os.readlink(path)}\0".encode())
@@ -43,7 +39,9 @@ def _add_file(digest, label: str, path: Path) -> None:
         digest.update(f"none {label}\0".encode())
 
 
+@functools.lru_cache(maxsize=None)
 def _course_data(course_file: Path) -> dict:
+    """course.yaml as data, read once per run (the shared settings' hash and every exercise's entry)."""
     try:
         data = yaml.safe_load(Path(course_file).read_text())
     except (OSError, yaml.YAMLError):
@@ -54,7 +52,7 @@ def _course_data(course_file: Path) -> dict:
 @functools.lru_cache(maxsize=None)
 def grader_version(course_file: Path) -> str:
     """The kit's shared code (suites aside) and the course's settings outside its exercises."""
-    digest = _digest()
+    digest = hashlib.sha256()
     suites = PACKAGE / "suites"
     for path in sorted(PACKAGE.rglob("*.py")):
         if suites in path.parents and path.parent != suites:
@@ -78,7 +76,7 @@ def kit_part(course_file: Path, exercise: Exercise) -> str:
 
 
 def _kit_part(course_file: Path, exercise: Exercise) -> str:
-    digest = _digest()
+    digest = hashlib.sha256()
     if exercise.suite_dir.is_dir():
         for path in sorted(exercise.suite_dir.rglob("*")):
             rel = path.relative_to(exercise.suite_dir)
@@ -93,7 +91,7 @@ def _kit_part(course_file: Path, exercise: Exercise) -> str:
 
 def submission_hash(source: Path) -> str:
     """A hash of a student's folder (names and bytes, links by their target, never followed) or zip."""
-    digest = _digest()
+    digest = hashlib.sha256()
     paths = [source] if source.is_file() else sorted(source.rglob("*"))
     for path in paths:
         rel = path.name if path == source else str(path.relative_to(source))
@@ -104,7 +102,7 @@ def submission_hash(source: Path) -> str:
 
 def _exercise_files(submission: Submission, exercise: Exercise, root: Path) -> "hashlib._Hash":
     """What grading reads of ``exercise`` in this submission: its notebook, or its files where found."""
-    digest = _digest()
+    digest = hashlib.sha256()
     notebook = submission.notebook_for(exercise)
     if notebook is not None:
         _add_file(digest, str(notebook.relative_to(root)) if notebook != root else notebook.name, notebook)

@@ -87,17 +87,16 @@ def _nbgrader_can_read(data: dict, exercise) -> bool:
         present = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
         if not set(exercise.checks) <= present:  # a graded cell deleted: nbgrader would score it as missing
             return False
-        for cell in nb.cells:  # a graded cell whose grade flag or points were edited: nbgrader aborts on it
-            meta = nbgrader_meta(cell)
-            check = exercise.checks.get(meta.get("grade_id"))
-            if check is not None and (meta.get("grade") is not True or meta.get("points") != check.points):
-                return False
         for cell in nb.cells:
             if "nbgrader" in cell.get("metadata", {}):
                 validator.validate_cell(cell)
                 meta = cell.metadata.nbgrader
                 if meta.get("grade_id") in solution_ids and (meta.get("locked") or meta.get("grade")
                                                              or not meta.get("solution")):
+                    return False
+                check = exercise.checks.get(meta.get("grade_id"))
+                # a graded cell whose grade flag or points were edited: nbgrader aborts on it
+                if check is not None and (meta.get("grade") is not True or meta.get("points") != check.points):
                     return False
         return True
     except Exception:  # noqa: BLE001 - any failure means nbgrader would abort on it
