@@ -23,6 +23,21 @@ os.environ.setdefault("AUTOGRADER_CACHE", str(Path(tempfile.gettempdir()) / f"rn
 SOLUTIONS = KIT / "solutions"
 
 
+# What one test worker may hold at once: a full submission's grading tree peaked at 1.9 GB
+# (scripts/bench.py), and the worker's own pytest beside it.
+WORKER_MEMORY = 3 << 30
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject's addopts): one worker per CPU this process may run on (its affinity, not
+    the machine's count: a container or ``taskset`` gets what it was given), no more than memory holds.
+    The suite is CPU-bound (the zoo trains), so more cores are what makes it faster."""
+    import psutil
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cpus, psutil.virtual_memory().total // WORKER_MEMORY))
+
+
 def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = None,
             env_extra: dict | None = None) -> subprocess.CompletedProcess:
     """``python -m autograder ARGS`` in ``cwd``; ``kit``: the copy of the kit to import (as if pip-installed);
@@ -91,13 +106,17 @@ def solutions_result():
 
 @pytest.fixture(scope="session")
 def fast_course(tmp_path_factory) -> Path:
-    """The real course.yaml with short time limits, for tests that must wait out a timeout."""
+    """The real course.yaml with short time limits, for tests that must wait out a timeout.
+
+    5 CPU s a check: ex1's checks take at most 0.3, and a loop costs 5 CPU s, not the course's 30. Code
+    that sleeps is stopped after 2 x 5 + 5 = 15 s of real time: a check keeps its CPU verdict while it
+    gets a third of a core, as under the course's own 4 x 30 + 30."""
     data = yaml.safe_load((KIT / "course.yaml").read_text())
-    data["defaults"].update(wall_factor=2, wall_slack=5)  # code that sleeps is stopped after 21 s
+    data["defaults"].update(wall_factor=2, wall_slack=5)
     for ex in data["exercises"].values():
         ex["time_limit"] = 60
         for check in ex["checks"].values():
-            check["timeout"] = 8
+            check["timeout"] = 5
     path = tmp_path_factory.mktemp("course") / "course.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

@@ -224,11 +224,15 @@ def test_a_stored_result_is_kept_only_while_it_matches_what_it_was_graded_from(t
         mtimes = {p.stem: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
         return proc.stdout, mtimes, gradebook(out)
 
+    with zipfile.ZipFile(subs / "cai.zip", "w") as z:   # hashed from the folder grading unpacked it to
+        z.writestr("cai/ex1_myrnn/myrnn.py", SOLUTION)
     said, first, _ = run("ex1_myrnn")
-    assert "2 new" in said
+    assert "3 new" in said
     assert not (out / "similarity.html").exists() and "similarity" not in (out / "summary.html").read_text()
     said, again, _ = run("ex1_myrnn")
-    assert "2 kept" in said and again == first                       # nothing changed: nothing graded
+    assert "3 kept" in said and again == first                       # nothing changed: nothing graded
+    (subs / "cai.zip").unlink()
+    first.pop("cai")
 
     (subs / "ben" / "ex1_myrnn" / "myrnn.py").write_text(SOLUTION)
     said, after, book = run("ex1_myrnn")

@@ -103,7 +103,7 @@ def test_a_zip_that_lies_is_refused_with_its_reason(tmp_path, members, says):
 
 
 def test_code_that_sleeps_gets_its_verdict_within_the_exercises_real_time_bound(tmp_path, fast_course):
-    """Every check sleeping to its own backstop would take 17 x 21 s; the exercise as a whole is bounded."""
+    """Every check sleeping to its own backstop would take 17 x 15 s; the exercise as a whole is bounded."""
     data = yaml.safe_load(fast_course.read_text())
     data["exercises"]["ex1_myrnn"]["time_limit"] = 10     # bound: 2 x 10 + 5 = 25 s of real time
     course = tmp_path / "course.yaml"

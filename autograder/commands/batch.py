@@ -97,7 +97,6 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
     ``only``: grade these of ``exercises`` now and keep the others from the stored result
     (``what_to_grade``); where that cannot be read, all of them are graded."""
     target = out / "results" / f"{student}.json"
-    fingerprint = graded_from(course, course_path, source, exercises)  # before grading: what was graded
     kept = read_result(target) if only else None
     if kept is None or kept.status == GRADER_ERROR:
         kept, only = None, None
@@ -110,7 +109,12 @@ def grade_one(course: Course, course_path: Path | None, student: str, source: Pa
             submission = unpack(source, work / "unpacked") if source.suffix == ".zip" else source
         except SubmissionError as exc:
             result = failed_result(selected, student, str(exc))
-        else:
+        # What is graded, hashed before grading reads it (a zip: from the folder it was just unpacked
+        # to). run_batch hashed it too, to plan; this is the record, taken when the job runs (a
+        # cluster job may start long after the plan).
+        fingerprint = graded_from(course, course_path, source, exercises,
+                                  unpacked=None if submission is source else submission)
+        if submission is not None:
             tmp_json = work / "result.json"
             cmd = grade_command(course_path, submission, tmp_json, only or exercises, jobs=grade_jobs,
                                 unprotected=unprotected)

@@ -101,27 +101,26 @@ def submission_hash(source: Path) -> str:
 
 
 def _exercise_files(submission: Submission, exercise: Exercise, root: Path) -> "hashlib._Hash":
-    """What grading reads of ``exercise`` in this submission: its notebook, or its files where found."""
+    """What grading reads of ``exercise`` in this submission (its notebook, or its files where found),
+    and what was chosen or ignored."""
     digest = hashlib.sha256()
-    notebook = submission.notebook_for(exercise)
-    if notebook is not None:
-        _add_file(digest, str(notebook.relative_to(root)) if notebook != root else notebook.name, notebook)
-    else:
-        for name, path in submission._plain_files(exercise).items():
-            _add_file(digest, f"{name}@{path.relative_to(root)}", path)
+    for name, path in submission.handed_in(exercise).items():
+        _add_file(digest, f"{name}@{path.relative_to(root)}", path)
     digest.update("\0".join(submission.notes(exercise)).encode())
     return digest
 
 
-def exercise_hashes(course: Course, course_file: Path, source: Path, exercises: list[Exercise]) -> dict[str, str] | None:
+def exercise_hashes(course: Course, course_file: Path, source: Path, exercises: list[Exercise],
+                    unpacked: Path | None = None) -> dict[str, str] | None:
     """Per exercise, a hash of its files in this submission and of its part of the kit; None where the
-    submission cannot be read here (a zip that does not unpack: it is graded whole, and says why)."""
+    submission cannot be read here (a zip that does not unpack: it is graded whole, and says why).
+    ``unpacked``: the zip ``source`` already unpacked there (by the grading about to read it)."""
     from autograder.grading.archives import SubmissionError, unpack
 
     work = None
     try:
-        folder = source
-        if source.suffix == ".zip":
+        folder = unpacked or source
+        if source.suffix == ".zip" and unpacked is None:
             work = Path(tempfile.mkdtemp(prefix="batch-fingerprint-"))
             try:
                 folder = unpack(source, work / "unpacked")
@@ -144,13 +143,14 @@ def exercise_hashes(course: Course, course_file: Path, source: Path, exercises: 
             shutil.rmtree(work, ignore_errors=True)
 
 
-def graded_from(course: Course, course_path: Path | None, source: Path, exercises: list[str] | None) -> dict:
-    """What a result was graded from (see the module's docstring)."""
+def graded_from(course: Course, course_path: Path | None, source: Path, exercises: list[str] | None,
+                unpacked: Path | None = None) -> dict:
+    """What a result was graded from (see the module's docstring); ``unpacked``: as exercise_hashes'."""
     course_file = Path(course_path or course.root / "course.yaml").resolve()
     selected = course.select(exercises)
     return {"submission": submission_hash(source), "exercises": [e.id for e in selected],
             "grader": grader_version(course_file),
-            "per_exercise": exercise_hashes(course, course_file, source, selected)}
+            "per_exercise": exercise_hashes(course, course_file, source, selected, unpacked)}
 
 
 def what_to_grade(result, current: dict) -> tuple[str | None, list[str] | None]:

@@ -98,6 +98,12 @@ class Submission:
             out[name] = nested if nested.is_file() or not flat.is_file() else flat
         return out
 
+    def handed_in(self, exercise: Exercise) -> dict[str, Path]:
+        """What grading reads of the exercise, as handed in (nothing extracted yet): its notebook, or
+        where each of its files is (nested, else flat; a path that may not exist)."""
+        notebook = self.notebook_for(exercise)
+        return {notebook.name: notebook} if notebook is not None else self._plain_files(exercise)
+
     def files_for(self, exercise: Exercise) -> dict[str, Path]:
         notebook = self.notebook_for(exercise)
         if notebook is not None:
