@@ -122,6 +122,20 @@ def fast_course(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def memory_course(fast_course, tmp_path_factory) -> Path:
+    """fast_course with the course's own 30 CPU s a check, for code that must be stopped for memory:
+    touching gigabytes costs CPU (the kernel zeroes every page; 5 s were seen spent before the limit
+    on a loaded machine), and a time limit must never win that race. Nothing waits the 30 s out."""
+    data = yaml.safe_load(fast_course.read_text())
+    for ex in data["exercises"].values():
+        for check in ex["checks"].values():
+            check["timeout"] = data["defaults"]["check_timeout"]
+    path = tmp_path_factory.mktemp("memory-course") / "course.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
 def solution_region_bodies():
     """(where, code) of every solution region of every reference solution: what no release may contain."""
     from autograder.publish.authoring import find_regions

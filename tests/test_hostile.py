@@ -32,6 +32,7 @@ class Attack:
     says: str = ""                   # words in rnn_cell_values' message
     myrnn_graded: bool = True        # matches_nn_rnn still passes
     root_only: bool = False
+    memory: bool = False             # stopped for memory: graded with memory_course's CPU to spare
 
 
 ATTACKS = [
@@ -74,8 +75,9 @@ return torch.zeros(x_t.shape[0], W_hh.shape[0], dtype=x_t.dtype)
     Attack("segfault", cell="import faulthandler; faulthandler._sigsegv()", status="error", says="segmentation fault"),
     Attack("infinite_loop", cell="while True:\n    pass", status="timeout", says="s of CPU time"),
     Attack("memory_bomb", cell="blocks = [bytearray(1 << 30) for _ in range(64)]", status="error",
-           says="ran out of memory"),
-    Attack("tensor_memory_bomb", cell="return torch.empty(10 ** 12)", status="error", says="ran out of memory"),
+           says="ran out of memory", memory=True),
+    Attack("tensor_memory_bomb", cell="return torch.empty(10 ** 12)", status="error", says="ran out of memory",
+           memory=True),
     Attack("floods_output", cell="for _ in range(200):\n    print('x' * 1_000_000)", status="error",
            says="printed or wrote more than"),
     Attack("forges_a_reply_on_the_private_channel", cell="""
@@ -133,7 +135,7 @@ ON_THE_PORTABLE_PATH = ["forges_a_reply_on_the_private_channel", "stops_the_work
 @pytest.mark.parametrize("attack, env", [(a, None) for a in ATTACKS] +
                          [(a, PORTABLE) for a in ATTACKS if a.id in ON_THE_PORTABLE_PATH],
                          ids=lambda v: v.id if isinstance(v, Attack) else ("portable" if v else "sandbox"))
-def test_attack_is_held(attack, env, tmp_path, fast_course):
+def test_attack_is_held(attack, env, tmp_path, fast_course, memory_course):
     if attack.root_only and not AS_ROOT:
         pytest.skip("privilege separation applies when the grader runs as root")
     source = render(SOLUTION, regions={"rnn_cell": attack.cell})
@@ -143,7 +145,8 @@ def test_attack_is_held(attack, env, tmp_path, fast_course):
     before = _fingerprint(guarded)
 
     result = grade(sub, exercise="ex1_myrnn", checks=["rnn_cell_values", "matches_nn_rnn"],
-                   course=fast_course, timeout=240, env_extra=env, extra=["--unprotected"] if env else [])
+                   course=memory_course if attack.memory else fast_course, timeout=240, env_extra=env,
+                   extra=["--unprotected"] if env else [])
 
     checks = checks_by_name(result, "ex1_myrnn")
     cell = checks["rnn_cell_values"]

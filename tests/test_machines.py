@@ -74,7 +74,7 @@ def test_reserved_address_space_is_not_memory_and_a_private_tmpdir_is_no_obstacl
 
 
 @pytest.mark.parametrize("where", ["in_the_process", "in_a_forked_child"])
-def test_touching_3_gb_is_stopped_with_the_memory_message(where, tmp_path, fast_course):
+def test_touching_3_gb_is_stopped_with_the_memory_message(where, tmp_path, memory_course):
     touch = 'block = b"\\x01" * (3 << 30)'
     cell = {"in_the_process": f"{touch}\nreturn torch.zeros(1)",
             "in_a_forked_child": f"""import os, time
@@ -88,7 +88,7 @@ return torch.zeros(1)"""}[where]
     sub = write_submission(tmp_path / where, "ex1_myrnn", {"myrnn.py": ex1_with(cell=cell)})
     started = time.monotonic()
     checks = checks_by_name(grade(sub, exercise="ex1_myrnn", checks=["rnn_cell_values", "matches_nn_rnn"],
-                                  course=fast_course), "ex1_myrnn")
+                                  course=memory_course), "ex1_myrnn")
     cell_check = checks["rnn_cell_values"]
     assert cell_check["status"] == "error" and "ran out of memory" in cell_check["output"], cell_check
     assert checks["matches_nn_rnn"]["status"] == "passed"   # the next check gets a fresh worker
