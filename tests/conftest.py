@@ -104,6 +104,20 @@ def solutions_result():
     return grade(KIT / "solutions")
 
 
+def _short_course(folder: Path, check_timeout: float) -> Path:
+    """The real course.yaml with every check given ``check_timeout`` CPU s, a 60 s exercise and a real-time
+    backstop of 2 x the budget + 5 s, written into ``folder``."""
+    data = yaml.safe_load((KIT / "course.yaml").read_text())
+    data["defaults"].update(wall_factor=2, wall_slack=5)
+    for ex in data["exercises"].values():
+        ex["time_limit"] = 60
+        for check in ex["checks"].values():
+            check["timeout"] = check_timeout
+    path = folder / "course.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
 @pytest.fixture(scope="session")
 def fast_course(tmp_path_factory) -> Path:
     """The real course.yaml with short time limits, for tests that must wait out a timeout.
@@ -111,29 +125,16 @@ def fast_course(tmp_path_factory) -> Path:
     5 CPU s a check: ex1's checks take at most 0.3, and a loop costs 5 CPU s, not the course's 30. Code
     that sleeps is stopped after 2 x 5 + 5 = 15 s of real time: a check keeps its CPU verdict while it
     gets a third of a core, as under the course's own 4 x 30 + 30."""
-    data = yaml.safe_load((KIT / "course.yaml").read_text())
-    data["defaults"].update(wall_factor=2, wall_slack=5)
-    for ex in data["exercises"].values():
-        ex["time_limit"] = 60
-        for check in ex["checks"].values():
-            check["timeout"] = 5
-    path = tmp_path_factory.mktemp("course") / "course.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return _short_course(tmp_path_factory.mktemp("course"), 5)
 
 
 @pytest.fixture(scope="session")
-def memory_course(fast_course, tmp_path_factory) -> Path:
+def memory_course(tmp_path_factory) -> Path:
     """fast_course with the course's own 30 CPU s a check, for code that must be stopped for memory:
     touching gigabytes costs CPU (the kernel zeroes every page; 5 s were seen spent before the limit
     on a loaded machine), and a time limit must never win that race. Nothing waits the 30 s out."""
-    data = yaml.safe_load(fast_course.read_text())
-    for ex in data["exercises"].values():
-        for check in ex["checks"].values():
-            check["timeout"] = data["defaults"]["check_timeout"]
-    path = tmp_path_factory.mktemp("memory-course") / "course.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    defaults = yaml.safe_load((KIT / "course.yaml").read_text())["defaults"]
+    return _short_course(tmp_path_factory.mktemp("memory-course"), defaults["check_timeout"])
 
 
 def solution_region_bodies():

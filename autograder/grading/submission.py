@@ -112,7 +112,7 @@ class Submission:
 
     def holds(self, exercise: Exercise) -> bool:
         """Whether anything of the exercise was handed in (a notebook or one of its files); reads nothing."""
-        return bool(self._notebooks(exercise)) or any(p.is_file() for p in self._plain_files(exercise).values())
+        return any(p.is_file() for p in self.handed_in(exercise).values())
 
     def problem(self, exercise: Exercise) -> str | None:
         """Why this exercise's notebook cannot be graded (None when it can, or is not a notebook)."""
