@@ -21,6 +21,7 @@ KIT = Path(__file__).resolve().parents[1]
 # test workers, never the user's own ~/.cache.
 os.environ.setdefault("AUTOGRADER_CACHE", str(Path(tempfile.gettempdir()) / f"rnn-autograder-test-cache-{os.getuid()}"))
 SOLUTIONS = KIT / "solutions"
+STRICT_SECCOMP = {"AUTOGRADER_SECCOMP_STRICT": "1"}   # staging.worker_env: an unlisted call kills the worker
 
 
 # What one test worker may hold at once: a full submission's grading tree peaked at 1.9 GB
@@ -100,8 +101,10 @@ def write_submission(root: Path, exercise: str, files: dict[str, str]) -> Path:
 @pytest.fixture(scope="session")
 def solutions_result():
     """solutions/ graded in full, once per worker: the tests that read it are in xdist_group "bundled"
-    (test_bundled.py, test_pages.py), so the class trains its references once."""
-    return grade(KIT / "solutions")
+    (test_bundled.py, test_pages.py, test_syscalls.py), so the class trains its references once. Graded with
+    the seccomp filter strict (a call off its allow-list kills the worker, which flags the exercise): a call
+    the solutions need and the list lacks fails the kit's tests, never a student (sandbox/syscalls.py)."""
+    return grade(KIT / "solutions", env_extra=STRICT_SECCOMP)
 
 
 def _short_course(folder: Path, check_timeout: float) -> Path:

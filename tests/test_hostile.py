@@ -87,7 +87,7 @@ skeleton = numpy.frombuffer(b'{"ok": true, "value": {"__array__": 0}}', dtype=nu
 numpy.savez(buf, __json__=skeleton, a0=numpy.zeros((5, 4)))
 os.write(int(sys.argv[2]), struct.pack("!Q", len(buf.getvalue())) + buf.getvalue())
 return torch.zeros(1)
-""", status="error", says="private channel"),
+""", status="failed", says="private channel", myrnn_graded=False),  # a forged reply is tampering: all checks fail
     Attack("stops_the_worker_reading_requests", preamble="""
 import __main__, time
 __main__._read = lambda fd, n: time.sleep(10 ** 6)   # the worker never reads another request

@@ -260,6 +260,42 @@ def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
     raise RuntimeError("REPLACED the audit channel")
 """
 
+# Round three (issue 38), as an ordinary user and as root without namespaces: the audit channel's records shifted,
+# the student's failure passed off as the grader's, native code through cffi, memory no counter sees.
+MISALIGNER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import gc, os, sys
+    os.write(int(sys.argv[7]), b"xx")
+    gc.get_objects()
+    raise RuntimeError("MISALIGNED")
+"""
+IMPERSONATOR = """
+import sys as _sys
+exec(compile("def rnn_cell(x_t, h_prev, W_xh, W_hh, b):\\n    return [][1]\\n",
+             _sys.modules["probes"].__file__, "exec"), globals())
+"""
+CFFI_USER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import cffi
+    ffi = cffi.FFI()
+    ffi.cdef("long syscall(long n, ...);")
+    raise RuntimeError(f"CALLED {ffi.dlopen(None).syscall(39)}")
+"""
+SECRET_HOARDER = """
+def rnn_cell(x_t, h_prev, W_xh, W_hh, b):
+    import ctypes, mmap, os
+    fd = ctypes.CDLL(None, use_errno=True).syscall(447, 0)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "memfd_secret refused")
+    os.ftruncate(fd, 2600 << 20)
+    held = mmap.mmap(fd, 2600 << 20)
+    for i in range(0, 2600 << 20, 4096):
+        held[i] = 1
+    raise RuntimeError("HELD 2.6 GB")
+"""
+ROUND_THREE = {"misaligner": MISALIGNER, "impersonator": IMPERSONATOR, "cffi_user": CFFI_USER,
+               "secret_hoarder": SECRET_HOARDER}
+
 
 def _count_cpu_without_cgroups(kit: Path) -> None:
     """The kit copy counts no cgroup CPU (as a grader without root has none) and gives rnn_cell_values 3 CPU s,
@@ -282,7 +318,8 @@ def _count_cpu_without_cgroups(kit: Path) -> None:
 # "inodes" fills the worker's private /tmp, which only a grader with namespaces gives it (not_root).
 @pytest.mark.parametrize("setting, who", [
     (setting, who) for setting in SETTINGS
-    for who in ["reference", "reader", "forker", "execer", "channel_replacer", "hoarder", "inodes", "unwaited"]
+    for who in ["reference", "reader", "forker", "execer", "channel_replacer", "hoarder", "inodes", "unwaited",
+                *ROUND_THREE]
     if who != "inodes" or setting == "not_root"])
 def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who, request):
     """The grader run by uid 4242, or by root without namespaces: the kit stays out of the student's sight,
@@ -311,7 +348,7 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
     secret.write_text(SOLUTION)
     body = {"reference": "", "reader": READER.replace("SECRET", repr(str(secret))), "forker": FORKER,
             "execer": EXECER, "channel_replacer": CHANNEL_REPLACER, "hoarder": HOARDER, "inodes": INODES,
-            "unwaited": UNWAITED}[who]
+            "unwaited": UNWAITED, **ROUND_THREE}[who]
     if who == "unwaited":
         _count_cpu_without_cgroups(kit)
     source = SOLUTION if who == "reference" else SOLUTION.replace("def rnn_cell(", "def _unused(", 1) + body
@@ -343,6 +380,19 @@ def test_weaker_settings_keep_the_kit_hidden_and_processes_bounded(setting, who,
         cell = checks["rnn_cell_values"]
         assert cell["score"] == 0 and "start another program" in cell["output"], cell
         assert checks["matches_nn_rnn"]["status"] == "passed"  # a rule broken costs its own check
+    elif who in ROUND_THREE:
+        # never the grader's failure (grade exited 0 above), never more than the plain wrong submission's score
+        ex = next(e for e in json.loads((work / "result.json").read_text())["exercises"] if e["id"] == "ex1_myrnn")
+        assert not [t for t in ex["tests"] if t["status"] == "grader_error"], ex
+        cell = checks["rnn_cell_values"]
+        assert cell["score"] == 0, cell
+        if who == "secret_hoarder":  # the kernel refused the memory: nothing was held to be counted
+            assert "does not allow" in cell["output"], cell["output"]
+        if who == "impersonator":
+            assert cell["status"] == "error" and not ex.get("tampering"), ex
+            assert checks["matches_nn_rnn"]["status"] == "passed"
+        else:  # the channel's framing broken, cffi, ctypes: evidence the grader read from outside
+            assert ex.get("tampering") and all(t["score"] == 0 for t in checks.values()), ex
     elif who == "channel_replacer":
         assert "seccomp: on" in proc.stderr, proc.stderr
         ex = next(e for e in json.loads((work / "result.json").read_text())["exercises"] if e["id"] == "ex1_myrnn")

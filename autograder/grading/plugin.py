@@ -20,7 +20,10 @@ check in course.yaml. The plugin
 - turns each outcome into a ``CheckResult`` (``pytest_runtest_makereport`` and
   ``classify``): a ``CheckFailed``/assert is the student's ``failed`` with the check's own
   words; a ``StudentFailure`` (crash, timeout, memory) says what the student's code did;
-  anything else is the grader's ``grader_error``, never scored.
+  a ``GraderError`` the grader raised itself (the sandbox could not start) is ``grader_error``,
+  never scored; anything else (the worker's claim that a probe failed, an exception in the
+  check's own code) is decided by ``attribution``: the grader's only if the course's reference
+  solution fails the same check the same way.
 """
 from __future__ import annotations
 
@@ -32,23 +35,31 @@ import pytest
 
 from autograder.grading.checking import CheckFailed
 from autograder.grading.course import Course, Exercise
+from autograder.grading.attribution import Attribution
 from autograder.grading.results import CheckResult, ExerciseResult, SubmissionResult
 from autograder.grading.submission import Submission
 from autograder.sandbox.client import StudentProcess
-from autograder.sandbox.failures import GRADER_ERROR, GraderError, MissingSubmission, StudentFailure, StudentTimeout
+from autograder.sandbox.failures import (GRADER_ERROR, ClaimedGraderError, GraderError, MissingSubmission,
+                                         StudentFailure, StudentTimeout)
 from autograder.sandbox.isolation import Limits
 
 INTERNAL_ERROR = "the grader hit an internal error in this check, not your code; it is not scored"
 
 
 class StudentHandle:
-    """What a check sees as ``student``: call probes within the check's deadline."""
+    """What a check sees as ``student``: call probes within the check's deadline.
 
-    def __init__(self, plugin: "GradingPlugin", exercise: Exercise, check_name: str = ""):
+    ``reference``: the handle on the course's reference solution that ``GradingPlugin.confirm`` runs a check
+    against (its own process, its own budget, nothing charged to the student)."""
+
+    def __init__(self, plugin: "GradingPlugin", exercise: Exercise, check_name: str = "", reference=None):
         self._plugin, self._exercise, self._check = plugin, exercise, check_name
+        self._reference = reference
 
     def attach_png(self, png: bytes) -> None:
         """Show a picture with this check's feedback (a plot, a confusion matrix)."""
+        if self._reference is not None:
+            return
         png = bytes(png)
         if not png.startswith(b"\x89PNG") or len(png) > 2_000_000:
             return  # not a PNG, or too large to carry in a report: no picture rather than junk
@@ -58,6 +69,8 @@ class StudentHandle:
     def note(self, text: str) -> None:
         """Say something under the exercise (in ``check``'s output and the report) that costs no point
         here: a mistake another check, perhaps a hidden one, charges. Said once however often noted."""
+        if self._reference is not None:
+            return  # the reference's run is the grader's question to itself, not the student's feedback
         notes = self._plugin.check_notes.setdefault(self._exercise.id, [])
         if text not in notes:
             notes.append(text)
@@ -72,9 +85,12 @@ class StudentHandle:
 
     def evidence(self) -> dict[str, int]:
         """What the worker's tamper-evident audit channel reported so far: {"kernel": n, "tamper <event>": n}."""
-        return dict(self._plugin.process_for(self._exercise).evidence)
+        proc = self._reference.process if self._reference else self._plugin.process_for(self._exercise)
+        return dict(proc.evidence)
 
     def _timed(self, run):
+        if self._reference is not None:
+            return self._reference.run(run)
         plugin = self._plugin
         budget = plugin.check_budget - plugin.check_cpu
         if budget <= 0:
@@ -112,6 +128,7 @@ class GradingPlugin:
         self.check_notes: dict[str, list[str]] = {}   # StudentHandle.note: exercise id -> lines
         self.images: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> PNG data URIs
         self.peak_rss_mb: dict[str, float] = {}
+        self.attribution = Attribution(self)   # who a failure that is not plainly the student's belongs to
 
     # -- which checks run
 
@@ -226,6 +243,9 @@ class GradingPlugin:
             return
         exercise, check = self._locate(item)
         status, output = classify(call.excinfo)
+        raised = call.excinfo.value if call.excinfo is not None else None
+        if status == GRADER_ERROR and not isinstance(raised, GraderError) or isinstance(raised, ClaimedGraderError):
+            status, output = self.attribution.decide(item, exercise, check, raised, output)
         self.results[(exercise.id, check.name)] = CheckResult(
             name=check.name, score=check.points if status == "passed" else 0.0,
             max_score=check.points, status=status, output=output, visibility=check.visibility,
@@ -244,6 +264,7 @@ class GradingPlugin:
         for exercise_id, proc in self.processes.items():
             self.peak_rss_mb[exercise_id] = proc.peak_rss_mb
             proc.cleanup()
+        self.attribution.cleanup()
 
     # -- the whole result
 
@@ -283,9 +304,11 @@ def flag(er: ExerciseResult, evidence) -> None:
 
 def classify(excinfo) -> tuple[str, str]:
     """(status, message) for a check's outcome."""
-    if excinfo is None:
-        return "passed", "passed"
-    exc = excinfo.value
+    return ("passed", "passed") if excinfo is None else outcome(excinfo.value)
+
+
+def outcome(exc: BaseException) -> tuple[str, str]:
+    """(status, message) for a check that raised ``exc``."""
     if isinstance(exc, (StudentFailure, GraderError)):
         return exc.status, exc.message
     if isinstance(exc, (CheckFailed, AssertionError)):

@@ -38,6 +38,9 @@ from autograder.sandbox.isolation import Limits
 from autograder.sandbox.watchdog import Watchdog
 from autograder.sandbox.worker import AUDIT_CLOSED
 
+# A reply the worker never sends (unreadable, or not the answer to the request in flight): the worker's
+# own replies are whole messages that echo their request's id, so only the student's code makes one.
+REPLY_FORGED = "tamper wrote into the grader's reply channel"
 READY_SECONDS = 300      # wall seconds for the worker's own start (importing torch on a slow, loaded machine)
 POLL_SECONDS = 0.05
 
@@ -171,6 +174,7 @@ class StudentProcess:
         except subprocess.TimeoutExpired:
             pass
         self._drain_audit()
+        self.audit.worker_ended()
         self._channels.close()
         self._channels = None
         self._drop_cgroup()
@@ -283,6 +287,8 @@ class StudentProcess:
         try:
             return wire.read_message(self._read_some, self._ended)
         except wire.WireError as exc:
+            if self._ready:  # after "ready" only the student's code can garble the worker's replies
+                self.audit.add(REPLY_FORGED)
             self.close()
             raise StudentCrashed(f"your code wrote something the grader cannot read into its channel ({exc})") \
                 from None
@@ -295,6 +301,7 @@ class StudentProcess:
         reply = self._read_message()
         if not isinstance(reply, dict) or reply.get("id") != request_id:
             self.close()
+            self.audit.add(REPLY_FORGED)
             raise StudentCrashed("your code wrote into the grader's private channel; "
                                  "its answer cannot be trusted")
         self._drain_audit()

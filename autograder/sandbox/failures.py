@@ -6,9 +6,12 @@ Two sides can fail, and the message must never confuse them:
   used too much memory or CPU, crashed). Graded: the check scores 0, and the
   message starts with "your code ..." and says what to do about it.
 - ``GraderError``: the grader's side failed (the sandbox's Python could not
-  start, a probe is missing or broken, a request was malformed). Never graded:
+  start before any student code ran). Never graded:
   the check gets status ``grader_error``, ``grade`` exits 3 and ``batch``
   grades the student again on its next run. The message never says "your code".
+  What the worker reports after the student's code was imported can only be a
+  ``ClaimedGraderError``, which the grader confirms on the reference solution
+  (``grading.attribution``) before it believes it.
 """
 from __future__ import annotations
 
@@ -55,9 +58,16 @@ class GraderError(Exception):
     status = GRADER_ERROR
 
     def __init__(self, detail: str):
+        self.detail = detail
         self.message = (f"the grader failed on this check, not your code: {detail.rstrip('.')}. "
                         "It is not scored; your instructor will grade it again.")
         super().__init__(self.message)
+
+
+class ClaimedGraderError(GraderError):
+    """The worker says a probe failed in its own code. The worker runs beside the student's code, which can
+    forge that (frame file names, helpers looked up at call time, the kit's exception types), so this is a
+    claim, not a fact: ``grading.attribution`` decides it by running the check on the reference solution."""
 
 
 # Common error texts and the hint that teaches what to do about them.
@@ -145,7 +155,7 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
     where = f" ({err['where']})" if err.get("where") else ""
     kind, etype, msg = err.get("kind"), err.get("type", "Exception"), err.get("message", "")
     if kind == "grader":
-        return GraderError(f"{etype}: {msg}")
+        return ClaimedGraderError(f"{etype}: {msg}")
     if kind == "not_implemented":
         text = msg if "not implemented" in msg.lower() else f"not implemented yet: {msg}" if msg \
             else "not implemented yet"
@@ -159,7 +169,7 @@ def failure_from_error(err: dict, memory_mb: int, output_kb: int) -> StudentFail
         return StudentCodeError(memory_message(memory_mb) + where)
     if kind == "output":
         return StudentCodeError(output_limit_message(output_kb) + where)
-    if kind in ("exec", "missing_name"):  # a program started; a function the exercise asks for not defined
+    if kind in ("exec", "refused", "missing_name"):  # a program started; a function the exercise asks for not defined
         return StudentCodeError(msg + where)
     if kind == "exit":
         return StudentCodeError(f"your code called sys.exit() / exit(){where}; "

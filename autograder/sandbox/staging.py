@@ -121,7 +121,9 @@ def worker_env(home: str) -> dict[str, str]:
             # Evaluation never depends on a GPU: the worker sees none, on any machine.
             "CUDA_VISIBLE_DEVICES": "",
             # The portable path stands for Windows and macOS, which have no seccomp (sandbox/syscalls.py).
-            **({"AUTOGRADER_SECCOMP": "off"} if isolation.PORTABLE else {}),
+            **({"AUTOGRADER_SECCOMP": "off"} if isolation.PORTABLE else
+               # the kit's own tests: a call off the allow-list kills the worker (syscalls.load's strict)
+               {"AUTOGRADER_SECCOMP": "strict"} if os.environ.get("AUTOGRADER_SECCOMP_STRICT") == "1" else {}),
             # torch or numpy installed outside the prefix (a user site): on the worker's path too
             "AUTOGRADER_EXTRA_PATH": os.pathsep.join(
                 str(r) for r in isolation.python_roots() if (r / "torch").is_dir() or (r / "numpy").is_dir())}

@@ -6,6 +6,12 @@ structure as JSON (arrays replaced by ``{"__array__": i}``) plus the arrays.
 Decoding uses ``allow_pickle=False``, so nothing the student sends can carry
 behaviour into the grader: whatever they return arrives as numbers and text.
 
+The audit channel has a framing of its own: fixed records (``audit_record``), each
+written by one ``write`` of less than PIPE_BUF bytes, which the kernel never splits or
+interleaves. Student code can write into that pipe too; whatever it writes either is a
+whole known record (which can only cost it: a forged ``kernel`` is a kernel called) or
+breaks the framing, which the grader reads as tampering (``evidence.AuditLog``).
+
 This file is copied into the student's sandbox and imported there too, so it
 depends on numpy and the standard library only.
 """
@@ -24,6 +30,33 @@ _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: no objects, no strings
 
 class WireError(Exception):
     """The other side sent something that is not a valid message."""
+
+
+# -- the audit channel's records: MAGIC, one byte of length, the event's UTF-8 text, zeros to AUDIT_RECORD
+
+AUDIT_MAGIC = b"\x00AUD"
+AUDIT_RECORD = 128                                   # bytes; one write() under PIPE_BUF (4096) is atomic
+AUDIT_TEXT = AUDIT_RECORD - len(AUDIT_MAGIC) - 1     # bytes of event text a record holds
+
+
+def audit_record(event: str) -> bytes:
+    """One audit event as its fixed record (text cut to AUDIT_TEXT bytes on a character boundary)."""
+    text = event.encode("utf-8", "replace")[:AUDIT_TEXT].decode("utf-8", "ignore").encode("utf-8")
+    return AUDIT_MAGIC + bytes((len(text),)) + text + bytes(AUDIT_TEXT - len(text))
+
+
+def parse_audit_record(record: bytes) -> str | None:
+    """The event in one AUDIT_RECORD-byte record, or None where it is not a record this side writes."""
+    if len(record) != AUDIT_RECORD or not record.startswith(AUDIT_MAGIC):
+        return None
+    n = record[len(AUDIT_MAGIC)]
+    body = record[len(AUDIT_MAGIC) + 1:]
+    if n > AUDIT_TEXT or any(body[n:]):
+        return None
+    try:
+        return body[:n].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _flatten(value, arrays):

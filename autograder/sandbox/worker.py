@@ -15,8 +15,8 @@ STUDENT_DIR holds the student's files. The working directory is a scratch dir.
 UID ("-" for none): the uid of this worker's own, to drop to first (bubblewrap
 run by root starts it as root in its sandbox).
 
-AUDIT_FD is the tamper-evident channel: one line per event, written the moment
-it happens, so code that runs later cannot take it back. Probes report calls
+AUDIT_FD is the tamper-evident channel: one fixed record per event (``wire.audit_record``),
+written the moment it happens, so code that runs later cannot take it back. Probes report calls
 into switched-off kernels there ("kernel"), and a Python audit hook (which no
 code can remove) reports what it takes to find and undo the grader's guards:
 walking the garbage collector's objects or poking memory with ctypes
@@ -26,9 +26,11 @@ the student's module is imported) to prove that their guards still work.
 
 The worker's first message is "ready", sent once torch, numpy and the probes
 are loaded and before the student's module is touched: whatever fails before
-it is the grader's failure. Afterwards, an error is the grader's ("grader") only
-when the request is malformed or names no probe, or when the exception arose in
-the probes' own code with no frame of the student's files (a probe bug).
+it is the grader's failure. Afterwards nothing said here decides whose an error is:
+an error marked "grader" (a malformed request, no such probe, an exception in the
+probes' own code with no frame of the student's files) is a claim, which the grader
+settles itself by running the same check on the reference solution
+(``grading/attribution.py``): the student's code can forge every fact read here.
 """
 import errno
 import os
@@ -44,19 +46,44 @@ AUDIT_CLOSED = 97
 WATCHED = ("gc.get_objects", "gc.get_referrers", "gc.get_referents", "ctypes.")
 
 
-def _audit_channel(fd):
-    """``audit(event)``: one line to the grader, now. Holds only builtins captured here."""
+def _audit_channel(fd, record):
+    """``audit(event)``: one record to the grader (``wire.audit_record``), now, in one write under
+    PIPE_BUF bytes (which the kernel never splits). Holds only what it captured here."""
     write, exit_ = _write, _exit
 
     def audit(event):
         try:
-            write(fd, (event[:120] + "\n").encode("utf-8", "replace"))
+            write(fd, record(event))
         except OSError:
             exit_(AUDIT_CLOSED)  # closed or broken by the student's code: that itself is the evidence
     return audit
 
 
-def _watch(audit, keep, imports, sources=frozenset()):
+# Native code an exercise never needs: these packages call C without ctypes's audit events.
+NATIVE_PACKAGES = ("cffi", "_cffi_backend")
+
+
+def _normalised(path):
+    """``path`` with "." and ".." resolved as text, by str's own methods only (os.path's helpers look their
+    dependencies up in module globals that student code can replace)."""
+    parts = []
+    for part in path.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part and part != ".":
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _trusted_roots(code_dir):
+    """Where the Python runtime's own extension modules live (its sys.path before the student's folder is
+    added): what a worker may load native code from. The staged code folder holds no native code."""
+    return tuple(_normalised(p) + "/" for p in sys.path
+                 if type(p) is str and p.startswith("/") and _normalised(p) != _normalised(code_dir))
+
+
+def _watch(audit, keep, imports, sources=frozenset(), roots=()):
     """An audit hook (it cannot be removed) that reports tampering and watched imports, and keeps the guards alive.
 
     ``keep`` (the guards' registrations) is referenced from this closure only: code
@@ -66,16 +93,28 @@ def _watch(audit, keep, imports, sources=frozenset()):
     ``__main__`` block that never runs is not one).
     ``sources``: files of the kit's guarded libraries (torch's Python-level RNN implementations) that no
     code may run again once the guards replaced what they define: a reload or an exec of one is reported.
+    ``roots``: where native code may come from (``_trusted_roots``); an extension module loaded from
+    anywhere else (the student's folder, /tmp, a memfd under /proc) is reported, and so is any import of
+    cffi, which calls C with no audit event of its own (ctypes's calls have theirs: WATCHED).
     """
-    def hook(event, args, _keep=keep, _imports=imports, _sources=sources):
+    def hook(event, args, _keep=keep, _imports=imports, _sources=sources, _roots=roots, _norm=_normalised,
+             _native=NATIVE_PACKAGES):
         if event.startswith(WATCHED):
             audit("tamper " + event)
         elif _sources and event in ("exec", "compile"):
             name = getattr(args[0], "co_filename", None) if event == "exec" else args[1]
             if type(name) is str and name in _sources:
                 audit("tamper ran again " + name.rpartition("site-packages/")[2])
-        elif event == "import" and _imports and type(args[0]) is str and args[0].partition(".")[0] in _imports:
-            audit("import " + args[0].partition(".")[0])
+        elif event == "import" and type(args[0]) is str:
+            top = args[0].partition(".")[0]
+            if top in _native:
+                audit("tamper loaded native code (cffi)")
+            elif _imports and top in _imports:
+                audit("import " + top)
+            if type(args[1]) is str and _roots:  # an extension module, loaded from its file
+                where = _norm(args[1])
+                if not where.startswith(_roots):
+                    audit("tamper loaded native code from " + where.rpartition("/")[2][:60])
     sys.addaudithook(hook)
 
 
@@ -179,6 +218,8 @@ def describe_exception(exc, student_dir, code_dir=None):
         kind = "output"  # RLIMIT_FSIZE: Python ignores SIGXFSZ, so the write fails instead
     elif isinstance(exc, OSError) and exc.errno == errno.ENOTSUP and exc.filename is not None:
         kind = "exec"    # syscalls.EXEC_ERRNO: the seccomp filter refused to start a program
+    elif isinstance(exc, OSError) and exc.errno == errno.ENOSYS:
+        kind = "refused"  # syscalls.REFUSED_ERRNO: a system call off the sandbox's list
     where = None
     frames = traceback.extract_tb(exc.__traceback__)
     student_frames = [f for f in frames if os.path.abspath(f.filename).startswith(student_dir)]
@@ -199,6 +240,10 @@ def describe_exception(exc, student_dir, code_dir=None):
     if kind == "exec":
         message = (f"your code tried to start another program ({exc.filename}); the sandbox forbids it: "
                    "everything the exercise asks for runs in your own Python process")
+    elif kind == "refused":
+        message = ("your code made a system call that the sandbox does not allow (the kernel answered "
+                   f"\"{exc.strerror or 'Function not implemented'}\"); nothing the exercise asks for needs it: "
+                   "use plain Python, numpy and torch")
     if signature:
         where = where or "calling your function"
         message += (". The grader calls your function with the arguments the exercise's README gives in its "
@@ -222,10 +267,27 @@ def _channel(arg, flags):
     return fd
 
 
+def _adjacent(fds, argv_at):
+    """The grader's channels moved to three adjacent descriptors above every one open now, so that the seccomp
+    filter can name them as one range (syscalls.load); sys.argv says where they are now, as it did before."""
+    base = max(int(name) for name in os.listdir("/proc/self/fd")) + 1
+    moved = []
+    for i, (fd, at) in enumerate(zip(fds, argv_at)):
+        os.dup2(fd, base + i, inheritable=False)
+        os.close(fd)
+        sys.argv[at] = str(base + i)
+        moved.append(base + i)
+    return tuple(moved)
+
+
 def main():
     req_fd, rep_fd = _channel(sys.argv[1], os.O_RDONLY), _channel(sys.argv[2], os.O_WRONLY)
     code_dir, student_dir = os.path.abspath(sys.argv[3]), os.path.abspath(sys.argv[4])
     module_name, uid, audit_fd = sys.argv[5], sys.argv[6], _channel(sys.argv[7], os.O_WRONLY)
+    setting = os.environ.pop("AUTOGRADER_SECCOMP", "")
+    filtered = sys.platform == "linux" and setting != "off"
+    if filtered:  # the filter names the channels as one range (before anything captures their numbers)
+        req_fd, rep_fd, audit_fd = _adjacent((req_fd, rep_fd, audit_fd), (1, 2, 7))
     if uid != "-":  # first of all: become this worker's own user (root's bubblewrap starts us as root)
         os.setgroups([])
         os.setgid(int(uid))
@@ -247,18 +309,18 @@ def main():
     # the student's module can grab references to the originals. They get the audit
     # channel, and return what must stay alive (held by the audit hook alone) and a
     # check that the guards still hold (held by this loop alone).
-    audit = _audit_channel(audit_fd)
+    audit = _audit_channel(audit_fd, wire.audit_record)
     keep, check_guards = None, None
     if hasattr(probes, "install_guards"):
         keep, check_guards = probes.install_guards(audit)
     # The kernel's rules next (syscalls.py): before the audit hook, which would report the
     # filter's own libseccomp calls, and before any student code.
     import syscalls  # noqa: E402
-    seccomp_off = "not Linux" if sys.platform != "linux" else \
-        "the portable path" if os.environ.pop("AUTOGRADER_SECCOMP", "") == "off" else \
-        syscalls.load((req_fd, rep_fd, audit_fd))
+    seccomp_off = syscalls.load((req_fd, rep_fd, audit_fd), strict=setting == "strict") if filtered else \
+        "not Linux" if sys.platform != "linux" else "the portable path"
     sources = probes.watched_sources() if hasattr(probes, "watched_sources") else ()
-    _watch(audit, keep, frozenset(getattr(probes, "WATCHED_IMPORTS", ())), frozenset(sources))
+    _watch(audit, keep, frozenset(getattr(probes, "WATCHED_IMPORTS", ())), frozenset(sources),
+           _trusted_roots(code_dir))
     del keep
     import probekit  # noqa: E402  (its built-in probes; an exercise's own come first)
     probe_table = {name[6:]: fn for source in (probekit, probes) for name, fn in vars(source).items()

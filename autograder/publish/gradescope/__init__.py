@@ -4,8 +4,11 @@
 The zip holds ``setup.sh`` and ``run_autograder`` at its top, beside the kit
 (Gradescope unpacks the zip into ``/autograder/source``, which becomes the kit's
 root): the grading engine, the suites (hidden ones included: the
-zip is the instructor's upload), course.yaml and exercises/ (whose given files,
-such as the names data, grading reads). Never solutions/ or the kit's tests.
+zip is the instructor's upload), course.yaml, exercises/ (whose given files,
+such as the names data, grading reads) and solutions/ of the exercises it grades: the
+reference the grader runs a check on before it calls a failure its own rather than the
+student's (``grading.attribution``), hidden from student code as the hidden checks are.
+Never the kit's tests or the zoo.
 
 ``setup.sh`` makes a virtual environment with a supported Python and the CPU-only
 torch; ``run_autograder`` grades ``/autograder/submission`` into
@@ -42,8 +45,15 @@ def scripts(exercise_ids: list[str] | None = None) -> dict[str, str]:
 INCLUDE = ["pyproject.toml", "course.yaml", "README.md", "autograder", "exercises"]
 
 
-def files_to_ship() -> list[Path]:
+def files_to_ship(exercise_ids: list[str] | None = None) -> list[Path]:
+    from autograder.grading.course import load_course
+
+    course = load_course()
     out = []
+    for exercise in course.select(exercise_ids):
+        folder = exercise.solution_dir
+        out += [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts] \
+            if folder.is_dir() else []
     for name in INCLUDE:
         path = KIT_ROOT / name
         for p in sorted(path.rglob("*")) if path.is_dir() else [path]:
@@ -71,6 +81,6 @@ def build_zip(out_dir: Path, exercise_ids: list[str] | None = None) -> Path:
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16
             z.writestr(info, text)
-        for path in files_to_ship():
+        for path in files_to_ship(exercise_ids):
             z.write(path, path.relative_to(KIT_ROOT).as_posix())
     return target
