@@ -80,6 +80,16 @@ import os
 os._exit(97)
 """
 
+# A reply bomb: a valid-looking reply whose one array inflates from about 250 KB to 250 MB in the grader.
+REPLY_BOMB = """
+import io, os, struct, sys
+import numpy
+buf = io.BytesIO()
+numpy.savez_compressed(buf, __json__=numpy.frombuffer(b'{"ok": true, "value": {"__array__": 0}}', dtype=numpy.uint8),
+                       a0=numpy.zeros(30_000_000))                     # 240 MB of zeros in about 250 KB
+os.write(int(sys.argv[2]), struct.pack("!Q", len(buf.getvalue())) + buf.getvalue())
+""" + ZEROS
+
 # -- class 3: native code
 
 CFFI_SYSCALL = """
@@ -132,6 +142,15 @@ def test_evidence_on_the_audit_channel_cannot_be_erased(cell, says, tmp_path, fa
     result, ex = _graded(tmp_path, fast_course, render(SOLUTION, regions={"rnn_cell": cell}))
     assert ex.get("tampering") and any(says in e for e in ex["tampering"]), ex
     assert all(t["score"] == 0 for t in ex["tests"]), ex["tests"]
+    _no_grader_error(ex)
+
+
+def test_a_compressed_reply_bomb_is_refused_before_it_inflates(tmp_path, fast_course):
+    """Refused by its framing (the worker's replies are stored, never compressed), and evidence: the grader spends
+    nothing on inflating it, idle or loaded."""
+    result, ex = _graded(tmp_path, fast_course, render(SOLUTION, regions={"rnn_cell": REPLY_BOMB}))
+    assert ex.get("tampering") and any("reply channel" in e for e in ex["tampering"]), ex
+    assert "compressed" in checks_by_name(result, "ex1_myrnn")["rnn_cell_values"]["output"]
     _no_grader_error(ex)
 
 

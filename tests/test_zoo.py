@@ -14,7 +14,7 @@ import pytest
 from autograder.grading.course import load_course
 from autograder.publish.authoring import read_zoo
 
-from .conftest import checks_by_name, grade, write_submission
+from .conftest import STRICT_SECCOMP, checks_by_name, grade, write_submission
 
 COURSE = load_course()
 
@@ -47,7 +47,10 @@ def test_every_exercise_has_a_zoo_that_reads():
 
 @pytest.mark.parametrize("exercise, entry", ENTRIES)
 def test_zoo_entry_gets_its_verdict(exercise, entry, tmp_path):
-    assert_verdict(exercise, entry, tmp_path)
+    """With the seccomp filter strict (conftest's STRICT_SECCOMP): the real-style implementations are the
+    census of what student code calls, so a call they make and the allow-list lacks kills the worker,
+    flags the exercise and fails here, not in a student's grade."""
+    assert_verdict(exercise, entry, tmp_path, env_extra=STRICT_SECCOMP)
 
 
 def assert_verdict(exercise, entry, tmp_path, **grading):
@@ -60,6 +63,8 @@ def assert_verdict(exercise, entry, tmp_path, **grading):
     result = grade(sub, exercise=exercise.id, checks=[] if everything else graded_on, **grading)
     checks = checks_by_name(result, exercise.id)
     assert sorted(checks) == sorted(graded_on)
+    flagged = next(e for e in result["exercises"] if e["id"] == exercise.id).get("tampering")
+    assert not flagged, f"{entry.name} was flagged: {flagged}"
     what = f"{entry.name} ({entry.spec.get('style', 'an edit of the solution')})"
     for name in entry.loses:
         check = checks[name]

@@ -114,6 +114,10 @@ def decode(payload: bytes):
         with zipfile.ZipFile(io.BytesIO(payload)) as z:  # sizes as declared, before anything is inflated
             if sum(info.file_size for info in z.infolist()) > MAX_MESSAGE_BYTES:
                 raise WireError("larger than the grader accepts once decompressed")
+            # encode() stores, never compresses: a compressed member is not this side's message, and
+            # inflating one (a bomb of zeros) would spend the grader's time and memory, not the student's
+            if any(info.compress_type != zipfile.ZIP_STORED for info in z.infolist()):
+                raise WireError("compressed, which the worker never sends")
     except zipfile.BadZipFile:
         raise WireError("unreadable message (not an archive)") from None
     try:
