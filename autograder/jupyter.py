@@ -50,6 +50,26 @@ def _exercise(exercise_id: str):
     return course.exercises[exercise_id]
 
 
+def _sources(exercise, folder: Path) -> list[str]:
+    """The files that hold the student's code: the notebook in Jupyter, the staged files under autograde."""
+    use_notebook = (folder / exercise.notebook).is_file() and not _autograding()
+    return [exercise.notebook] if use_notebook else list(exercise.files)
+
+
+def _stage(exercise, folder: Path, sources: list[str], tmp: Path) -> Path:
+    """A submission folder in ``tmp`` holding only ``sources``: nothing else beside the notebook counts."""
+    submission = tmp / "submission"
+    (submission / exercise.folder).mkdir(parents=True)
+    for name in sources:
+        if (folder / name).is_file():
+            shutil.copy(folder / name, submission / exercise.folder / name)
+    return submission
+
+
+def _grader_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+
+
 def _grade(exercise_id: str, folder: Path) -> dict:
     """Grade the exercise's code (see the module's docstring for which); cached by its contents."""
     exercise = _exercise(exercise_id)
@@ -57,8 +77,8 @@ def _grade(exercise_id: str, folder: Path) -> dict:
     if _autograding() and (folder / PROBLEM_FILE).is_file():
         problem = (folder / PROBLEM_FILE).read_text(encoding="utf-8", errors="replace")
         return failed_result([exercise], "", problem, "failed").to_json()["exercises"][0]  # no code to grade
-    use_notebook = notebook.is_file() and not _autograding()
-    sources = [notebook.name] if use_notebook else list(exercise.files)
+    sources = _sources(exercise, folder)
+    use_notebook = sources == [exercise.notebook]
     digest = hashlib.sha256()
     for name in sources:
         path = folder / name
@@ -69,13 +89,9 @@ def _grade(exercise_id: str, folder: Path) -> dict:
             saved = time.strftime("%H:%M:%S", time.localtime(notebook.stat().st_mtime))
             print(f"(grading {notebook.name} as last saved, at {saved}: save it after editing your code)")
         with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as tmp:
-            submission = Path(tmp) / "submission"
-            (submission / exercise.folder).mkdir(parents=True)
-            for name in sources:  # only the notebook, or only the student files: nothing else counts
-                if (folder / name).is_file():
-                    shutil.copy(folder / name, submission / exercise.folder / name)
+            submission = _stage(exercise, folder, sources, Path(tmp))
             out = Path(tmp) / "result.json"
-            env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+            env = _grader_env()
             # -I: the notebook's folder is not on the grader's import path, so nothing
             # there (a file called torch.py, say) can stand in for the grader's modules.
             proc = subprocess.run([sys.executable, "-I", "-m", "autograder", "grade", str(submission),
@@ -114,3 +130,30 @@ def check_public(exercise_id: str, folder: str | os.PathLike = ".") -> None:
     # (autograded/<student>/<assignment>), which the student's feedback should not show.
     table = SubmissionResult(f"{exercise_id}.ipynb", [ExerciseResult(result["id"], result["title"], tests)])
     print(render_table(table, width=110))
+
+
+def lesson(exercise_id: str, folder: str | os.PathLike = ".") -> None:
+    """The lesson's picture (ex2's learning curves, ex5's PCA), drawn by the course's grader from the code in
+    this notebook as last saved, shown here with what it says in numbers (grading/lessons.py). Nothing is
+    trained while your instructor grades: under nbgrader's autograde this does nothing."""
+    if _autograding():
+        print("(the lesson's picture is drawn in your own notebook, not while grading)")
+        return
+    exercise, folder = _exercise(exercise_id), Path(folder)
+    with tempfile.TemporaryDirectory(prefix="autograder-lesson-") as tmp:
+        submission = _stage(exercise, folder, _sources(exercise, folder), Path(tmp))
+        proc = subprocess.run([sys.executable, "-I", "-m", "autograder", "check", exercise_id,
+                               "--dir", str(submission), "--lesson-dir", str(folder.resolve())],
+                              capture_output=True, text=True, env=_grader_env(), cwd=tmp)
+    print(proc.stdout.split("Total:", 1)[-1].split("\n", 1)[-1].strip() or proc.stdout.strip())
+    if proc.returncode not in (0, 3):
+        raise RuntimeError(f"the course's grader could not run (exit {proc.returncode}):\n"
+                           f"{proc.stderr.strip()[-2000:]}\nTell your instructor.")
+    sidecar = folder / f".lesson-{exercise_id}.json"
+    if sidecar.is_file():
+        drawn = json.loads(sidecar.read_text())
+        picture = folder / drawn["png"]
+        if picture.is_file() and proc.returncode == 0 and drawn["png"] in proc.stdout:
+            from IPython.display import Image, display
+
+            display(Image(filename=str(picture)))

@@ -47,6 +47,7 @@ def _grade(args, course) -> int:
                                    args.unprotected)
     else:
         result = grade(path, course, args.exercise, "public" if args.public else None, args.check)
+    args.result = result   # check's lessons read which exercises passed their public checks
     print(render_table(result, width=max(100, shutil.get_terminal_size((120, 24)).columns)))
     if args.json:
         write_json_atomic(Path(args.json), result.to_json())
@@ -107,7 +108,35 @@ def _check(args, course) -> int:
             if ex.hidden_points:
                 print(f"{ex.id}: your instructor's grader also runs hidden checks worth {ex.hidden_points:g} more "
                       f"points ({ex.hidden_points + sum(c.points for c in ex.checks_with('public')):g} in all).")
+    if code == 0 and not args.no_lesson:
+        _lessons(args, course, where)
     return code
+
+
+def _lessons(args, course, where: Path) -> None:
+    """The pictures the lessons promise, drawn from the student's code (grading/lessons.py), for each
+    exercise whose public checks all passed."""
+    from autograder.grading.engine import hidden_from_students
+    from autograder.grading.lessons import lesson_module, run_lesson
+    from autograder.grading.submission import Submission
+
+    passed = {e.id: all(t.status == "passed" for t in e.tests) for e in args.result.exercises}
+    submission = Submission(where, course)
+    for ex in course.select(args.exercise):
+        module = lesson_module(ex)
+        if module is None or ex.id not in passed:
+            continue
+        if not passed[ex.id]:
+            print(f"{ex.id}: {module.__doc__.strip().splitlines()[0].rstrip('.')}: drawn once its public "
+                  "checks pass.")
+            continue
+        folder = Path(args.lesson_dir) if args.lesson_dir else \
+            (where / ex.folder if (where / ex.folder).is_dir() else where)
+        try:
+            run_lesson(ex, submission.files_for(ex), folder, hidden_from_students(course, submission))
+        finally:
+            submission.cleanup()
+    return None
 
 
 def _stubs(args, course) -> int:
@@ -304,6 +333,10 @@ def parser(student_bundle: bool = False) -> argparse.ArgumentParser:
     c.add_argument("ids", nargs="*", metavar="ID", help="exercise ids (default: all, or the one you are in)")
     c.add_argument("--dir", help="your exercises folder (default: found from where you are: the bundle's "
                                 "exercises/, or the exercise folder you are in)")
+    c.add_argument("--no-lesson", action="store_true",
+                   help="do not draw the lessons' pictures (ex2's learning curves, ex5's PCA) from your code")
+    c.add_argument("--lesson-dir", metavar="DIR", help="where the lessons' pictures go (default: each exercise's "
+                                                       "folder)")
     c.set_defaults(run=_check)
 
     s = command("stubs")

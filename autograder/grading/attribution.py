@@ -24,34 +24,10 @@ from __future__ import annotations
 import inspect
 import time
 
-from autograder.sandbox.client import StudentProcess
-from autograder.sandbox.failures import GRADER_ERROR, GraderError, StudentTimeout
-from autograder.sandbox.isolation import Limits
+from autograder.sandbox.client import Budget, StudentProcess
+from autograder.sandbox.failures import GRADER_ERROR, GraderError
 
 STUDENTS = "error"   # the status a failure gets once the reference passes the same check
-
-
-class ReferenceRun:
-    """``StudentHandle``'s stand-in for the reference solution: its own process and budget."""
-
-    def __init__(self, process: StudentProcess):
-        self.process = process
-        self.budget = self.used = 0.0
-        self.deadline = 0.0
-
-    def start_check(self, cpu_seconds: float, wall_seconds: float) -> None:
-        self.budget, self.used = cpu_seconds, 0.0
-        self.deadline = time.monotonic() + wall_seconds
-
-    def run(self, call):
-        left = self.budget - self.used
-        if left <= 0:
-            raise StudentTimeout("the CPU time for this check ran out")
-        before = self.process.cpu_spent
-        try:
-            return call(self.process, left, self.deadline)
-        finally:
-            self.used += self.process.cpu_spent - before
 
 
 def detail_of(exc: BaseException) -> str:
@@ -64,7 +40,7 @@ class Attribution:
 
     def __init__(self, plugin):
         self.plugin = plugin
-        self._runs: dict[str, ReferenceRun | None] = {}
+        self._processes: dict[str, StudentProcess | None] = {}
         self._memos: dict[str, dict] = {}
         self._answers: dict[tuple[str, str], bool | None] = {}
 
@@ -90,30 +66,27 @@ class Attribution:
                 self.plugin.started[exercise.id] += time.monotonic() - started
         return self._answers[key]
 
-    def _reference(self, exercise) -> ReferenceRun | None:
-        if exercise.id not in self._runs:
+    def _reference(self, exercise) -> StudentProcess | None:
+        if exercise.id not in self._processes:
             from autograder.grading.submission import Submission
 
             folder = exercise.solution_dir
-            run = None
+            process = None
             if (folder / exercise.files[0]).is_file():
                 files = Submission(folder.parent, self.plugin.course).files_for(exercise)
-                run = ReferenceRun(StudentProcess(
-                    module=exercise.module, student_files=files, probes=exercise.probes,
-                    given={name: exercise.given_path(name) for name in exercise.given},
-                    limits=Limits(memory_mb=exercise.memory_mb, output_kb=exercise.output_kb,
-                                  cpu_seconds=int(exercise.time_limit) + 60),
-                    hide=self.plugin.hide))
-            self._runs[exercise.id] = run
-        return self._runs[exercise.id]
+                from autograder.grading.plugin import student_process
+
+                process = student_process(exercise, files, self.plugin.hide)
+            self._processes[exercise.id] = process
+        return self._processes[exercise.id]
 
     def _run_on_reference(self, item, exercise, check) -> bool | None:
         from autograder.grading.plugin import StudentHandle, outcome
 
-        run = self._reference(exercise)
-        if run is None:
+        process = self._reference(exercise)
+        if process is None:
             return None
-        run.start_check(check.timeout, self.plugin.course.wall_backstop(check.timeout))
+        run = Budget(process, check.timeout, self.plugin.course.wall_backstop(check.timeout))
         handle = StudentHandle(self.plugin, exercise, check.name, reference=run)
         fixtures = {"student": handle, "memo": self._memos.setdefault(exercise.id, {}),
                     "params": exercise.params, "exercise": exercise}
@@ -128,6 +101,6 @@ class Attribution:
         return True
 
     def cleanup(self) -> None:
-        for run in self._runs.values():
-            if run is not None:
-                run.process.cleanup()
+        for process in self._processes.values():
+            if process is not None:
+                process.cleanup()

@@ -44,13 +44,7 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     course = course or load_course()
     exercises = course.select(exercise_ids)
     submission = Submission(Path(submission_path), course)
-    # Hide the kit itself whatever course file is in use, the course's folder, wherever course.yaml
-    # puts the solutions and the suites (hidden checks), and the folder the submission sits in
-    # (other students' work, in a batch).
-    elsewhere = {p for e in course.exercises.values() for p in (e.solution_dir.parent, e.suite_dir.parent)}
-    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *sorted(elsewhere), submission.path.resolve().parent])
-    if isolation.mode() == "user":  # no mount can cover them: close them to other uids instead
-        protect(hide, isolation.scratch_root())
+    hide = hidden_from_students(course, submission)
     for exercise in exercises:  # read notebooks now, outside pytest's session
         submission.problem(exercise)
     plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
@@ -87,6 +81,17 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
         submission.cleanup()
     return plugin.result()
+
+
+def hidden_from_students(course: Course, submission: Submission) -> list[str]:
+    """What student code must not see: the kit itself whatever course file is in use, the course's folder,
+    wherever course.yaml puts the solutions and the suites (hidden checks), and the folder the submission
+    sits in (other students' work, in a batch). Where no mount can cover them, closed to other uids."""
+    elsewhere = {p for e in course.exercises.values() for p in (e.solution_dir.parent, e.suite_dir.parent)}
+    hide = paths_to_hide(KIT_ROOT, [PACKAGE_DIR, course.root, *sorted(elsewhere), submission.path.resolve().parent])
+    if isolation.mode() == "user":
+        protect(hide, isolation.scratch_root())
+    return hide
 
 
 def _refusal(submission: Submission, exercise):

@@ -46,6 +46,15 @@ from autograder.sandbox.isolation import Limits
 INTERNAL_ERROR = "the grader hit an internal error in this check, not your code; it is not scored"
 
 
+def student_process(exercise: Exercise, files: dict[str, Path], hide: list[str]) -> StudentProcess:
+    """A sandboxed process for ``files`` (a student's, or the reference's) under the exercise's limits."""
+    return StudentProcess(module=exercise.module, student_files=files, probes=exercise.probes,
+                          given={name: exercise.given_path(name) for name in exercise.given},
+                          limits=Limits(memory_mb=exercise.memory_mb, output_kb=exercise.output_kb,
+                                        cpu_seconds=int(exercise.time_limit) + 60),
+                          hide=hide)
+
+
 class StudentHandle:
     """What a check sees as ``student``: call probes within the check's deadline.
 
@@ -193,15 +202,7 @@ class GradingPlugin:
 
     def process_for(self, exercise: Exercise) -> StudentProcess:
         if exercise.id not in self.processes:
-            self.processes[exercise.id] = StudentProcess(
-                module=exercise.module,
-                student_files=self.submission.files_for(exercise),
-                probes=exercise.probes,
-                given={name: exercise.given_path(name) for name in exercise.given},
-                limits=Limits(memory_mb=exercise.memory_mb, output_kb=exercise.output_kb,
-                              cpu_seconds=int(exercise.time_limit) + 60),
-                hide=self.hide,
-            )
+            self.processes[exercise.id] = student_process(exercise, self.submission.files_for(exercise), self.hide)
         return self.processes[exercise.id]
 
     @pytest.hookimpl(hookwrapper=True)

@@ -16,6 +16,8 @@ Each notebook, written with nbformat, holds in order:
    the file; the student's code runs only in the grader's sandbox;
 3. a free cell for trying things out;
 4. a locked cell running every public check at once (``check_public``);
+4b. where the exercise has a lesson (``suites/<id>/lesson.py``), a locked cell that draws it from the
+   student's code (``jupyter.lesson``: ex2's learning curves, ex5's PCA picture), not graded;
 5. one locked, graded cell per check, worth its points in course.yaml, that asks
    the kit's isolated grader for that check's verdict (``check``); hidden checks
    sit between ``### BEGIN/END HIDDEN TESTS``, so the released notebook lacks them.
@@ -73,6 +75,14 @@ grader also runs hidden checks. Only your code cell is graded: cells you add
 are not run by the grader.
 """
 
+LESSON_ID = "lesson"
+LESSON_TEXT = """## What the lesson promises, from your code
+
+Once the public checks pass, this cell has the course's grader run your code as the lesson does (at the
+grader's own budget, in its sandbox) and shows the picture here, with what it says in numbers. Save the
+notebook first; the stop button stops a run. It is not graded.
+"""
+
 TRY_IT = """# Try your code here (not graded). For example:
 import importlib
 import {module}
@@ -112,6 +122,10 @@ def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
                                    "(the same verdicts as the graded cells below)."))
     cells.append(new_code_cell(f'from autograder.jupyter import check_public\ncheck_public("{exercise.id}")',
                                metadata=_nbgrader(CHECK_PUBLIC_ID, locked=True)))
+    if (exercise.suite_dir / "lesson.py").is_file():
+        cells.append(new_markdown_cell(LESSON_TEXT))
+        cells.append(new_code_cell(f'from autograder.jupyter import lesson\nlesson("{exercise.id}")',
+                                   metadata=_nbgrader(LESSON_ID, locked=True)))
     cells.append(new_markdown_cell(
         f"## Graded checks\n\n{exercise.max_score:g} points in all. Each cell asks the course's grader "
         "about one check; hidden ones are added when your instructor grades."))

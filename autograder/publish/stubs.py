@@ -31,6 +31,31 @@ def checks_section(exercise: Exercise) -> str:
     return "\n".join(lines) + "\n"
 
 
+def budget_section(exercise: Exercise) -> str:
+    """The settings the public checks and the lesson run at (course.yaml's public params), and what
+    ``check`` draws once the public checks pass: from the same sources, never a hand-kept copy."""
+    lesson = exercise.suite_dir / "lesson.py"
+    params = {k: exercise.params[k] for k in exercise.public_params}
+    if not lesson.is_file() and not params:
+        return ""
+    lines = ["## What `check` shows you", ""]
+    if lesson.is_file():
+        import ast
+
+        shows = next((node.value.value for node in ast.parse(lesson.read_text()).body
+                      if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SHOWS"), "")
+        lines += [" ".join(shows.split()), "",
+                  f"Once the public checks pass, `python -m autograder check {exercise.id}` draws it into this "
+                  "folder and prints what it shows in numbers (`--no-lesson` skips it; Ctrl-C stops it).", ""]
+    if params:
+        lines.append("The settings the grader uses for this exercise (course.yaml):")
+        lines.append("")
+        for name, value in params.items():
+            shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+            lines.append(f"- `{name}`: {shown}")
+    return "\n".join(lines) + "\n\n"
+
+
 def expected_files(course: Course, exercise: Exercise) -> dict[Path, str]:
     """The released files of one exercise, path -> text."""
     src, dst = exercise.solution_dir, exercise.release_dir
@@ -42,7 +67,7 @@ def expected_files(course: Course, exercise: Exercise) -> dict[Path, str]:
                 out[dst / path.relative_to(src)] = path.read_text()
     readme = src / "README.md"
     task = readme.read_text().rstrip() + "\n\n" if readme.exists() else f"# {exercise.title}\n\n"
-    out[dst / "README.md"] = f"{GENERATED_NOTE}\n{task}{checks_section(exercise)}"
+    out[dst / "README.md"] = f"{GENERATED_NOTE}\n{task}{budget_section(exercise)}{checks_section(exercise)}"
     return out
 
 

@@ -364,3 +364,30 @@ class StudentProcess:
             self.close()
             raise StudentTimeout(cpu_timeout_message(max(cpu_budget, 0)))
         return self._reply({"op": _op, "probe": probe, "args": args})
+
+
+class Budget:
+    """One CPU budget and one real-time deadline over several calls of a ``StudentProcess``: what the
+    grader runs outside a graded check (the reference solution behind an attribution, a lesson's
+    training run), charged to nobody's grade."""
+
+    def __init__(self, process: StudentProcess, cpu_seconds: float, wall_seconds: float):
+        self.process, self.cpu_seconds, self.used = process, cpu_seconds, 0.0
+        self.deadline = time.monotonic() + wall_seconds
+
+    def run(self, call):
+        """``call(process, cpu_budget, wall_deadline)`` with what is left of the budget."""
+        from autograder.sandbox.failures import StudentTimeout
+
+        left = self.cpu_seconds - self.used
+        if left <= 0:
+            raise StudentTimeout(cpu_timeout_message(self.cpu_seconds))
+        before = self.process.cpu_spent
+        try:
+            return call(self.process, left, self.deadline)
+        finally:
+            self.used += self.process.cpu_spent - before
+
+    def call(self, probe: str, **args):
+        return self.run(lambda proc, budget, deadline: proc.call(probe, cpu_budget=budget, wall_deadline=deadline,
+                                                                 **args))
