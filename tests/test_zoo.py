@@ -63,8 +63,12 @@ def assert_verdict(exercise, entry, tmp_path, **grading):
     result = grade(sub, exercise=exercise.id, checks=[] if everything else graded_on, **grading)
     checks = checks_by_name(result, exercise.id)
     assert sorted(checks) == sorted(graded_on)
-    flagged = next(e for e in result["exercises"] if e["id"] == exercise.id).get("tampering")
-    assert not flagged, f"{entry.name} was flagged: {flagged}"
+    graded = next(e for e in result["exercises"] if e["id"] == exercise.id)
+    assert not graded.get("tampering"), f"{entry.name} was flagged: {graded['tampering']}"
+    for words in entry.spec.get("notes", []):  # said early, under the exercise, by a public check's smoke test
+        assert any(words in note for note in graded.get("notes", [])), (words, graded.get("notes"))
+    if entry.verdict == "correct":
+        assert not [n for n in graded.get("notes", []) if n.startswith("Smoke test")], graded["notes"]
     what = f"{entry.name} ({entry.spec.get('style', 'an edit of the solution')})"
     for name in entry.loses:
         check = checks[name]

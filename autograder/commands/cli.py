@@ -104,10 +104,15 @@ def _check(args, course) -> int:
     args.exercise = ids or None
     code = _grade(args, course)
     if code == 0:
+        full = {e.id for e in args.result.exercises if e.tests and all(t.status == "passed" for t in e.tests)}
         for ex in course.select(args.exercise):
             if ex.hidden_points:
                 print(f"{ex.id}: your instructor's grader also runs hidden checks worth {ex.hidden_points:g} more "
-                      f"points ({ex.hidden_points + sum(c.points for c in ex.checks_with('public')):g} in all).")
+                      f"points ({ex.hidden_points + sum(c.points for c in ex.checks_with('public')):g} in all)"
+                      + (", which look at:" if ex.id in full and ex.hidden_summaries else "."))
+                if ex.id in full:  # what is still unchecked, in words: worth testing before handing in
+                    for summary in ex.hidden_summaries.values():
+                        print(f"  - {summary}")
     if code == 0 and not args.no_lesson:
         _lessons(args, course, where)
     return code

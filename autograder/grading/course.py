@@ -55,6 +55,9 @@ class Exercise:
     params: dict            # exercise-specific settings (training budgets, calibrated thresholds)
     public_params: tuple[str, ...] = ()  # the params public checks read: the only ones a release ships
     hidden_points: float = 0.0  # points of the hidden checks (a student release lists their total only)
+    # what each hidden check looks at, in words (name -> summary): a student release ships these words
+    # (`check` lists them after a full public score), never the checks
+    hidden_summaries: dict = field(default_factory=dict)
     # The registry: where this exercise's parts live (course.yaml `paths`, then the exercise id).
     solution_dir: Path = Path()  # solutions/<id>/: the reference, with ### BEGIN/END SOLUTION regions; the task text
     release_dir: Path = Path()   # exercises/<id>/: what students get (generated stubs, given files)
@@ -186,6 +189,8 @@ def load_course(path: Path | None = None) -> Course:
             public_params=tuple(spec.get("public_params", ())),
             hidden_points=float(spec.get("hidden_points", sum(c.points for c in checks.values()
                                                               if c.visibility == "hidden"))),
+            hidden_summaries=dict(spec.get("hidden_summaries", {n: c.summary for n, c in checks.items()
+                                                                 if c.visibility == "hidden"})),
             solution_dir=folders["solutions"] / ex_id,
             release_dir=folders["exercises"] / ex_id,
             suite_dir=folders["suites"] / ex_id,

@@ -144,7 +144,7 @@ def mutate(solution_text: str, replace: list[tuple[str, str]] = (), regions: dic
 
 VERDICTS = ("correct", "wrong")
 ZOO_KEYS = {"style", "verdict", "base", "replace", "regions", "append", "loses", "says", "says_not", "status",
-            "exactly", "graded_on"}
+            "exactly", "graded_on", "notes"}
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ def public_course(course: Course) -> dict:
     raw = {"student_bundle": True, **raw}  # the CLI offers students their commands only
     for ex_id, ex in raw["exercises"].items():
         ex["hidden_points"] = course.exercises[ex_id].hidden_points  # their total only: `check` says it
+        ex["hidden_summaries"] = dict(course.exercises[ex_id].hidden_summaries)  # in words only: `check` lists them
         ex["checks"] = {name: spec for name, spec in ex["checks"].items() if spec.get("visibility") == "public"}
         params = {k: v for k, v in ex.pop("params", {}).items() if k in ex.get("public_params", ())}
         if params:

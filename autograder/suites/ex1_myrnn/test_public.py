@@ -152,6 +152,75 @@ def test_parameter_names_and_counts(student):
 
 
 def test_matches_nn_rnn(student):
-    """One-layer MyRNN with nn.RNN's weights loaded gives nn.RNN's output and h_n (float64)."""
+    """One-layer MyRNN with nn.RNN's weights loaded gives nn.RNN's output and h_n (float64); then a smoke test
+    of each feature the hidden checks judge (notes, no points here)."""
     check_cases(student, CASES["basic"])
+    for note in smoke_hidden_features(student):
+        student.note(note)
+
+
+# Smoke tests of what the hidden checks judge: stacked layers' h_n, batch_first, unbatched input, gradients.
+# Each compares the student's MyRNN with its own runs (never with nn.RNN's values, which stay hidden), and
+# costs no point here: a failure is a note under the exercise that names the hidden check that charges it,
+# so a mistake worth many points shows while the student can still fix it.
+SMOKE_CONFIG = {"input_size": 3, "hidden_size": 4, "num_layers": 2}
+SMOKE_X = np.random.default_rng(5).normal(size=(4, 2, 3))   # (T, B, d)
+
+
+def smoke_hidden_features(student) -> list[str]:
+    from autograder.sandbox.failures import StudentFailure
+
+    notes = []
+
+    def said(feature: str, check: str, what: str) -> None:
+        notes.append(f"Smoke test of {feature} (the hidden check {check} judges it): {what}")
+
+    def run(feature, check, **args):
+        try:
+            return student.call("run", **args)
+        except StudentFailure as failure:
+            said(feature, check, f"it raised: {failure.message.splitlines()[0][:300]}")
+            return None
+
+    try:
+        state = student.call("parameters", config=SMOKE_CONFIG)["state_dict"]
+    except StudentFailure:
+        return notes   # MyRNN(num_layers=2) cannot be built: parameter_names_and_counts says so
+    T, B, _ = SMOKE_X.shape
+    L, H = SMOKE_CONFIG["num_layers"], SMOKE_CONFIG["hidden_size"]
+    plain = run("stacked layers", "stacked_layers", config=SMOKE_CONFIG, x=SMOKE_X, state=state)
+    if plain is None:
+        return notes
+    out, h_n = plain["output"], plain["h_n"]
+    if np.shape(h_n) != (L, B, H) or np.shape(out) != (T, B, H):
+        said("stacked layers", "stacked_layers", f"MyRNN(3, 4, num_layers=2) on x of shape {SMOKE_X.shape} returned "
+             f"output {np.shape(out)} and h_n {np.shape(h_n)}; expected {(T, B, H)} and {(L, B, H)}")
+        return notes
+    if not close(h_n[-1], out[-1]):
+        said("stacked layers", "stacked_layers", "h_n[-1] is not the last layer's output at the last step")
+    if close(h_n[0], h_n[1]):
+        said("stacked layers", "stacked_layers", "h_n holds the same state for both layers: h_n[0] should be the "
+             "first layer's final state, h_n[1] the second's")
+    first = run("batch_first", "batch_first", config={**SMOKE_CONFIG, "batch_first": True},
+                x=SMOKE_X.transpose(1, 0, 2), state=state)
+    if first is not None and not (close(first["output"], out.transpose(1, 0, 2)) and close(first["h_n"], h_n)):
+        said("batch_first", "batch_first", "with batch_first=True and the same weights, the output is not the "
+             "(batch, time, hidden) layout of the same run, or h_n changed (h_n stays (layers, batch, hidden))")
+    one = run("unbatched input", "unbatched", config=SMOKE_CONFIG, x=SMOKE_X[:, 0], state=state)
+    if one is not None and not (close(one["output"], out[:, 0]) and close(one["h_n"], h_n[:, 0])):
+        said("unbatched input", "unbatched", f"on x of shape {SMOKE_X[:, 0].shape} (no batch axis) the result "
+             f"(output {np.shape(one['output'])}, h_n {np.shape(one['h_n'])}) is not the batched run of that "
+             f"sequence without its batch axis ({(T, H)} and {(L, H)})")
+    try:
+        got = student.call("gradient_consistency", config=SMOKE_CONFIG, x=SMOKE_X, state=state)
+    except StudentFailure as failure:
+        said("gradients", "gradients", f"backpropagating through MyRNN failed: {failure.message.splitlines()[0][:300]}")
+        return notes
+    tolerance = 1e-2 if got.get("dtype") == "float32" else 1e-6   # the hidden check's: what rounding allows
+    cut = sorted(n for n, (analytic, numeric) in got["derivatives"].items()
+                 if abs((analytic or 0.0) - numeric) > tolerance * max(1.0, abs(numeric)))
+    if cut:
+        said("gradients", "gradients", f"autograd's gradient disagrees with the change of your own output for "
+             f"{', '.join(cut)}: is the graph cut (.detach(), .data, numpy) on the way?")
+    return notes
 
