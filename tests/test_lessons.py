@@ -50,6 +50,20 @@ def test_check_ex5_shows_the_students_own_pca_picture(tmp_path):
     assert 0 < share < 100 and 0.5 <= separation <= 1, proc.stdout
 
 
+@pytest.mark.parametrize("exercise_id, shown, says", [
+    ("ex3_names", r"confusion matrix: (\S+\.png)", r"names the language of ([0-9.]+)% of \d+ held-out names"),
+    ("ex4_dates", r"accuracy per input format: (\S+\.png)", r"writes ([0-9.]+)% of \d+ new dates exactly right")])
+def test_check_draws_the_trained_models_picture(exercise_id, shown, says, tmp_path):
+    """ex3: the confusion matrix and each language's accuracy; ex4: the exact match per input format."""
+    work = _copy(tmp_path, exercise_id)
+    proc = run_cli("check", exercise_id, "--dir", work, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    png = re.search(shown, proc.stdout)
+    assert png and open(png.group(1), "rb").read(4) == b"\x89PNG", proc.stdout
+    share = float(re.search(says, proc.stdout).group(1))
+    assert 50 < share <= 100, proc.stdout   # the reference: about 75% (ex3) and 100% (ex4)
+
+
 def test_no_picture_until_the_public_checks_pass_and_none_when_told(tmp_path):
     work = _copy(tmp_path, "ex2_adding", source=KIT / "exercises")   # the blank stub
     proc = run_cli("check", "ex2_adding", "--dir", work, timeout=300)

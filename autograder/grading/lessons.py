@@ -8,7 +8,8 @@ It holds one function::
 which calls the student's code through the sandbox (``student.call(probe, **args)``, as a check
 does, within the exercise's own CPU budget: the one grading gives it) and draws, in the grader's
 process, what the lessons promise from what came back: ex2's learning curves of the student's
-LSTM and vanilla RNN against the 1/6 baseline, ex5's PCA picture. A lesson judges nothing and
+LSTM and vanilla RNN against the 1/6 baseline, ex3's confusion matrix and per-language accuracy,
+ex4's exact match per input format, ex5's PCA picture. A lesson judges nothing and
 scores nothing; it runs once the exercise's public checks pass (before that it could only fail),
 and never for the instructor's grade.
 

@@ -42,8 +42,9 @@ Check it with the public checks, from anywhere inside this folder:
 Each failed check says why, under the table. Your instructor's grader runs these
 checks and hidden ones as well; `check` says how many points those are worth.
 Once an exercise's public checks pass, `check` also draws what its lesson promises
-from your code (ex2: your LSTM's and vanilla RNN's learning curves; ex5: your PCA
-picture) into the exercise's folder and prints what it shows in numbers; each
+from your code (ex2: your LSTM's and vanilla RNN's learning curves; ex3: your
+classifier's confusion matrix; ex4: your converter's accuracy per format; ex5: your
+PCA picture) into the exercise's folder and prints what it shows in numbers; each
 exercise's README says what and at which budget (`--no-lesson` skips it).
 Your code runs in a separate process, with the time and memory limits the grader
 uses. Where this computer cannot wall it off as the grader's machine does, the first
