@@ -6,8 +6,11 @@ the kit's grader, in a separate process (``python -I -m autograder grade``)
 that runs it in its sandbox, and report its verdicts: the same checks, the
 same messages as a ``.py`` submission. The code graded is:
 
-- in the student's Jupyter: the notebook itself, as last saved (the one reading
-  of ``notebooks.extract``), never a ``.py`` file left beside it;
+- in the student's Jupyter: the code the kernel ran, that is the files the notebook's
+  ``%%writefile`` cells wrote when they were last run (no save step, no stale
+  result); where a cell has not been run yet, the notebook as last saved (the one
+  reading of ``notebooks.extract``). When the saved notebook holds other code than
+  the cells last wrote, the check says so: the notebook is what is handed in;
 - under ``nbgrader autograde``: the files the kit's hooks staged from the
   submitted notebook, read the same way (``nbgrader_hooks``), or the reason the
   notebook holds none (``PROBLEM_FILE``), which then fails every check.
@@ -51,9 +54,31 @@ def _exercise(exercise_id: str):
 
 
 def _sources(exercise, folder: Path) -> list[str]:
-    """The files that hold the student's code: the notebook in Jupyter, the staged files under autograde."""
-    use_notebook = (folder / exercise.notebook).is_file() and not _autograding()
-    return [exercise.notebook] if use_notebook else list(exercise.files)
+    """The files that hold the student's code: under autograde the staged files; in Jupyter what the kernel
+    ran (the files the %%writefile cells wrote), or the notebook where a cell has not been run."""
+    if _autograding():
+        return list(exercise.files)
+    ran = all((folder / name).is_file() for name in exercise.files)
+    return list(exercise.files) if ran or not (folder / exercise.notebook).is_file() else [exercise.notebook]
+
+
+def _unsaved(exercise, folder: Path) -> str | None:
+    """Words for a notebook whose saved code is not what its cells last wrote (what the checks judged)."""
+    from autograder.grading.notebooks import NotebookProblem, extract
+
+    notebook = folder / exercise.notebook
+    if _autograding() or not notebook.is_file():
+        return None
+    try:
+        saved = extract(notebook, tuple(exercise.files))
+    except (NotebookProblem, OSError, ValueError):
+        return None
+    differ = [n for n in exercise.files if (folder / n).is_file() and saved.get(n, "").strip() !=
+              (folder / n).read_text(encoding="utf-8", errors="replace").strip()]
+    if not differ:
+        return None
+    return (f"(checked the code your cell last ran; {notebook.name} as saved holds other code for "
+            f"{', '.join(differ)}: save the notebook, since the notebook is what you hand in)")
 
 
 def _stage(exercise, folder: Path, sources: list[str], tmp: Path) -> Path:
@@ -87,7 +112,8 @@ def _grade(exercise_id: str, folder: Path) -> dict:
     if key not in _cache:
         if use_notebook:
             saved = time.strftime("%H:%M:%S", time.localtime(notebook.stat().st_mtime))
-            print(f"(grading {notebook.name} as last saved, at {saved}: save it after editing your code)")
+            print(f"(grading {notebook.name} as last saved, at {saved}: the cell with your code has not been "
+                  "run yet)")
         with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as tmp:
             submission = _stage(exercise, folder, sources, Path(tmp))
             out = Path(tmp) / "result.json"
@@ -107,6 +133,9 @@ def _grade(exercise_id: str, folder: Path) -> dict:
 def check(exercise_id: str, name: str, folder: str | os.PathLike = ".") -> None:
     """One check's verdict: prints it when passed, raises CheckNotPassed with the reason otherwise."""
     result = _grade(exercise_id, Path(folder))
+    unsaved = _unsaved(_exercise(exercise_id), Path(folder))
+    if unsaved:
+        print(unsaved)
     test = next((t for t in result["tests"] if t["name"] == name), None)
     if test is None:
         raise CheckNotPassed(f"{name} is not one of the checks this installation of the grader runs "
@@ -121,6 +150,9 @@ def check_public(exercise_id: str, folder: str | os.PathLike = ".") -> None:
     from autograder.grading.results import ExerciseResult, CheckResult, SubmissionResult, render_table
 
     result = _grade(exercise_id, Path(folder))
+    unsaved = _unsaved(_exercise(exercise_id), Path(folder))
+    if unsaved:
+        print(unsaved)
     notes = Path(folder) / NOTES_FILE
     if _autograding() and notes.is_file():
         for line in notes.read_text(encoding="utf-8", errors="replace").splitlines():

@@ -207,17 +207,21 @@ def test_batch_grades_an_nbgrader_submitted_folder(tmp_path):
     assert "is damaged: it is not valid JSON" in report
 
 
-def test_check_in_the_notebook_grades_the_notebook_not_a_file_beside_it(tmp_path, monkeypatch):
-    """In the student's Jupyter, check() reads the saved notebook (the one reading), never myrnn.py on disk."""
+def test_check_in_the_notebook_judges_the_code_the_kernel_ran(tmp_path, monkeypatch, capsys):
+    """In the student's Jupyter, check() judges what the %%writefile cell last wrote (the code just run, no save
+    step), says when the saved notebook holds other code (the notebook is handed in), and reads the saved
+    notebook where the cell has not been run yet."""
     from autograder import jupyter
 
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     folder = tmp_path / "work"
     write_notebook(folder, "ex1_myrnn", {"myrnn.py": MUTANT}, nested=False)
-    (folder / "myrnn.py").write_text((SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text())  # stale or foreign
-    result = jupyter._grade("ex1_myrnn", folder)
-    cell = next(t for t in result["tests"] if t["name"] == "rnn_cell_values")
-    assert cell["status"] != "passed", "check() graded the file beside the notebook"
+    not_run = jupyter._grade("ex1_myrnn", folder)
+    assert next(t for t in not_run["tests"] if t["name"] == "rnn_cell_values")["status"] != "passed"
+    assert "has not been run yet" in capsys.readouterr().out
+    (folder / "myrnn.py").write_text((SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text())  # the cell, run, fixed
+    jupyter.check("ex1_myrnn", "rnn_cell_values", folder)   # passes: the code the kernel has now
+    assert "save the notebook" in capsys.readouterr().out
     # under nbgrader autograde it grades what the kit's hooks staged, or says why there is nothing
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     (folder / jupyter.PROBLEM_FILE).write_text("ex1_myrnn.ipynb is damaged: it is not valid JSON")

@@ -66,13 +66,13 @@ Your code goes in the cell below that starts with `{magic}`. Running that cell
 do not change or remove its first line. To try your code, import it in the
 cell after it (`importlib.reload` picks up your changes).
 
-Then **save the notebook** and run the cell under **Check your work**: it runs
-the public checks on the code in that cell, as saved in this notebook, in the
-course's grader, and tells you, for each, what is wrong (`{file}` on disk is not
-what is graded; the notebook is).
-The graded cells at the end do the same, one check each; your instructor's
-grader also runs hidden checks. Only your code cell is graded: cells you add
-are not run by the grader.
+Then run the cell under **Check your work**: it runs the public checks on the
+code your cell last wrote (what you just ran: no need to save first) in the
+course's grader, and tells you, for each, what is wrong. The graded cells at the
+end do the same, one check each; your instructor's grader also runs hidden
+checks. What your instructor grades is the notebook you hand in, so **save it**
+before you do (a check says so when the saved notebook holds other code). Only
+your code cell is graded: cells you add are not run by the grader.
 """
 
 LESSON_ID = "lesson"
