@@ -13,6 +13,8 @@
 - sandbox: seconds from starting a worker to its "ready" (torch loaded), per
   isolation mode available here (bubblewrap; the mount namespace that was the
   only sandbox before it; none), median of --repeat;
+- feedback: seconds from "run" to feedback for a student, `check ex1_myrnn` and a notebook's check,
+  the first time and then with the warm grader (commands/warm.py), each after an edit;
 - failures: seconds to grade the stubs (every check fails) and an ex1 syntax error;
 - calibration: the table in calibration/README.md (scripts/calibrate.py);
 - courses (issue 16), side by side in one run: `grade solutions` serial (--jobs 1) and
@@ -270,22 +272,85 @@ def similarity_figures(students: int) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+FEEDBACK_NOTEBOOK = """
+import json, sys, time
+from pathlib import Path
+from autograder import jupyter
+folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
+source = (folder / "myrnn.py").read_text()
+times = []
+for i in range(rounds):
+    (folder / "myrnn.py").write_text(source + f"\\n# edit {i}\\n")   # a student's edit, run in its cell
+    start = time.perf_counter()
+    jupyter._grade("ex1_myrnn", folder)
+    times.append(time.perf_counter() - start)
+    time.sleep(3)   # the student reads the answer (the server starts its next worker meanwhile)
+print(json.dumps(times))
+"""
+
+
+def feedback_figures(repeat: int) -> None:
+    """Seconds from "run" to feedback for a student (issue 39): `check ex1_myrnn` on the command line and a
+    notebook's check (``jupyter._grade``, every check the installed kit has), each after an edit of the code:
+    the first (cold: the grader and its worker start) and the next ones (the warm grader, commands/warm.py)."""
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    from autograder.commands import warm
+
+    runtime = Path(tempfile.mkdtemp(prefix="bench-warm-"))
+    os.chmod(runtime, 0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "AUTOGRADER_NO_WARM": "0"}
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    work = Path(tempfile.mkdtemp(prefix="bench-feedback-"))
+    shutil.copytree(KIT / "solutions" / "ex1_myrnn", work / "ex1_myrnn")
+    source = (work / "ex1_myrnn" / "myrnn.py").read_text()
+    times = []
+    try:
+        for i in range(repeat + 1):
+            (work / "ex1_myrnn" / "myrnn.py").write_text(source + f"\n# edit {i}\n")
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "autograder", "check", "ex1_myrnn", "--dir", str(work),
+                            "--no-lesson"], cwd=KIT, env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+            time.sleep(3)
+        print(f"feedback: `check ex1_myrnn` (11 public points) {times[0]:.2f} s the first time, then "
+              f"{statistics.median(times[1:]):.2f} s (median of {repeat}, each after an edit)")
+        warm.stop(KIT / "course.yaml")
+        time.sleep(2)
+        out = subprocess.run([sys.executable, "-c", FEEDBACK_NOTEBOOK, str(work / "ex1_myrnn"), str(repeat + 1)],
+                             cwd=work, env={**env, "PYTHONPATH": str(KIT)}, check=True, capture_output=True,
+                             text=True).stdout
+        notebook = json.loads(out.strip().splitlines()[-1])
+        print(f"feedback: a notebook's check (jupyter._grade, all {len(load_course().exercises['ex1_myrnn'].checks)} "
+              f"checks this kit has) {notebook[0]:.2f} s the first time, then {statistics.median(notebook[1:]):.2f} s "
+              f"(median of {repeat}, each after an edit)")
+    finally:
+        warm.stop(KIT / "course.yaml")
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-exercises", nargs="+", default=["ex1_myrnn", "ex5_hidden_pca"])
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--similarity-students", type=int, default=300)
-    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration", "failures", "courses", "similarity"],
+    parser.add_argument("--only", choices=["sandbox", "budgets", "calibration", "failures", "courses", "similarity",
+                                           "feedback"],
                         help="print only these figures")
     args = parser.parse_args()
     if args.only:
         {"sandbox": lambda: sandbox_figures(args.repeat), "budgets": budget_figures,
          "calibration": calibration_figures, "failures": lambda: failure_figures(args.repeat),
          "courses": lambda: courses_figures(args.batch_exercises),
-         "similarity": lambda: similarity_figures(args.similarity_students)}[args.only]()
+         "similarity": lambda: similarity_figures(args.similarity_students),
+         "feedback": lambda: feedback_figures(args.repeat)}[args.only]()
         return
     sandbox_figures(args.repeat)
+    feedback_figures(args.repeat)
     failure_figures(args.repeat)
     budget_figures()
     calibration_figures()

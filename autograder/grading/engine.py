@@ -36,18 +36,19 @@ SUITE_INI = Path(__file__).with_name("suites.ini")
 
 def grade(submission_path: Path, course: Course | None = None, exercise_ids: list[str] | None = None,
           visibility: str | None = None, check_names: list[str] | None = None,
-          fail_fast: bool = True) -> SubmissionResult:
+          fail_fast: bool = True, spares: dict | None = None) -> SubmissionResult:
     """Grade one submission folder (or notebook folder) and return its result.
 
     ``fail_fast=False`` runs every check of a module that cannot load through pytest all the same
-    (the slow way, which the tests compare the fast one with)."""
+    (the slow way, which the tests compare the fast one with). ``spares``: started workers to use, by
+    exercise id (``commands/warm.py``); the ones used are taken out of it."""
     course = course or load_course()
     exercises = course.select(exercise_ids)
     submission = Submission(Path(submission_path), course)
     hide = hidden_from_students(course, submission)
     for exercise in exercises:  # read notebooks now, outside pytest's session
         submission.problem(exercise)
-    plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide)
+    plugin = GradingPlugin(course, exercises, submission, visibility, check_names, hide, spares)
     # An exercise whose module cannot load (no file, a link, a syntax error, a notebook that cannot
     # be read) fails every check with the same words, whatever the check: decided here, without
     # importing its suite (and torch with it) or starting a sandbox. Where every exercise asked for

@@ -121,8 +121,9 @@ class StudentHandle:
 
 class GradingPlugin:
     def __init__(self, course: Course, exercises: list[Exercise], submission: Submission,
-                 visibility: str | None, check_names: list[str] | None, hide: list[str]):
+                 visibility: str | None, check_names: list[str] | None, hide: list[str], spares: dict | None = None):
         self.course, self.submission = course, submission
+        self.spares = spares if spares is not None else {}   # exercise id -> a started StudentProcess, no files yet
         self.exercises = {e.id: e for e in exercises}
         self._by_suite = {e.suite_dir.resolve(): e for e in exercises}
         self.visibility, self.check_names, self.hide = visibility, check_names, hide
@@ -202,7 +203,14 @@ class GradingPlugin:
 
     def process_for(self, exercise: Exercise) -> StudentProcess:
         if exercise.id not in self.processes:
-            self.processes[exercise.id] = student_process(exercise, self.submission.files_for(exercise), self.hide)
+            files = self.submission.files_for(exercise)
+            spare = self.spares.pop(exercise.id, None)   # a warm worker (commands/warm.py): no start to wait for
+            if spare is not None:
+                spare.adopt(files)
+                spare.hide = self.hide
+                self.processes[exercise.id] = spare
+            else:
+                self.processes[exercise.id] = student_process(exercise, files, self.hide)
         return self.processes[exercise.id]
 
     @pytest.hookimpl(hookwrapper=True)

@@ -47,7 +47,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from traitlets import List
 
 from autograder.grading.course import load_course
-from autograder.publish.nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, TASK_TEXT_ID
+from autograder.publish.nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, LESSON_ID, TASK_TEXT_ID
 from autograder import jupyter
 from autograder.grading.notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, fill, nbgrader_meta,
                         parse, repaired_original, solution_cell_id)
@@ -231,7 +231,9 @@ class OnlyKitCells(NbGraderPreprocessor):
         if exercise is None:
             return nb, resources
         solution_ids = {solution_cell_id(name): name for name in exercise.files}
-        kit_ids = {*exercise.checks, CHECK_PUBLIC_ID, *solution_ids}
+        # the lesson cell where the notebook has one (nbgrader restored its source): a no-op under autograde
+        lesson = [LESSON_ID] if (exercise.suite_dir / "lesson.py").is_file() else []
+        kit_ids = {*exercise.checks, CHECK_PUBLIC_ID, *lesson, *solution_ids}
         for cell in nb.cells:
             grade_id = nbgrader_meta(cell).get("grade_id")
             if "nbgrader" in cell.get("metadata", {}) and grade_id not in kit_ids | {TASK_TEXT_ID}:

@@ -70,6 +70,7 @@ class StudentProcess:
     _start_failure: GraderError | None = None
     _starts: int = 0
     _ready: bool = False   # the worker said it was ready (after _start, which does not wait for it)
+    _loaded: bool = False  # the load request was sent: student code may have run in a worker of this process
     cpu: CpuAccount = field(default_factory=CpuAccount)  # the student's CPU seconds (accounting.py)
     # What the worker's audit channel reported (evidence.py), over every worker this process started.
     audit: AuditLog = field(default_factory=AuditLog)
@@ -128,6 +129,17 @@ class StudentProcess:
         cg = self._cgroup
         self._watchdog = Watchdog(self._proc.pid, self.limits.memory_mb, cg and cg.memory_bytes, cg and cg.cpu_seconds)
         self._ready = False
+
+    def adopt(self, student_files: dict[str, Path]) -> None:
+        """Hand a warm process (started, perhaps ready, no student code loaded yet) the student's files: the
+        grader's warm server keeps one started per exercise so that a student's next check skips the
+        worker's start. Refused once the student's module has been loaded: a worker imports it once."""
+        from autograder.sandbox.staging import fill_student_dir
+
+        if self._starts > 1 or self._loaded:
+            raise RuntimeError("adopt() on a process that has run a student's code")
+        self.student_files = student_files
+        self._load_failure = fill_student_dir(self.module, student_files, self.given, Path(self.student_dir))
 
     def prestart(self) -> None:
         """Start the worker now, without waiting for it: it loads torch, numpy and the probes (the
@@ -344,6 +356,7 @@ class StudentProcess:
             cpu_limit = self.cpu.base + cpu_budget
             self._current, self._current_cpu = (cpu_limit, wall_deadline), cpu_budget
             self._current_wall = max(0.0, wall_deadline - time.monotonic())
+            self._loaded = True
             try:
                 self._reply({"op": "load"})
             except StudentFailure as exc:

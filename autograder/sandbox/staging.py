@@ -53,6 +53,19 @@ def make_stage(module: str, probes: Path, student_files: dict[str, Path], given:
         shutil.copy(probes, code_dir / "probes.py")
     else:  # an exercise whose checks need only probekit's built-in probes
         (code_dir / "probes.py").write_text("")
+    refused = fill_student_dir(module, student_files, given, student_dir)
+    for p in [code_dir, *code_dir.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)  # readable, not writable, by the student
+    return Stage(base, code_dir, student_dir, home, refused)
+
+
+def fill_student_dir(module: str, student_files: dict[str, Path], given: dict[str, Path],
+                     student_dir: Path) -> StudentFailure | None:
+    """``student_dir`` emptied, then the student's files and the exercise's given files (the kit's copy wins),
+    readable and not writable by the student; why the module cannot load, if it cannot. Also how a warm
+    worker, started before the student's files were known, receives them (``StudentProcess.adopt``)."""
+    for entry in list(student_dir.iterdir()):
+        remove_tree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     refused = copy_student_files(module, student_files, student_dir)
     for name, src in given.items():  # after the student's: a submitted copy cannot replace it
         target = student_dir / name
@@ -63,9 +76,9 @@ def make_stage(module: str, probes: Path, student_files: dict[str, Path], given:
             shutil.copytree(src, target, dirs_exist_ok=True)
         else:
             shutil.copy(src, target)
-    for p in [code_dir, student_dir, *code_dir.rglob("*"), *student_dir.rglob("*")]:
-        os.chmod(p, 0o755 if p.is_dir() else 0o644)  # readable, not writable, by the student
-    return Stage(base, code_dir, student_dir, home, refused)
+    for p in [student_dir, *student_dir.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    return refused
 
 
 def copy_student_files(module: str, student_files: dict[str, Path], student_dir: Path) -> StudentFailure | None:
