@@ -32,6 +32,7 @@ from autograder.grading.course import KIT_ROOT, PACKAGE_DIR
 IDLE_SECONDS = 900
 CONNECT_SECONDS = 0.5
 REQUEST_LIMIT = 1 << 20   # bytes of one request
+MAX_FOLDER = 80           # characters of the socket's folder: with its 22-character name, under 108
 
 
 def kit_stamp() -> str:
@@ -49,6 +50,9 @@ def socket_path(course_file: Path) -> Path | None:
     if not hasattr(socket, "AF_UNIX") or not hasattr(os, "getuid"):
         return None
     base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / f"rnn-kit-warm-{os.getuid()}"
+    if len(str(base)) > MAX_FOLDER:   # a socket's whole path must fit in 108 bytes: a short folder instead
+        short = hashlib.sha256(str(base).encode()).hexdigest()[:8]
+        base = Path("/tmp") / f"rnn-kit-warm-{os.getuid()}-{short}"
     try:
         base.mkdir(mode=0o700, exist_ok=True)
         st = base.stat()
