@@ -19,6 +19,9 @@ from .conftest import KIT
 
 COURSE = load_course()
 EX1 = COURSE.exercises["ex1_myrnn"]
+# Scores from course.yaml, so that a change of ex1's points keeps these tests right: full marks, and a part of them
+FULL = EX1.max_score
+PART = round(FULL * 5 / 12, 2)   # 12.5 of 30
 
 CANVAS = """\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,RNN exercises (48213),Quiz 1 (48214),Current Points,Final Points
     Points Possible,,,,,88.00,10.00,(read only),(read only)
@@ -32,7 +35,7 @@ CANVAS = """\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,RNN exercises (482
 
 
 def result(student: str, points: float, status: str = "passed") -> SubmissionResult:
-    """A student graded on ex1 with ``points`` of its 30 (one check failed or not scored)."""
+    """A student graded on ex1 with ``points`` of its FULL (one check failed or not scored)."""
     checks = list(EX1.checks.values())
     tests, left = [], points
     for c in checks:
@@ -44,9 +47,10 @@ def result(student: str, points: float, status: str = "passed") -> SubmissionRes
 
 @pytest.fixture
 def graded(tmp_path):
-    """OUT of a graded class: ana 30, ben 12.5, cleo grader_error, dev flagged, fay (not on Canvas)."""
-    results = {"ana": result("ana", 30), "ben": result("ben", 12.5), "cleo": result("cleo", 20, "grader_error"),
-               "dev": result("dev", 30), "fay": result("fay", 3)}
+    """OUT of a graded class: ana FULL, ben PART, cleo grader_error, dev flagged, fay (not on Canvas)."""
+    results = {"ana": result("ana", FULL), "ben": result("ben", PART),
+               "cleo": result("cleo", FULL * 2 / 3, "grader_error"), "dev": result("dev", FULL),
+               "fay": result("fay", FULL / 10)}
     results["dev"].exercises[0].tampering.append("it patched the grader's clock")
     out = tmp_path / "out"
     out.mkdir()
@@ -82,9 +86,9 @@ def test_canvas_export_is_filled_and_every_student_accounted_for(graded, tmp_pat
     assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "RNN exercises (48213)"]
     assert table[1][0].strip() == "Points Possible" and table[1][-1] == "88.00"
     grade = {r[0]: r[-1] for r in table[2:]}
-    # The run graded ex1 only (out of 30) and Canvas's assignment is worth 88: scaled, and said.
-    assert grade["Adams, Ana"] == "88" and grade["Brown, Ben"] == f"{round(12.5 * 88 / 30, 2):g}"
-    assert "scaled by 88/30" in proc.stdout, proc.stdout
+    # The run graded ex1 only (out of FULL) and Canvas's assignment is worth 88: scaled, and said.
+    assert grade["Adams, Ana"] == "88" and grade["Brown, Ben"] == f"{round(PART * 88 / FULL, 2):g}"
+    assert f"scaled by 88/{FULL:g}" in proc.stdout, proc.stdout
     assert grade["Cole, Cleo"] == "" and grade["Diaz, Dev"] == "" and grade["Evans, Eve"] == ""
     assert "wrote" in proc.stdout and "2 grades" in proc.stdout, proc.stdout
     why = unmatched(target.with_name("unmatched.csv"))
@@ -101,7 +105,7 @@ def test_canvas_without_a_roster_matches_logins_and_the_part_before_the_at(grade
                   "--out", target)
     assert proc.returncode == 0, proc.stderr
     grade = {r[0]: r[-1] for r in rows(target)[2:]}
-    assert grade["Adams, Ana"] == f"{88:g}" and grade["Brown, Ben"] == f"{round(12.5 * 88 / 30, 2):g}"
+    assert grade["Adams, Ana"] == f"{88:g}" and grade["Brown, Ben"] == f"{round(PART * 88 / FULL, 2):g}"
 
 
 def test_canvas_refusals_are_words(graded, tmp_path):
@@ -142,7 +146,7 @@ def test_moodle_import_from_a_roster(graded, tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = rows(target)
     assert table[0] == ["ID number", "Email address", COURSE.title]
-    assert {r[0]: r[2] for r in table[1:]} == {"1001": "30", "1002": "12.5"}
+    assert {r[0]: r[2] for r in table[1:]} == {"1001": f"{FULL:g}", "1002": f"{PART:g}"}
     why = unmatched(target.with_name("unmatched.csv"))
     assert "grader_error" in why["cleo"] and "not in the gradebook" in why["gus"]
     assert "not in the roster" in why["dev"] and "not in the roster" in why["fay"]
@@ -158,4 +162,4 @@ def test_moodle_export_filled_by_id_number_or_email(graded, tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = rows(target)
     assert table[0] == ["First name", "Last name", "ID number", "Email address", "Assignment: RNN exercises (Real)"]
-    assert [r[-1] for r in table[1:]] == ["30", "12.5"]
+    assert [r[-1] for r in table[1:]] == [f"{FULL:g}", f"{PART:g}"]
