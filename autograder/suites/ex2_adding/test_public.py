@@ -48,6 +48,13 @@ def test_data_shapes(student):
     for name in ("x", "y"):
         if got[f"{name}_dtype"] != "torch.float32":
             fail(f"{name} has dtype {got[f'{name}_dtype']}, expected torch.float32")
+    # A smoke test of what the hidden check data_seeded judges (a note, no points here): the grader makes its
+    # data with seeded generators, so data drawn outside `generator` differs from run to run.
+    again = data(student)
+    if not np.array_equal(again["x"], got["x"]):
+        student.note("Smoke test of seeding (the hidden check data_seeded judges it): two calls of make_adding_data "
+                     "with generators seeded alike gave different data. Draw every random number from "
+                     "`generator` (torch.rand(..., generator=generator)).")
 
 
 def test_data_marks(student):

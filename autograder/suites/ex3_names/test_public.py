@@ -103,6 +103,28 @@ def test_load_names(student, exercise):
         fail(f"load_names(dir) on Polish.txt ('Ślusàrski', 'Nowak', an empty line, 'Nowak' again) and Czech.txt "
              f"('Dvořák') returned {got}, expected {expected}: language from the file name, names through "
              f"unicode_to_ascii, empty lines skipped.{hint}")
+    note = smoke_split(student)
+    if note:
+        student.note(note)
+
+
+def smoke_split(student) -> str | None:
+    """A smoke test of what the hidden check split_no_leak judges (a note, no points here): a name listed twice
+    lands on one side of the split only."""
+    from autograder.sandbox.failures import StudentFailure
+
+    data = {"Scottish": ["Smith"] * 4 + [f"Mac{c}" for c in "abcdefgh"], "Czech": [f"Novak{c}" for c in "abcdefgh"]}
+    try:
+        got = student.call("split", data=data, test_fraction=0.25, seed=0)
+    except StudentFailure as failure:
+        return ("Smoke test of split_names (the hidden check split_no_leak judges it): it raised: "
+                f"{failure.message.splitlines()[0][:300]}")
+    both = {n for v in got["test"].values() for n in v} & {n for v in got["train"].values() for n in v}
+    if both:
+        return ("Smoke test of split_names (the hidden check split_no_leak judges it): "
+                f"{', '.join(sorted(both))} is in both train and test. Split by distinct name, so that every copy of "
+                "a name lands on the same side.")
+    return None
 
 
 def test_name_to_tensor(student):

@@ -25,6 +25,30 @@ def test_pca_shapes(student):
                  hint="One principal direction per row.")
     expect_shape(got["ratio"], (2,), "explained_variance_ratio from pca(X (50, 6), k=2)")
     expect_shape(got["projected"], (50, 2), "projected from pca(X (50, 6), k=2)")
+    for note in smoke_hidden_features(student):
+        student.note(note)
+
+
+def smoke_hidden_features(student) -> list[str]:
+    """Smoke tests of what two hidden checks judge (notes, no points here): pca on data of lower rank than k
+    (pca_rank_deficient) runs and gives finite values, and nothing imported scikit-learn (pca_from_scratch)."""
+    from autograder.sandbox.failures import StudentFailure
+
+    notes = []
+    X = np.outer(np.random.default_rng(4).normal(size=20), np.ones(3)) + 2.0   # rank 1: k=2 exceeds it
+    try:
+        got = student.call("pca", X=X, k=2)
+        if not all(np.all(np.isfinite(got[name])) for name in ("components", "ratio", "projected")):
+            notes.append("Smoke test of degenerate data (the hidden check pca_rank_deficient judges it): pca on data "
+                         "of rank 1 with k=2 returned NaN or infinite values; a direction with no variance must not "
+                         "be divided by.")
+    except StudentFailure as failure:
+        notes.append("Smoke test of degenerate data (the hidden check pca_rank_deficient judges it): pca on data of "
+                     f"rank 1 with k=2 raised: {failure.message.splitlines()[0][:300]}")
+    if student.evidence().get("import sklearn"):
+        notes.append("Smoke test of from-scratch PCA (the hidden check pca_from_scratch judges it): your code "
+                     "imported scikit-learn; the exercise asks for PCA written with numpy or torch.")
+    return notes
 
 
 def test_pca_random(student):
