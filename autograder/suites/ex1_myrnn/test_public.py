@@ -188,7 +188,9 @@ def smoke_hidden_features(student) -> list[str]:
         return notes   # MyRNN(num_layers=2) cannot be built: parameter_names_and_counts says so
     T, B, _ = SMOKE_X.shape
     L, H = SMOKE_CONFIG["num_layers"], SMOKE_CONFIG["hidden_size"]
-    plain = run("stacked layers", "stacked_layers", config=SMOKE_CONFIG, x=SMOKE_X, state=state)
+    # h_0 given, in the input's dtype: a default h_0 in another dtype is initial_state's, and already said
+    h0 = np.random.default_rng(6).uniform(-0.5, 0.5, (L, B, H))
+    plain = run("stacked layers", "stacked_layers", config=SMOKE_CONFIG, x=SMOKE_X, h0=h0, state=state)
     if plain is None:
         return notes
     out, h_n = plain["output"], plain["h_n"]
@@ -202,17 +204,17 @@ def smoke_hidden_features(student) -> list[str]:
         said("stacked layers", "stacked_layers", "h_n holds the same state for both layers: h_n[0] should be the "
              "first layer's final state, h_n[1] the second's")
     first = run("batch_first", "batch_first", config={**SMOKE_CONFIG, "batch_first": True},
-                x=SMOKE_X.transpose(1, 0, 2), state=state)
+                x=SMOKE_X.transpose(1, 0, 2), h0=h0, state=state)
     if first is not None and not (close(first["output"], out.transpose(1, 0, 2)) and close(first["h_n"], h_n)):
         said("batch_first", "batch_first", "with batch_first=True and the same weights, the output is not the "
              "(batch, time, hidden) layout of the same run, or h_n changed (h_n stays (layers, batch, hidden))")
-    one = run("unbatched input", "unbatched", config=SMOKE_CONFIG, x=SMOKE_X[:, 0], state=state)
+    one = run("unbatched input", "unbatched", config=SMOKE_CONFIG, x=SMOKE_X[:, 0], h0=h0[:, 0], state=state)
     if one is not None and not (close(one["output"], out[:, 0]) and close(one["h_n"], h_n[:, 0])):
         said("unbatched input", "unbatched", f"on x of shape {SMOKE_X[:, 0].shape} (no batch axis) the result "
              f"(output {np.shape(one['output'])}, h_n {np.shape(one['h_n'])}) is not the batched run of that "
              f"sequence without its batch axis ({(T, H)} and {(L, H)})")
     try:
-        got = student.call("gradient_consistency", config=SMOKE_CONFIG, x=SMOKE_X, state=state)
+        got = student.call("gradient_consistency", config=SMOKE_CONFIG, x=SMOKE_X, h0=h0, state=state)
     except StudentFailure as failure:
         said("gradients", "gradients", f"backpropagating through MyRNN failed: {failure.message.splitlines()[0][:300]}")
         return notes
