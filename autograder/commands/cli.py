@@ -132,7 +132,7 @@ def _check(args, course) -> int:
     args.exercise = ids or None
     code = _grade(args, course)
     if code == 0:
-        full = {e.id for e in args.result.exercises if e.tests and all(t.status == "passed" for t in e.tests)}
+        full = _full_public_score(args.result)
         for ex in course.select(args.exercise):
             if ex.hidden_points:
                 print(f"{ex.id}: your instructor's grader also runs hidden checks worth {ex.hidden_points:g} more "
@@ -142,34 +142,39 @@ def _check(args, course) -> int:
                     for summary in ex.hidden_summaries.values():
                         print(f"  - {summary}")
     if code == 0 and not args.no_lesson:
-        _lessons(args, course, where)
+        _lessons(args, course, where, _full_public_score(args.result))
     return code
 
 
-def _lessons(args, course, where: Path) -> None:
+def _full_public_score(result) -> set[str]:
+    """The exercises whose checks (check grades the public ones) all passed."""
+    return {e.id for e in result.exercises if e.tests and all(t.status == "passed" for t in e.tests)}
+
+
+def _lessons(args, course, where: Path, passed: set[str]) -> None:
     """The pictures the lessons promise, drawn from the student's code (grading/lessons.py), for each
-    exercise whose public checks all passed."""
+    exercise whose public checks all passed (``passed``)."""
     from autograder.grading.engine import hidden_from_students
     from autograder.grading.lessons import lesson_module, run_lesson
     from autograder.grading.submission import Submission
 
-    passed = {e.id: all(t.status == "passed" for t in e.tests) for e in args.result.exercises}
+    graded = {e.id for e in args.result.exercises}
     submission = Submission(where, course)
-    for ex in course.select(args.exercise):
-        module = lesson_module(ex)
-        if module is None or ex.id not in passed:
-            continue
-        if not passed[ex.id]:
-            print(f"{ex.id}: {module.__doc__.strip().splitlines()[0].rstrip('.')}: drawn once its public "
-                  "checks pass.")
-            continue
-        folder = Path(args.lesson_dir) if args.lesson_dir else \
-            (where / ex.folder if (where / ex.folder).is_dir() else where)
-        try:
-            run_lesson(ex, submission.files_for(ex), folder, hidden_from_students(course, submission))
-        finally:
-            submission.cleanup()
-    return None
+    hide = hidden_from_students(course, submission)
+    try:
+        for ex in course.select(args.exercise):
+            module = lesson_module(ex)
+            if module is None or ex.id not in graded:
+                continue
+            if ex.id not in passed:
+                print(f"{ex.id}: {module.__doc__.strip().splitlines()[0].rstrip('.')}: drawn once its public "
+                      "checks pass.")
+                continue
+            folder = Path(args.lesson_dir) if args.lesson_dir else \
+                (where / ex.folder if (where / ex.folder).is_dir() else where)
+            run_lesson(ex, submission.files_for(ex), folder, hide)
+    finally:
+        submission.cleanup()
 
 
 def _stubs(args, course) -> int:

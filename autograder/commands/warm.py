@@ -66,20 +66,24 @@ def socket_path(course_file: Path) -> Path | None:
 
 # -- the client: check's side
 
+def _exchange(path: Path, payload: bytes, timeout: float) -> bytes:
+    """Send ``payload`` to the server at ``path`` and read its whole answer (OSError where none answers)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(CONNECT_SECONDS)
+        conn.connect(str(path))
+        conn.settimeout(timeout)
+        conn.sendall(payload)
+        conn.shutdown(socket.SHUT_WR)
+        return b"".join(iter(lambda: conn.recv(1 << 16), b""))
+
+
 def ask(course_file: Path, request: dict, timeout: float) -> dict | None:
     """The warm grader's answer, or None where there is none (not running, another kit, it failed)."""
     path = socket_path(course_file)
     if path is None or not path.exists():
         return None
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(CONNECT_SECONDS)
-            conn.connect(str(path))
-            conn.settimeout(timeout)
-            conn.sendall(json.dumps({**request, "stamp": kit_stamp()}).encode() + b"\n")
-            conn.shutdown(socket.SHUT_WR)
-            data = b"".join(iter(lambda: conn.recv(1 << 16), b""))
-        answer = json.loads(data)
+        answer = json.loads(_exchange(path, json.dumps({**request, "stamp": kit_stamp()}).encode(), timeout))
     except (OSError, ValueError):
         return None
     return answer if isinstance(answer, dict) and "result" in answer else None
@@ -101,12 +105,7 @@ def stop(course_file: Path) -> bool:
     if path is None or not path.exists():
         return False
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(5)
-            conn.connect(str(path))
-            conn.sendall(b'{"stop": true}')
-            conn.shutdown(socket.SHUT_WR)
-            conn.recv(16)
+        _exchange(path, b'{"stop": true}', timeout=5)
     except OSError:
         return False
     return True
@@ -115,8 +114,17 @@ def stop(course_file: Path) -> bool:
 def start(course_file: Path) -> None:
     """Start the warm grader in the background (if it is not running), detached from this process."""
     path = socket_path(course_file)
-    if path is None or path.exists() or not usable():
+    if path is None or not usable():
         return
+    if path.exists():
+        try:   # a server answers there, or the socket was left by one that was killed: remove it, start anew
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.connect(str(path))
+            return
+        except ConnectionRefusedError:
+            path.unlink(missing_ok=True)
+        except OSError:
+            return
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from autograder.commands.warm import serve; "
             "serve(sys.argv[2], sys.argv[3])")

@@ -58,7 +58,7 @@ def student_process(exercise: Exercise, files: dict[str, Path], hide: list[str])
 class StudentHandle:
     """What a check sees as ``student``: call probes within the check's deadline.
 
-    ``reference``: the handle on the course's reference solution that ``GradingPlugin.confirm`` runs a check
+    ``reference``: a ``client.Budget`` on the course's reference solution, which ``attribution`` runs a check
     against (its own process, its own budget, nothing charged to the student)."""
 
     def __init__(self, plugin: "GradingPlugin", exercise: Exercise, check_name: str = "", reference=None):
