@@ -1,4 +1,5 @@
-"""What a notebook's cells call: ``check_public(exercise)`` and ``check(exercise, name)``.
+"""What a notebook's cells call: ``check_public(exercise)`` and ``check(exercise, name)``; and the
+``%%step`` cell magic (``%load_ext autograder.jupyter``) of notebooks written step by step.
 
 Neither asserts anything about the student's code in the notebook's kernel,
 where the student's own code could fake it. Both hand the student's code to
@@ -7,7 +8,7 @@ that runs it in its sandbox, and report its verdicts: the same checks, the
 same messages as a ``.py`` submission. The code graded is:
 
 - in the student's Jupyter: the code the kernel ran, that is the files the notebook's
-  ``%%writefile`` cells wrote when they were last run (no save step, no stale
+  ``%%writefile`` or ``%%step`` cells wrote when they were last run (no save step, no stale
   result); where a cell has not been run yet, the notebook as last saved (the one
   reading of ``notebooks.extract``). When the saved notebook holds other code than
   the cells last wrote, the check says so: the notebook is what is handed in;
@@ -39,6 +40,53 @@ _cache: dict[tuple[str, str], dict] = {}
 COURSE_FILE = KIT_ROOT / "course.yaml"   # the course the check cells' grader reads (its default)
 PROBLEM_FILE = ".rnn-kit-problem.txt"   # written by nbgrader_hooks.StageStudentFiles
 NOTES_FILE = ".rnn-kit-notes.txt"       # likewise: what the grader ignored
+
+
+_RAN: dict[tuple[str, str], dict[int, str]] = {}   # (folder, file) -> step -> the code this kernel last ran
+
+
+def step(line: str, cell: str) -> None:
+    """``%%step myrnn.py 2``: this cell is step 2 of myrnn.py. Writes the whole file next to the notebook:
+    the steps this kernel has run, as last run, and the others as the notebook was last saved (the same
+    joining as the grader's reading of a notebook, ``notebooks.join_parts``). Runs nothing."""
+    from autograder.grading.notebooks import NotebookProblem, find_step_cells, join_parts, parse, step_of
+
+    named = step_of(f"%%step {line.strip()}")
+    if named is None:
+        print("usage: %%step <file> <step number>, e.g. %%step myrnn.py 2 (the cell's first line, as released)")
+        return
+    name, number = named
+    folder = Path.cwd()
+    parts: dict[int, str] = {}
+    course = load_course()
+    owners = [e for e in course.exercises.values() if name in e.files]
+    notebook = next((folder / e.notebook for e in owners if (folder / e.notebook).is_file()), None)
+    if notebook is not None:
+        try:
+            saved = find_step_cells(parse(notebook.read_bytes(), notebook.name)["cells"], name)
+            parts.update({k: c.code for k, c in saved.items()})
+        except (NotebookProblem, OSError):
+            pass
+    ran = _RAN.setdefault((str(folder), name), {})
+    ran[number] = cell
+    parts.update(ran)
+    (folder / name).write_text(join_parts(parts.get(k, "") for k in range(1, max(parts) + 1)), encoding="utf-8")
+    steps = owners[0].steps if owners else ()
+    title = steps[number - 1].title if number <= len(steps) else f"step {number}"
+    others = sorted(set(parts) - set(ran))
+    print(f"{name}: wrote {title}" + (f" (steps {', '.join(map(str, others))} as the notebook was last saved)"
+                                      if others else ""))
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext autograder.jupyter``: registers ``%%step``, and (in the student's own Jupyter) starts the
+    warm grader in the background, so that it is ready by the time the first step is written: every
+    step's check then answers in about a second."""
+    ipython.register_magic_function(step, magic_kind="cell", magic_name="step")
+    if not _autograding():
+        from autograder.commands import warm
+
+        warm.start(COURSE_FILE)
 
 
 def _autograding() -> bool:

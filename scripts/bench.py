@@ -327,9 +327,57 @@ def feedback_figures(repeat: int) -> None:
         print(f"feedback: a notebook's check (jupyter._grade, all {len(load_course().exercises['ex1_myrnn'].checks)} "
               f"checks this kit has) {notebook[0]:.2f} s the first time, then {statistics.median(notebook[1:]):.2f} s "
               f"(median of {repeat}, each after an edit)")
+        warm.stop(KIT / "course.yaml")
+        time.sleep(2)
+        steps = notebook_step_seconds(work / "steps", env)
+        first, later = steps[0], steps[1:]
+        print(f"feedback: ex1's notebook run by nbclient (the solution typed into its {len(steps)} step cells): the "
+              f"first check after step 1 {first:.2f} s, the first check after each later step "
+              + ", ".join(f"{t:.2f}" for t in later) + f" s (max {max(later):.2f} s; nbclient's own cell timing)")
     finally:
         warm.stop(KIT / "course.yaml")
         shutil.rmtree(work, ignore_errors=True)
+
+
+def notebook_step_seconds(folder: Path, env: dict) -> list[float]:
+    """ex1's released notebook, the solution typed into its step cells, run by nbclient with the warm grader
+    on: seconds of the first graded cell after each step (nbclient's execute_input to execute_reply)."""
+    import os
+    from datetime import datetime
+
+    from nbclient import NotebookClient
+
+    from autograder.grading.notebooks import fill, find_step_cells
+    from autograder.publish.nbgrader_course import build_notebook
+
+    course = load_course()
+    exercise = course.exercises["ex1_myrnn"]
+    nb = build_notebook(course, exercise)
+    nb.cells = [c for c in nb.cells if "### BEGIN HIDDEN TESTS" not in c.source]
+    typed = fill(nb, {n: (KIT / "solutions" / exercise.id / n).read_text() for n in exercise.files})
+    folder.mkdir(parents=True)
+    saved = dict(os.environ)
+    os.environ.update(env)   # the kernel inherits it: the warm grader allowed, its socket in the bench's folder
+    client = NotebookClient(typed, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    step_cells = {c.index for c in find_step_cells(typed.cells, exercise.files[0]).values()}
+    try:
+        with client.setup_kernel():
+            for index, cell in enumerate(typed.cells):
+                if index in step_cells:
+                    time.sleep(3)   # the student writes the step (the warm grader gets ready meanwhile)
+                client.execute_cell(cell, index)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    steps = find_step_cells(typed.cells, exercise.files[0])
+    seconds = []
+    for step in steps.values():
+        after = typed.cells[step.index + 1]
+        times = after.metadata["execution"]
+        start, end = (datetime.fromisoformat(times[k].replace("Z", "+00:00"))
+                      for k in ("iopub.execute_input", "shell.execute_reply"))
+        seconds.append((end - start).total_seconds())
+    return seconds
 
 
 def main():

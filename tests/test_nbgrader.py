@@ -31,7 +31,7 @@ import pytest
 from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
 from autograder.grading.course import load_course
-from autograder.grading.notebooks import fill, writefile_line
+from autograder.grading.notebooks import fill, step_line, writefile_line
 
 from .conftest import KIT, SOLUTIONS, instructor_only_functions, run_cli, solution_region_bodies
 
@@ -97,8 +97,8 @@ def _reads_the_course(released, target):   # code that looks for the instructor'
 try:
     import json as _json
     _cells = _json.load(open({str(secret)!r}))["cells"]
-    exec(next("".join(c["source"]).split("\\n", 1)[1] for c in _cells
-              if "".join(c["source"]).startswith("%%writefile myrnn.py")))
+    exec("\\n".join("".join(c["source"]).split("\\n", 1)[1] for c in _cells
+                    if "".join(c["source"]).startswith(("%%writefile myrnn.py", "%%step myrnn.py"))))
 except OSError:
     pass
 """
@@ -153,7 +153,7 @@ def _format_3(released, target):           # nbformat 3, the code in a %%writefi
 
 def _solution_deleted(released, target):   # no solution cell at all: a clear 0, not the file on disk
     nb = fill(released, {"myrnn.py": REFERENCE})
-    nb.cells.remove(_solution(nb))
+    nb.cells = [c for c in nb.cells if not c.get("metadata", {}).get("nbgrader", {}).get("solution")]
     _write(nb, target)
     (target.parent / "myrnn.py").write_text(REFERENCE)
 
@@ -225,7 +225,7 @@ def pipeline(tmp_path_factory):
 
     released = nbformat.read(course_dir / "release" / "ex1_myrnn" / "ex1_myrnn.ipynb", as_version=4)
     cheat = fill(released, {"myrnn.py": (KIT / "exercises" / "ex1_myrnn" / "myrnn.py").read_text()})
-    cell = next(c for c in cheat.cells if c.source.startswith(writefile_line("myrnn.py")))
+    cell = _solution(cheat)
     cell.source = FAKE_CHECK + cell.source.split("\n", 1)[1]   # runs in the kernel if not stopped
     cheat.cells.insert(0, nbformat.v4.new_code_cell(FAKE_CHECK))
     forged = {"nbgrader": {"grade": False, "grade_id": "mine", "locked": True, "schema_version": 3,
@@ -281,7 +281,9 @@ def test_source_notebooks_follow_nbgraders_schema_and_course_yaml(tmp_path):
             hidden = f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
             assert (hidden in cell.source) == (check.visibility == "hidden") and call in cell.source
         solution = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-        assert [c.source.split("\n", 1)[0] for c in solution] == [writefile_line(n) for n in exercise.files]
+        lines = [step_line(exercise.files[0], k) for k in range(1, len(exercise.steps) + 1)] + \
+            [writefile_line(n) for n in exercise.files[1 if exercise.steps else 0:]]
+        assert [c.source.split("\n", 1)[0] for c in solution] == lines
         assert all("### BEGIN SOLUTION" in c.source for c in solution)
         for name in exercise.given:
             assert (tmp_path / "source" / exercise.id / name).exists()

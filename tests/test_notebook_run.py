@@ -7,7 +7,8 @@ import nbformat
 import pytest
 
 from autograder.grading.course import load_course
-from autograder.grading.notebooks import fill
+from autograder.grading.notebooks import definition_anchor, find_step_cells, fill, split_at_definitions, split_like
+from autograder.publish.authoring import read_zoo, render
 from autograder.publish.nbgrader_course import LESSON_ID, build_notebook
 
 from .conftest import SOLUTIONS
@@ -38,6 +39,8 @@ def test_a_student_runs_the_notebook_top_to_bottom_without_saving(exercise_id, t
     client = NotebookClient(typed, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
     client.execute()   # raises CellExecutionError at the first cell that fails: a check that did not pass
     assert not (folder / exercise.notebook).exists(), "the notebook was saved: the checks must not need that"
+    if exercise.steps:   # what the %%step cells wrote is the file, and each said which step it wrote
+        assert (folder / exercise.files[0]).read_text() == (SOLUTIONS / exercise_id / exercise.files[0]).read_text()
     outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", []) for c in typed.cells}
     for check in exercise.checks_with("public"):
         text = "".join(o.get("text", "") for o in outputs[check.name])
@@ -45,3 +48,65 @@ def test_a_student_runs_the_notebook_top_to_bottom_without_saving(exercise_id, t
     if (exercise.suite_dir / "lesson.py").is_file():
         shown = outputs[LESSON_ID]
         assert any("image/png" in o.get("data", {}) for o in shown), shown   # the picture, inline
+
+
+def _given(exercise, folder):
+    folder.mkdir(parents=True)
+    for name in exercise.given:
+        src = exercise.given_path(name)
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, folder / name)
+
+
+STEPPED = [e for e in COURSE.exercises.values() if e.steps]
+
+
+def test_every_step_is_followed_by_a_public_check():
+    """A step with no check right after it teaches nothing: the student writes it blind."""
+    for exercise in STEPPED:
+        for k, step in enumerate(exercise.steps, 1):
+            assert any(exercise.checks[c].visibility == "public" for c in step.checks), (exercise.id, k)
+
+
+def _typed_mistakes(exercise):
+    """Zoo mistakes made by editing the solution, one per step they break first (the first and the last such)."""
+    name = exercise.files[0]
+    solution = (SOLUTIONS / exercise.id / name).read_text()
+    parts = split_at_definitions(render(solution), [s.starts for s in exercise.steps])
+    anchors = [definition_anchor(p) for p in parts[1:]]
+    step_of = {c: k for k, s in enumerate(exercise.steps, 1) for c in s.checks}
+    by_step = {}
+    for entry in read_zoo(exercise.zoo, exercise.checks):
+        if entry.verdict != "wrong" or (exercise.zoo.parent / entry.name).is_file() or "base" in entry.spec:
+            continue
+        text = entry.source(exercise.zoo.parent, solution)
+        lost = [step_of[c] for c in entry.loses if c in step_of and exercise.checks[c].visibility == "public"]
+        if lost:
+            by_step.setdefault(min(lost), (entry, text))
+    chosen = [by_step[k] for k in sorted(by_step)]
+    return [pytest.param(exercise, *chosen[i], id=f"{exercise.id}/{chosen[i][0].name}")
+            for i in sorted({0, len(chosen) - 1})] if chosen else []
+
+
+@pytest.mark.parametrize("exercise, entry, text", [p for e in STEPPED for p in _typed_mistakes(e)])
+def test_a_mistake_typed_into_a_step_fails_the_check_right_after_it(exercise, entry, text, tmp_path):
+    """Run as a student runs it: the mistake typed into its step's cell; the first cell that fails is a check
+    of that step, and it names the mistake (the zoo's words for its first lost check)."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    folder = tmp_path / exercise.folder
+    _given(exercise, folder)
+    typed = fill(released(exercise), {exercise.files[0]: text})
+    client = NotebookClient(typed, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    with pytest.raises(CellExecutionError):
+        client.execute()
+    failed = next(c for c in typed.cells if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+    check = failed.metadata.get("nbgrader", {}).get("grade_id")
+    cells = find_step_cells(typed.cells, exercise.files[0])
+    before = max(k for k, c in cells.items() if c.index < typed.cells.index(failed))
+    assert check in exercise.steps[before - 1].checks and check in entry.loses, (check, before, entry.name)
+    error = next(o for o in failed.outputs if o.get("output_type") == "error")
+    says = entry.spec.get("says", "")
+    if check == entry.loses[0]:
+        for words in [says] if isinstance(says, str) else says:
+            assert words in error["evalue"], (words, error["evalue"])

@@ -16,13 +16,18 @@ from .conftest import KIT, SOLUTIONS, checks_by_name, grade, run_cli, write_subm
 COURSE = load_course()
 
 
-def released(exercise_id: str) -> nbformat.NotebookNode:
-    """The notebook as students get it: the built notebook with the stub in its solution cell.
+def released(exercise_id: str, stepped: bool = True) -> nbformat.NotebookNode:
+    """The notebook as students get it: the built notebook with the stub in its solution cell(s).
+    ``stepped=False``: as if course.yaml gave the exercise no steps (one %%writefile cell for the file).
 
     (nbgrader's own release is exercised in test_nbgrader.py; here the code in the
     cell is what matters.)
     """
+    import dataclasses
+
     exercise = COURSE.exercises[exercise_id]
+    if not stepped:
+        exercise = dataclasses.replace(exercise, steps=())
     nb = build_notebook(COURSE, exercise)
     stubs = {n: (KIT / "exercises" / exercise_id / n).read_text() for n in exercise.files}
     return fill(nb, stubs)
@@ -45,7 +50,7 @@ MUTANT = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text().replace(
 
 
 def test_extract_reads_the_solution_cell_even_without_its_magic_line(tmp_path):
-    nb = released("ex1_myrnn")
+    nb = released("ex1_myrnn", stepped=False)
     cell = next(c for c in nb.cells if c.source.startswith(writefile_line("myrnn.py")))
     code = cell.source.split("\n", 1)[1]
     cell.source = code  # the student deleted the %%writefile line
@@ -150,7 +155,7 @@ READINGS = {  # how the notebook was changed -> the file text the grader must re
 @pytest.mark.parametrize("case", list(READINGS))
 def test_the_one_reading_of_a_notebook(case, tmp_path):
     change, expected = READINGS[case]
-    nb = fill(released("ex1_myrnn"), {"myrnn.py": CODE})
+    nb = fill(released("ex1_myrnn", stepped=False), {"myrnn.py": CODE})
     change(nb)
     path = tmp_path / "ex1_myrnn.ipynb"
     path.write_text(json.dumps(nb))
@@ -249,3 +254,151 @@ def test_of_two_notebooks_the_one_nbgrader_grades_is_graded(tmp_path):
         assert sub.notebook_for(ex1) == want, folder
         assert "ignored the other notebook" in sub.notes(ex1)[0]
         sub.cleanup()
+
+
+# -- notebooks written step by step (course.yaml `steps`): one file from several cells
+
+STEPPED = [e for e in COURSE.exercises.values() if e.steps]
+
+
+def _step_cells(nb, file_name):
+    from autograder.grading.notebooks import find_step_cells
+
+    return {k: nb.cells[c.index] for k, c in find_step_cells(nb.cells, file_name).items()}
+
+
+@pytest.mark.parametrize("exercise", STEPPED, ids=lambda e: e.id)
+def test_a_stepped_notebook_holds_the_file_and_reads_back_exactly(exercise, tmp_path):
+    """Every step has its cell, in order, each followed by its checks' graded cells; the cells, joined,
+    are the file exactly (the solution, the stub, a zoo entry), read back as grade reads it."""
+    from autograder.grading.notebooks import nbgrader_meta
+    from autograder.publish.authoring import read_zoo
+    from autograder.publish.nbgrader_course import build_notebook as build
+
+    name = exercise.files[0]
+    nb = build(COURSE, exercise)
+    cells = _step_cells(nb, name)
+    assert list(cells) == list(range(1, len(exercise.steps) + 1))
+    ids = [nbgrader_meta(c).get("grade_id") for c in nb.cells]
+    for k, step in enumerate(exercise.steps, 1):
+        at = nb.cells.index(cells[k])
+        assert ids[at + 1: at + 1 + len(step.checks)] == list(step.checks), f"the checks of step {k} follow it"
+    solution = (exercise.solution_dir / name).read_text()
+    texts = {"solution": solution, "stub": (exercise.release_dir / name).read_text()}
+    if exercise.zoo.is_file():
+        for entry in read_zoo(exercise.zoo, exercise.checks)[:12]:
+            texts[entry.name] = entry.source(exercise.zoo.parent, solution)
+    for label, text in texts.items():
+        path = tmp_path / exercise.notebook
+        nbformat.write(fill(nb, {name: text}), path)
+        got = extract(path, exercise.files)[name]
+        assert got.split() == text.split(), label  # blank lines between steps as PEP 8 has them
+        if label in ("solution", "stub"):
+            assert got == text, label
+
+
+def test_steps_read_by_id_then_by_magic_line_and_a_missing_step_is_empty(tmp_path):
+    from autograder.grading.notebooks import join_parts, step_line
+
+    exercise = STEPPED[0] if STEPPED else pytest.skip("no exercise has steps")
+    name = exercise.files[0]
+    nb = fill(released(exercise.id), {name: (exercise.solution_dir / name).read_text()})
+    cells = _step_cells(nb, name)
+    parts = {k: c.source.split("\n", 1)[1] for k, c in cells.items()}
+    path = tmp_path / exercise.notebook
+
+    def read(notebook):
+        path.write_text(json.dumps(notebook))
+        return extract(path, exercise.files)[name]
+
+    cells[1].source = parts[1]                       # the magic line deleted: the cell (by its id) as a whole
+    assert read(nb) == join_parts(parts.values())
+    for c in nb.cells:                               # ids lost: found by their %%step lines
+        c.metadata.pop("nbgrader", None)
+    cells[1].source = step_line(name, 1) + "\n" + parts[1]
+    assert read(nb) == join_parts(parts.values())
+    nb.cells.remove(cells[2])                        # a step deleted: its part is empty, the rest is read
+    assert read(nb) == join_parts(p for k, p in parts.items() if k != 2)
+
+
+def test_the_step_magic_writes_the_file_from_the_steps_run_and_the_rest_as_saved(tmp_path, monkeypatch, capsys):
+    """%%step: the cells this kernel ran, as last run, and the others as the notebook was saved; the file is
+    what the grader reads from the notebook once it is saved."""
+    from autograder import jupyter
+
+    exercise = STEPPED[0] if STEPPED else pytest.skip("no exercise has steps")
+    name = exercise.files[0]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(jupyter, "_RAN", {})
+    nb = released(exercise.id)                        # saved as released: stubs in every step
+    nbformat.write(nb, tmp_path / exercise.notebook)
+    solution = fill(nb, {name: (exercise.solution_dir / name).read_text()})
+    typed = {k: c.source.split("\n", 1)[1] for k, c in _step_cells(solution, name).items()}
+    jupyter.step(f"{name} 1", typed[1])
+    out = capsys.readouterr().out
+    assert exercise.steps[0].title in out and "as the notebook was last saved" in out
+    nbformat.write(fill(nb, {name: (exercise.release_dir / name).read_text()}), tmp_path / "stub.ipynb")
+    first = (tmp_path / name).read_text()
+    assert first.startswith(typed[1].strip("\n")) and "NotImplementedError" in first.split(typed[1].strip("\n"))[1]
+    for k in sorted(typed)[1:]:
+        jupyter.step(f"{name} {k}", typed[k])
+    assert (tmp_path / name).read_text() == (exercise.solution_dir / name).read_text()
+    nbformat.write(solution, tmp_path / exercise.notebook)  # saved: the grader reads the same text
+    assert extract(tmp_path / exercise.notebook, exercise.files)[name] == (tmp_path / name).read_text()
+    jupyter.step("no number here", "x = 1")
+    assert "usage: %%step" in capsys.readouterr().out
+
+
+def _walk_parts(exercise):
+    """(the solution's parts without the solution markers, the stub's parts, anchors) of a stepped file."""
+    from autograder.grading.notebooks import definition_anchor, split_at_definitions, split_like
+    from autograder.publish.authoring import render
+
+    name = exercise.files[0]
+    plain = render((exercise.solution_dir / name).read_text())
+    solution = split_at_definitions(plain, [s.starts for s in exercise.steps])
+    anchors = [definition_anchor(p) for p in solution[1:]]
+    return solution, split_like((exercise.release_dir / name).read_text(), anchors), anchors
+
+
+@pytest.mark.parametrize("exercise", STEPPED, ids=lambda e: e.id)
+def test_a_mistake_typed_into_a_step_is_caught_by_that_steps_checks(exercise):
+    """Each zoo mistake made by editing the solution (as a student types it into one cell): the first step
+    it changes is the first whose checks it loses; no check of an earlier step is lost. (test_zoo holds each
+    entry to losing those checks with its message; test_notebook_run runs some of them in a kernel.)"""
+    from autograder.grading.notebooks import split_like
+    from autograder.publish.authoring import read_zoo
+
+    solution, _, anchors = _walk_parts(exercise)
+    step_of = {c: k for k, s in enumerate(exercise.steps, 1) for c in s.checks}
+    public = {c.name for c in exercise.checks_with("public")}
+    seen = 0
+    for entry in read_zoo(exercise.zoo, exercise.checks):
+        if entry.verdict != "wrong" or (exercise.zoo.parent / entry.name).is_file() or "base" in entry.spec:
+            continue
+        text = entry.source(exercise.zoo.parent, (exercise.solution_dir / exercise.files[0]).read_text())
+        parts = split_like(text, anchors)
+        broken = min(k for k, (a, b) in enumerate(zip(solution, parts), 1) if a.strip() != b.strip())
+        lost = [step_of[c] for c in entry.loses if c in public and c in step_of]
+        if lost:
+            seen += 1
+            assert min(lost) == broken, (entry.name, broken, entry.loses)
+    assert seen >= len(exercise.steps) - 1, "the zoo should break most steps in a way a step's check catches"
+
+
+@pytest.mark.parametrize("exercise", STEPPED, ids=lambda e: e.id)
+def test_a_student_going_step_by_step_passes_each_steps_checks_as_they_go(exercise, tmp_path):
+    """After writing step k (the later steps still the released stubs), every check of steps 1..k passes:
+    a step's checks judge that step and those before it, never one not written yet."""
+    from autograder.grading.notebooks import join_parts
+
+    solution, stub, _ = _walk_parts(exercise)
+    for k in range(1, len(exercise.steps) + 1):
+        text = join_parts(solution[:k] + stub[k:])
+        checks = [c for s in exercise.steps[:k] for c in s.checks if exercise.checks[c].visibility == "public"]
+        if not checks:
+            continue
+        sub = write_submission(tmp_path / f"after_step_{k}", exercise.folder, {exercise.files[0]: text})
+        result = checks_by_name(grade(sub, exercise=exercise.id, checks=checks), exercise.id)
+        failed = {n: t["output"] for n, t in result.items() if t["status"] != "passed"}
+        assert not failed, (k, failed)

@@ -43,6 +43,21 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One thing the student writes in the exercise's notebook, in a cell of its own (course.yaml ``steps``).
+
+    The notebook splits the exercise's first file into parts, one per step, at the
+    definition each step ``starts`` with (a function, a class or a method, by its
+    qualified name: ``MyRNN.forward``); the first part also holds the file's head
+    (docstring, imports). The step's ``checks`` get their graded cells right after it.
+    """
+    title: str
+    starts: str
+    checks: tuple[str, ...] = ()
+    text: str = ""      # markdown shown above the step's cell (what to write, what the lesson expects)
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -62,6 +77,7 @@ class Exercise:
     solution_dir: Path = Path()  # solutions/<id>/: the reference, with ### BEGIN/END SOLUTION regions; the task text
     release_dir: Path = Path()   # exercises/<id>/: what students get (generated stubs, given files)
     suite_dir: Path = Path()     # autograder/suites/<id>/: test_<check> functions, probes.py, zoo/
+    steps: tuple[Step, ...] = ()  # the notebook's step cells for the first file; () = one cell per file
 
     @property
     def probes(self) -> Path:
@@ -150,6 +166,28 @@ def _need(mapping: dict, key: str, where: str):
     return mapping[key]
 
 
+def _steps(raw, checks: dict, where: str) -> tuple[Step, ...]:
+    """course.yaml's ``steps`` of an exercise, each check in at most one step (CourseError otherwise)."""
+    if not isinstance(raw, (list, tuple)):
+        raise CourseError(f"course.yaml: {where}: steps must be a list")
+    steps, placed = [], set()
+    for i, spec in enumerate(raw, 1):
+        if not isinstance(spec, dict) or not isinstance(spec.get("starts"), str):
+            raise CourseError(f"course.yaml: {where}: step {i} needs `starts:` (the function, class or method "
+                              "its cell begins with, e.g. MyRNN.forward)")
+        names = tuple(spec.get("checks") or ())
+        unknown = [n for n in names if n not in checks]
+        twice = [n for n in names if n in placed]
+        if unknown or twice:
+            raise CourseError(f"course.yaml: {where}: step {i} names " + (
+                f"checks it does not have: {', '.join(unknown)}" if unknown else
+                f"checks already placed after an earlier step: {', '.join(twice)}"))
+        placed.update(names)
+        steps.append(Step(title=str(spec.get("title") or spec["starts"]), starts=spec["starts"], checks=names,
+                          text=str(spec.get("text") or "").strip()))
+    return tuple(steps)
+
+
 def load_course(path: Path | None = None) -> Course:
     path = Path(path or KIT_ROOT / "course.yaml")
     try:
@@ -194,6 +232,7 @@ def load_course(path: Path | None = None) -> Course:
             solution_dir=folders["solutions"] / ex_id,
             release_dir=folders["exercises"] / ex_id,
             suite_dir=folders["suites"] / ex_id,
+            steps=_steps(spec.get("steps") or (), checks, where),
         )
         unknown = set(exercises[ex_id].public_params) - set(exercises[ex_id].params)
         if unknown:

@@ -13,13 +13,17 @@ Each notebook, written with nbformat, holds in order:
 2. per student file, a solution cell ``%%writefile myrnn.py`` + the reference
    solution with its ``### BEGIN/END SOLUTION`` regions, which
    ``nbgrader generate_assignment`` turns into stubs. Running the cell writes
-   the file; the student's code runs only in the grader's sandbox;
+   the file; the student's code runs only in the grader's sandbox.
+   An exercise with ``steps`` (course.yaml) has instead, after a locked cell loading
+   the kit's ``%%step`` magic, one cell per step (``%%step myrnn.py 2`` + the part of
+   the solution from the definition the step starts at), each followed right away by
+   the graded cells of its checks: the student writes one thing, checks it, goes on;
 3. a free cell for trying things out;
 4. a locked cell running every public check at once (``check_public``);
 4b. where the exercise has a lesson (``suites/<id>/lesson.py``), a locked cell that draws it from the
    student's code (``jupyter.lesson``: ex2's learning curves, ex5's PCA picture), not graded;
-5. one locked, graded cell per check, worth its points in course.yaml, that asks
-   the kit's isolated grader for that check's verdict (``check``); hidden checks
+5. one locked, graded cell per check (those of no step), worth its points in course.yaml,
+   that asks the kit's isolated grader for that check's verdict (``check``); hidden checks
    sit between ``### BEGIN/END HIDDEN TESTS``, so the released notebook lacks them.
 
 Cell metadata follows nbgrader's schema version 3.
@@ -33,10 +37,12 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.grading.course import Course, Exercise
-from autograder.grading.notebooks import solution_cell_id, writefile_line
+from autograder.grading.notebooks import (solution_cell_id, split_at_definitions, step_cell_id, step_line,
+                                          writefile_line)
 
 SCHEMA_VERSION = 3
 CHECK_PUBLIC_ID = "check_public"
+SETUP_ID = "setup"
 TASK_TEXT_ID = "task_text"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -75,6 +81,24 @@ before you do (a check says so when the saved notebook holds other code). Only
 your code cell is graded: cells you add are not run by the grader.
 """
 
+HOW_STEPS_WORK = """## How this notebook works
+
+You write `{file}` one step at a time. Each step's cell starts with `%%step {file} N`: running
+it **writes your code for that step into `{file}`** next to this notebook, together with the other
+steps (the ones you ran, and the rest as saved); it does not run your code in this notebook. Do not
+change or remove that first line. Run the setup cell below first: it loads the `%%step` magic.
+
+**The cells right after a step check that step**, in the course's grader (its sandbox, the same
+checks as your instructor's), on the code you just ran: no need to save first. A check that fails
+says why. Your instructor's grader also runs hidden checks, which sit in the empty graded cells.
+What your instructor grades is the notebook you hand in, so **save it** before you do (a check says
+so when the saved notebook holds other code). Only your step cells are graded: cells you add are not
+run by the grader.
+"""
+
+SETUP = """# Loads the kit's %%step magic, which writes each step's code into {file}.
+%load_ext autograder.jupyter"""
+
 LESSON_ID = "lesson"
 LESSON_TEXT = """## What the lesson promises, from your code
 
@@ -107,31 +131,84 @@ def check_cell_source(exercise: Exercise, check) -> str:
     return head + f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
 
 
+def solution_ids(exercise: Exercise) -> dict[str, str]:
+    """The grade_ids of the cells holding the student's code, each with its file: a solution cell per
+    file, or a cell per step for the stepped first file (the cells students write in)."""
+    ids = {}
+    for i, name in enumerate(exercise.files):
+        if i == 0 and exercise.steps:
+            ids.update({step_cell_id(name, k): name for k in range(1, len(exercise.steps) + 1)})
+        else:
+            ids[solution_cell_id(name)] = name
+    return ids
+
+
+def kit_cell_ids(exercise: Exercise) -> set[str]:
+    """The grade_ids of the cells the kit wrote and runs (graded or not), but the student's and the task text."""
+    lesson = [LESSON_ID] if (exercise.suite_dir / "lesson.py").is_file() else []
+    return {*exercise.checks, CHECK_PUBLIC_ID, *lesson, *([SETUP_ID] if exercise.steps else [])}
+
+
+def _graded_cell(exercise: Exercise, check):
+    return new_code_cell(check_cell_source(exercise, check),
+                         metadata=_nbgrader(check.name, grade=True, locked=True, points=check.points))
+
+
+def _step_cells(exercise: Exercise, name: str) -> list:
+    """The setup cell, then per step: what to write, the step's cell, the graded cells of its checks."""
+    solution = (exercise.solution_dir / name).read_text()
+    try:
+        parts = split_at_definitions(solution, [step.starts for step in exercise.steps])
+    except (ValueError, SyntaxError) as exc:
+        raise ValueError(f"course.yaml: {exercise.id}'s steps do not fit solutions/{exercise.id}/{name}: {exc}") \
+            from None
+    cells = [new_markdown_cell(HOW_STEPS_WORK.format(file=name)),
+             new_code_cell(SETUP.format(file=name), metadata=_nbgrader(SETUP_ID, locked=True))]
+    for k, (step, part) in enumerate(zip(exercise.steps, parts), 1):
+        checks = [exercise.checks[c] for c in step.checks]
+        public = [c for c in checks if c.visibility == "public"]
+        text = f"## {step.title}\n\n" + (step.text + "\n\n" if step.text else "")
+        if public:
+            text += "The checks right after this cell:\n\n" + "\n".join(
+                f"- `{c.name}` ({c.points:g} point{'s' if c.points != 1 else ''}): {c.summary}" for c in public)
+        cells.append(new_markdown_cell(text.strip()))
+        cells.append(new_code_cell(f"{step_line(name, k)}\n{part.strip(chr(10))}\n",
+                                   metadata=_nbgrader(step_cell_id(name, k), solution=True)))
+        cells += [_graded_cell(exercise, check) for check in checks]
+    return cells
+
+
 def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
     src = exercise.solution_dir
     readme = src / "README.md"
     task = readme.read_text().strip() if readme.exists() else f"# {exercise.title}"
     cells = [new_markdown_cell(task, metadata=_nbgrader(TASK_TEXT_ID, locked=True))]
-    for name in exercise.files:
+    placed = {name for step in exercise.steps for name in step.checks}
+    for i, name in enumerate(exercise.files):
+        if i == 0 and exercise.steps:
+            cells += _step_cells(exercise, name)
+            continue
         cells.append(new_markdown_cell(HOW_IT_WORKS.format(magic=writefile_line(name), file=name)))
         solution = (src / name).read_text().rstrip("\n")
         cells.append(new_code_cell(f"{writefile_line(name)}\n{solution}\n",
                                    metadata=_nbgrader(solution_cell_id(name), solution=True)))
     cells.append(new_code_cell(TRY_IT.format(module=exercise.module)))
     cells.append(new_markdown_cell("## Check your work\n\nThe public checks, all at once "
-                                   "(the same verdicts as the graded cells below)."))
+                                   "(the same verdicts as the graded cells)."))
     cells.append(new_code_cell(f'from autograder.jupyter import check_public\ncheck_public("{exercise.id}")',
                                metadata=_nbgrader(CHECK_PUBLIC_ID, locked=True)))
     if (exercise.suite_dir / "lesson.py").is_file():
         cells.append(new_markdown_cell(LESSON_TEXT))
         cells.append(new_code_cell(f'from autograder.jupyter import lesson\nlesson("{exercise.id}")',
                                    metadata=_nbgrader(LESSON_ID, locked=True)))
-    cells.append(new_markdown_cell(
-        f"## Graded checks\n\n{exercise.max_score:g} points in all. Each cell asks the course's grader "
-        "about one check; hidden ones are added when your instructor grades."))
-    for check in exercise.checks.values():
-        cells.append(new_code_cell(check_cell_source(exercise, check),
-                                   metadata=_nbgrader(check.name, grade=True, locked=True, points=check.points)))
+    rest = [check for check in exercise.checks.values() if check.name not in placed]
+    if rest:
+        cells.append(new_markdown_cell(
+            f"## Graded checks\n\n{exercise.max_score:g} points in all"
+            + (" (those not checked after a step are here)" if placed else "")
+            + ". Each cell asks the course's grader about one check; hidden ones are added when your "
+            "instructor grades."))
+        cells += [_graded_cell(exercise, check) for check in rest]
     nb = new_notebook(cells=cells, metadata={
         "kernelspec": KERNELSPEC,
         "language_info": {"name": "python"},

@@ -47,10 +47,10 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from traitlets import List
 
 from autograder.grading.course import load_course
-from autograder.publish.nbgrader_course import CHECK_PUBLIC_ID, KERNELSPEC, LESSON_ID, TASK_TEXT_ID
+from autograder.publish.nbgrader_course import KERNELSPEC, TASK_TEXT_ID, kit_cell_ids, solution_ids
 from autograder import jupyter
 from autograder.grading.notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, fill, nbgrader_meta,
-                        parse, repaired_original, solution_cell_id)
+                                          parse, repaired_original)
 
 NEUTRALISED = "# This cell was not run by the grader: only the notebook's own cells run when grading.\n"
 SOLUTION_NOT_RUN = ("# Your code from this cell is graded in the course's sandbox, not run in this kernel.\n")
@@ -83,7 +83,7 @@ def _nbgrader_can_read(data: dict, exercise) -> bool:
         nbformat.validate(nb)
         from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
         validator = MetadataValidatorV3()
-        solution_ids = {solution_cell_id(name) for name in exercise.files}
+        students = set(solution_ids(exercise))
         present = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
         if not set(exercise.checks) <= present:  # a graded cell deleted: nbgrader would score it as missing
             return False
@@ -91,7 +91,7 @@ def _nbgrader_can_read(data: dict, exercise) -> bool:
             if "nbgrader" in cell.get("metadata", {}):
                 validator.validate_cell(cell)
                 meta = cell.metadata.nbgrader
-                if meta.get("grade_id") in solution_ids and (meta.get("locked") or meta.get("grade")
+                if meta.get("grade_id") in students and (meta.get("locked") or meta.get("grade")
                                                              or not meta.get("solution")):
                     return False
                 check = exercise.checks.get(meta.get("grade_id"))
@@ -230,18 +230,17 @@ class OnlyKitCells(NbGraderPreprocessor):
         exercise = _kit_exercise(resources)
         if exercise is None:
             return nb, resources
-        solution_ids = {solution_cell_id(name): name for name in exercise.files}
+        students = solution_ids(exercise)
         # the lesson cell where the notebook has one (nbgrader restored its source): a no-op under autograde
-        lesson = [LESSON_ID] if (exercise.suite_dir / "lesson.py").is_file() else []
-        kit_ids = {*exercise.checks, CHECK_PUBLIC_ID, *lesson, *solution_ids}
+        kit_ids = kit_cell_ids(exercise) | set(students)
         for cell in nb.cells:
             grade_id = nbgrader_meta(cell).get("grade_id")
             if "nbgrader" in cell.get("metadata", {}) and grade_id not in kit_ids | {TASK_TEXT_ID}:
                 del cell.metadata["nbgrader"]
             if cell.cell_type != "code":
                 continue
-            if grade_id in solution_ids or grade_id not in kit_ids:
-                header = SOLUTION_NOT_RUN if grade_id in solution_ids else NEUTRALISED
+            if grade_id in students or grade_id not in kit_ids:
+                header = SOLUTION_NOT_RUN if grade_id in students else NEUTRALISED
                 cell.source = header + "\n".join(f"# {ln}" for ln in cell.source.splitlines())
         return nb, resources
 

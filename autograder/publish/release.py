@@ -102,6 +102,8 @@ def public_course(course: Course) -> dict:
         ex["hidden_points"] = course.exercises[ex_id].hidden_points  # their total only: `check` says it
         ex["hidden_summaries"] = dict(course.exercises[ex_id].hidden_summaries)  # in words only: `check` lists them
         ex["checks"] = {name: spec for name, spec in ex["checks"].items() if spec.get("visibility") == "public"}
+        for step in ex.get("steps") or ():   # a step names its public checks only
+            step["checks"] = [name for name in step.get("checks") or () if name in ex["checks"]]
         params = {k: v for k, v in ex.pop("params", {}).items() if k in ex.get("public_params", ())}
         if params:
             ex["params"] = params
