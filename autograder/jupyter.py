@@ -228,9 +228,10 @@ def check_public(exercise_id: str, folder: str | os.PathLike = ".") -> None:
 
 
 def lesson(exercise_id: str, folder: str | os.PathLike = ".") -> None:
-    """The lesson's picture (ex2's learning curves, ex5's PCA), drawn by the course's grader from the code in
-    this notebook as last saved, shown here with what it says in numbers (grading/lessons.py). Nothing is
-    trained while your instructor grades: under nbgrader's autograde this does nothing."""
+    """The lesson's picture (ex2's learning curves, ex5's PCA), drawn by the course's grader from the code the
+    notebook's cells last wrote (the notebook as saved where they have not run), shown here with what it says
+    in numbers (grading/lessons.py). Nothing is trained while your instructor grades: under nbgrader's
+    autograde this does nothing."""
     if _autograding():
         print("(the lesson's picture is drawn in your own notebook, not while grading)")
         return

@@ -61,10 +61,13 @@ STEPPED = [e for e in COURSE.exercises.values() if e.steps]
 
 
 def test_every_step_is_followed_by_a_public_check():
-    """A step with no check right after it teaches nothing: the student writes it blind."""
+    """A step with no check right after it is written blind: only the last one may have none, where the
+    exercise's lesson cell shows what it does (a training run: the learning curves, the accuracy per format)."""
     for exercise in STEPPED:
         for k, step in enumerate(exercise.steps, 1):
-            assert any(exercise.checks[c].visibility == "public" for c in step.checks), (exercise.id, k)
+            checked = any(exercise.checks[c].visibility == "public" for c in step.checks)
+            last_with_lesson = k == len(exercise.steps) and (exercise.suite_dir / "lesson.py").is_file()
+            assert checked or last_with_lesson, (exercise.id, k)
 
 
 def _typed_mistakes(exercise):
@@ -87,7 +90,9 @@ def _typed_mistakes(exercise):
             for i in sorted({0, len(chosen) - 1})] if chosen else []
 
 
-@pytest.mark.parametrize("exercise, entry, text", [p for e in STEPPED for p in _typed_mistakes(e)])
+# one exercise's worth in a kernel (each run grades the whole exercise, hidden training checks included);
+# test_notebooks.py holds every stepped exercise's zoo to the same rule without a kernel
+@pytest.mark.parametrize("exercise, entry, text", [p for e in STEPPED[:1] for p in _typed_mistakes(e)])
 def test_a_mistake_typed_into_a_step_fails_the_check_right_after_it(exercise, entry, text, tmp_path):
     """Run as a student runs it: the mistake typed into its step's cell; the first cell that fails is a check
     of that step, and it names the mistake (the zoo's words for its first lost check)."""

@@ -21,7 +21,8 @@ Each notebook, written with nbformat, holds in order:
 3. a free cell for trying things out;
 4. a locked cell running every public check at once (``check_public``);
 4b. where the exercise has a lesson (``suites/<id>/lesson.py``), a locked cell that draws it from the
-   student's code (``jupyter.lesson``: ex2's learning curves, ex5's PCA picture), not graded;
+   student's code (``jupyter.lesson``: ex2's learning curves, ex5's PCA picture), not graded (in a
+   stepped notebook, right after the last step: the training run or the picture it shows);
 5. one locked, graded cell per check (those of no step), worth its points in course.yaml,
    that asks the kit's isolated grader for that check's verdict (``check``); hidden checks
    sit between ``### BEGIN/END HIDDEN TESTS``, so the released notebook lacks them.
@@ -103,8 +104,8 @@ LESSON_ID = "lesson"
 LESSON_TEXT = """## What the lesson promises, from your code
 
 Once the public checks pass, this cell has the course's grader run your code as the lesson does (at the
-grader's own budget, in its sandbox) and shows the picture here, with what it says in numbers. Save the
-notebook first; the stop button stops a run. It is not graded.
+grader's own budget, in its sandbox) on the code your cells last wrote, and shows the picture here, with
+what it says in numbers. The stop button stops a run. It is not graded.
 """
 
 TRY_IT = """# Try your code here (not graded). For example:
@@ -162,6 +163,7 @@ def _step_cells(exercise: Exercise, name: str) -> list:
     except (ValueError, SyntaxError) as exc:
         raise ValueError(f"course.yaml: {exercise.id}'s steps do not fit solutions/{exercise.id}/{name}: {exc}") \
             from None
+    lesson = (exercise.suite_dir / "lesson.py").is_file()
     cells = [new_markdown_cell(HOW_STEPS_WORK.format(file=name)),
              new_code_cell(SETUP.format(file=name), metadata=_nbgrader(SETUP_ID, locked=True))]
     for k, (step, part) in enumerate(zip(exercise.steps, parts), 1):
@@ -171,11 +173,22 @@ def _step_cells(exercise: Exercise, name: str) -> list:
         if public:
             text += "The checks right after this cell:\n\n" + "\n".join(
                 f"- `{c.name}` ({c.points:g} point{'s' if c.points != 1 else ''}): {c.summary}" for c in public)
+        else:
+            text += ("No public check follows this step: the hidden checks judge it"
+                     + ("; the lesson cell right below shows what it does, from your code." if lesson else "."))
         cells.append(new_markdown_cell(text.strip()))
         cells.append(new_code_cell(f"{step_line(name, k)}\n{part.strip(chr(10))}\n",
                                    metadata=_nbgrader(step_cell_id(name, k), solution=True)))
         cells += [_graded_cell(exercise, check) for check in checks]
+    if lesson:   # right after the last step (a training run, the picture): what it does, from their code
+        cells += _lesson_cells(exercise)
     return cells
+
+
+def _lesson_cells(exercise: Exercise) -> list:
+    return [new_markdown_cell(LESSON_TEXT),
+            new_code_cell(f'from autograder.jupyter import lesson\nlesson("{exercise.id}")',
+                          metadata=_nbgrader(LESSON_ID, locked=True))]
 
 
 def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
@@ -197,10 +210,8 @@ def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
                                    "(the same verdicts as the graded cells)."))
     cells.append(new_code_cell(f'from autograder.jupyter import check_public\ncheck_public("{exercise.id}")',
                                metadata=_nbgrader(CHECK_PUBLIC_ID, locked=True)))
-    if (exercise.suite_dir / "lesson.py").is_file():
-        cells.append(new_markdown_cell(LESSON_TEXT))
-        cells.append(new_code_cell(f'from autograder.jupyter import lesson\nlesson("{exercise.id}")',
-                                   metadata=_nbgrader(LESSON_ID, locked=True)))
+    if (exercise.suite_dir / "lesson.py").is_file() and not exercise.steps:
+        cells += _lesson_cells(exercise)
     rest = [check for check in exercise.checks.values() if check.name not in placed]
     if rest:
         cells.append(new_markdown_cell(
