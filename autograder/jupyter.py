@@ -97,10 +97,25 @@ class CheckNotPassed(AssertionError):
     """The grader's verdict on one check was not "passed"; the message says why."""
 
 
+class GraderUnavailable(RuntimeError):
+    """The course's grader gave no verdict (it could not run, it is another course's kit, it does not know the
+    exercise or the check, or a check failed on the grader's side): never the student's doing. Under nbgrader's
+    autograde, ``nbgrader_hooks.NoGraderFailures`` stops that student's grading there, loudly, and records
+    no score for it (never a 0); run autograde again once the grader is fixed."""
+
+
+KIT_ENV = "RNN_KIT_ROOT"   # set by nbgrader_hooks.configure: the kit the course folder was built for
+
+
 def _exercise(exercise_id: str):
+    if _autograding() and os.environ.get(KIT_ENV) and os.environ[KIT_ENV] != str(KIT_ROOT):
+        raise GraderUnavailable(f"the check cells imported the kit at {KIT_ROOT}, but this course folder is "
+                                f"graded with the kit at {os.environ[KIT_ENV]}: the notebook's kernel runs another "
+                                "Python than nbgrader. Run nbgrader with the kit's own environment.")
     course = load_course()
     if exercise_id not in course.exercises:
-        raise ValueError(f"unknown exercise {exercise_id!r}; this kit has {', '.join(course.exercises)}")
+        raise GraderUnavailable(f"the course's grader (the kit at {KIT_ROOT}) does not know the exercise "
+                                f"{exercise_id!r}; it has {', '.join(course.exercises)}. Tell your instructor.")
     return course.exercises[exercise_id]
 
 
@@ -146,6 +161,15 @@ def _grader_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
 
 
+def _kit_command(*args: str) -> list[str]:
+    """``python -m autograder ARGS`` run with *this* kit, the one the notebook's cells imported (so a check
+    cell never grades with another kit installed in the same Python). -I: the notebook's folder is not on
+    the grader's import path, so nothing there (a file called torch.py, say) can stand in for its modules."""
+    code = ("import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'autograder'; "
+            "runpy.run_module('autograder', run_name='__main__', alter_sys=True)")
+    return [sys.executable, "-I", "-c", code, str(KIT_ROOT), *args]   # KIT_ROOT holds the autograder package
+
+
 def _grade(exercise_id: str, folder: Path) -> dict:
     """Grade the exercise's code (see the module's docstring for which); cached by its contents."""
     exercise = _exercise(exercise_id)
@@ -177,14 +201,11 @@ def _grade(exercise_id: str, folder: Path) -> dict:
                     return _cache[key]
             out = Path(tmp) / "result.json"
             env = _grader_env()
-            # -I: the notebook's folder is not on the grader's import path, so nothing
-            # there (a file called torch.py, say) can stand in for the grader's modules.
-            proc = subprocess.run([sys.executable, "-I", "-m", "autograder", "grade", str(submission),
-                                   "--exercise", exercise_id, "--json", str(out)],
-                                  capture_output=True, text=True, env=env, cwd=tmp)
+            proc = subprocess.run(_kit_command("grade", str(submission), "--exercise", exercise_id,
+                                               "--json", str(out)), capture_output=True, text=True, env=env, cwd=tmp)
             if proc.returncode not in (0, 3) or not out.is_file():  # 3: a check failed on the grader's side
-                raise RuntimeError(f"the course's grader could not run (exit {proc.returncode}):\n"
-                                   f"{proc.stderr.strip()[-2000:]}\nTell your instructor.")
+                raise GraderUnavailable(f"the course's grader could not run (exit {proc.returncode}):\n"
+                                        f"{proc.stderr.strip()[-2000:]}\nTell your instructor.")
             _cache[key] = json.loads(out.read_text())["exercises"][0]
         if not _autograding():
             from autograder.commands import warm
@@ -200,9 +221,13 @@ def check(exercise_id: str, name: str, folder: str | os.PathLike = ".") -> None:
     if unsaved:
         print(unsaved)
     test = next((t for t in result["tests"] if t["name"] == name), None)
-    if test is None:
-        raise CheckNotPassed(f"{name} is not one of the checks this installation of the grader runs "
-                             "(hidden checks run only on your instructor's grader)")
+    if test is None:   # the notebook names a check this kit does not run: another course's kit, not the student
+        raise GraderUnavailable(f"{name} is not one of the checks the course's grader (the kit at {KIT_ROOT}) "
+                                "runs: the notebook and the kit are from different versions of the course. "
+                                "Tell your instructor.")
+    if test["status"] == "grader_error":
+        raise GraderUnavailable(f"{name}: the grader failed on its side, not because of your code: "
+                                f"{test['output']}")
     if test["status"] != "passed":
         raise CheckNotPassed(f"{name} ({test['status']}): {test['output']}")
     print(f"{name}: passed ({test['score']:g}/{test['max_score']:g})")
@@ -238,13 +263,13 @@ def lesson(exercise_id: str, folder: str | os.PathLike = ".") -> None:
     exercise, folder = _exercise(exercise_id), Path(folder)
     with tempfile.TemporaryDirectory(prefix="autograder-lesson-") as tmp:
         submission = _stage(exercise, folder, _sources(exercise, folder), Path(tmp))
-        proc = subprocess.run([sys.executable, "-I", "-m", "autograder", "check", exercise_id,
-                               "--dir", str(submission), "--lesson-dir", str(folder.resolve())],
+        proc = subprocess.run(_kit_command("check", exercise_id, "--dir", str(submission),
+                                           "--lesson-dir", str(folder.resolve())),
                               capture_output=True, text=True, env=_grader_env(), cwd=tmp)
     print(proc.stdout.split("Total:", 1)[-1].split("\n", 1)[-1].strip() or proc.stdout.strip())
     if proc.returncode not in (0, 3):
-        raise RuntimeError(f"the course's grader could not run (exit {proc.returncode}):\n"
-                           f"{proc.stderr.strip()[-2000:]}\nTell your instructor.")
+        raise GraderUnavailable(f"the course's grader could not run (exit {proc.returncode}):\n"
+                                f"{proc.stderr.strip()[-2000:]}\nTell your instructor.")
     sidecar = folder / f".lesson-{exercise_id}.json"
     if sidecar.is_file():
         drawn = json.loads(sidecar.read_text())

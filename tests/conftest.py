@@ -41,6 +41,71 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(cpus, psutil.virtual_memory().total // WORKER_MEMORY))
 
 
+# -- the tiers: `make test` (everything, what CI runs), `make test-quick` (pytest -m "not slow": every module,
+# no training run, under 5 minutes on 2 cores) and `make test-exercise EX=<id>` (pytest --exercise <id>).
+# Slow: whole files that train, build a whole nbgrader course, start a cluster or a browser, or grade a
+# class; single tests measured over 20 s (pytest --durations=0 on the kit's 2-core machine); and zoo
+# entries graded on a check whose budget is above the course's default (the training checks).
+SLOW_FILES = {"test_nbgrader.py", "test_slurm.py", "test_notebook_run.py", "test_lessons.py", "test_calibration.py",
+              "test_hostile_class.py", "test_batch.py", "test_first_hour.py", "test_bundled.py", "test_pages.py",
+              "test_machines.py", "test_similarity.py", "test_changed_course.py", "test_gradescope.py"}
+QUICK_IN_SLOW_FILES = {"test_source_notebooks_follow_nbgraders_schema_and_course_yaml",
+                       "test_feedback_keeps_nothing_active_from_the_students_markdown"}
+SLOW_TESTS = set()   # measured slow in otherwise quick files (see above)
+# What `--exercise ID` runs: these files' tests about that exercise, and their course-wide ones.
+EXERCISE_FILES = {"test_zoo.py", "test_notebooks.py", "test_notebook_run.py", "test_lessons.py", "test_release.py",
+                  "test_gradescope.py", "test_nbgrader.py", "test_course.py", "test_authoring.py"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--exercise", metavar="ID", default=None,
+                     help="only the tests of one exercise (its zoo, notebooks, lesson) and the course-wide tests "
+                          "of its release, Gradescope and nbgrader files: make test-exercise EX=ID")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: not in the quick tier (make test-quick runs -m 'not slow')")
+
+
+def _zoo_trains(item) -> bool:
+    """A zoo entry graded on a check whose CPU budget is above the course's default: it trains a model."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    exercise, entry = params.get("exercise"), params.get("entry")
+    if exercise is None or entry is None:
+        return False
+    default = min(c.timeout for e in [exercise] for c in e.checks.values())
+    return any(exercise.checks[name].timeout > default for name in entry.graded_on(exercise.checks))
+
+
+def pytest_collection_modifyitems(config, items):
+    from autograder.grading.course import load_course
+
+    for item in items:
+        name = item.originalname if hasattr(item, "originalname") else item.name
+        if (item.path.name in SLOW_FILES and name not in QUICK_IN_SLOW_FILES) or name in SLOW_TESTS \
+                or (item.path.name == "test_zoo.py" and _zoo_trains(item)):
+            item.add_marker(pytest.mark.slow)
+    wanted = config.getoption("--exercise")
+    if wanted:
+        ids = list(load_course().exercises)
+        if wanted not in ids:
+            raise pytest.UsageError(f"--exercise {wanted}: the course's exercises are {', '.join(ids)}")
+        keep = [item for item in items if item.path.name in EXERCISE_FILES and
+                (wanted in item.nodeid or not any(other in item.nodeid for other in ids))]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+def needs(*exercise_ids: str):
+    """For a test about these exercises' own content (their data, their checks' figures): skipped, saying why,
+    in a course without them (an instructor dropped one: tests/test_changed_course.py)."""
+    from autograder.grading.course import load_course
+
+    missing = [i for i in exercise_ids if i not in load_course().exercises]
+    return pytest.mark.skipif(bool(missing), reason=f"this course has no {', '.join(missing)}: the test is about "
+                                                    "its own content")
+
+
 def run_cli(*args, timeout: float = 300, cwd: Path = KIT, kit: Path | None = None,
             env_extra: dict | None = None) -> subprocess.CompletedProcess:
     """``python -m autograder ARGS`` in ``cwd``; ``kit``: the copy of the kit to import (as if pip-installed);

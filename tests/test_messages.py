@@ -2,7 +2,7 @@
 hidden check charges told to the student by the public checks before they hand in."""
 from autograder.publish.authoring import render
 
-from .conftest import SOLUTIONS, checks_by_name, grade, write_submission
+from .conftest import SOLUTIONS, checks_by_name, grade, needs, write_submission
 
 SOLUTION = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
 CELL = "return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)"
@@ -71,6 +71,7 @@ def test_the_class_pass_rates_are_grouped_by_exercise_hardest_first():
     assert page.count("class='bar") == 5 and "width:0.80rem" in page and "width:8.00rem" in page
 
 
+@needs("ex2_adding", "ex3_names")
 def test_figures_are_drawn_readable():
     """880 px wide at 110 dpi: matplotlib's 10-point text is 15 px high (it was ~7 px at 530 px)."""
     import struct

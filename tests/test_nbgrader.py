@@ -442,3 +442,58 @@ def test_feedback_keeps_nothing_active_from_the_students_markdown(tmp_path):
     cell, _ = InertStudentContent().preprocess_cell(nb.cells[0], {}, 0)
     assert "<img" not in cell.source and "<script" not in cell.source and "javascript:" not in cell.source
     assert "](https://example.org)" in cell.source
+
+
+# ---------------------------------------------------------------- a grader failure is never a 0 (issue 40)
+
+def _kit_with_a_broken_check(dest):
+    """A whole copy of the kit whose ex1 lists a public check with no test function: the grader cannot judge
+    it (a grader error, never the student's), which the copy's notebooks ask about like any other check."""
+    import shutil
+
+    import yaml
+
+    for part in ("autograder", "solutions", "exercises"):
+        shutil.copytree(KIT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+    raw = yaml.safe_load((KIT / "course.yaml").read_text())
+    raw["exercises"]["ex1_myrnn"]["checks"]["ghost"] = {"points": 1, "visibility": "public",
+                                                       "summary": "a check the grader has no code for"}
+    (dest / "course.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return dest
+
+
+def _nbgrader_with(kit, course_dir, *args):
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(kit)} if kit else {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, capture_output=True,
+                          text=True, timeout=900, env=env)
+
+
+def test_a_grader_failure_is_reported_and_never_scored_0(tmp_path):
+    """autograde with a grader that cannot judge a check: nbgrader says so, names the student, exits non-zero,
+    and the gradebook holds no score for them (not 0); nbgrader with another kit than the course folder's
+    refuses before grading, in words."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    kit = _kit_with_a_broken_check(tmp_path / "kit")
+    course_dir = tmp_path / "course"
+    proc = run_cli("nbgrader", "--out", course_dir, kit=kit, cwd=kit)
+    assert proc.returncode == 0, proc.stderr
+    made = _nbgrader_with(kit, course_dir, "generate_assignment", "ex1_myrnn")
+    assert made.returncode == 0, made.stderr[-3000:]
+    released = nbformat.read(course_dir / "release" / "ex1_myrnn" / "ex1_myrnn.ipynb", as_version=4)
+    hand_in(course_dir, "ana", "ex1_myrnn", fill(released, solution_files("ex1_myrnn")))
+
+    graded = _nbgrader_with(kit, course_dir, "autograde", "ex1_myrnn")
+    said = graded.stdout + graded.stderr
+    assert graded.returncode != 0, said[-3000:]
+    assert "gave no verdict for ana's ex1_myrnn" in said and "ghost" in said, said[-3000:]
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+        with pytest.raises(MissingEntry):
+            gradebook.find_submission("ex1_myrnn", "ana")   # no submission: no score, so no 0 either
+
+    other = _nbgrader_with(None, course_dir, "autograde", "ex1_myrnn")   # the machine's kit, not the folder's
+    said = other.stdout + other.stderr
+    assert other.returncode != 0 and "this course folder was built with the kit at" in said, said[-3000:]
+    assert str(kit) in said and "Traceback" not in said, said[-3000:]

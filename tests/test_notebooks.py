@@ -76,29 +76,42 @@ def test_notebook_and_py_get_the_same_scores_and_messages(tmp_path, code):
         assert verdicts(alone, "ex1_myrnn") == verdicts(py, "ex1_myrnn")
 
 
+def _solution_cells_deleted(nb):
+    nb.cells = [c for c in nb.cells if not c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    return nb
+
+
 def test_bad_notebooks_get_clear_messages_and_the_rest_is_graded(tmp_path):
+    """Every exercise but the last handed in damaged, a different way each (in turn); the last, right."""
     sub = tmp_path / "student"
-    (sub / "ex1_myrnn").mkdir(parents=True)
-    (sub / "ex1_myrnn" / "ex1_myrnn.ipynb").write_text('{"cells": [ {"cell_type": "code", ')  # cut short
-    (sub / "ex2_adding.ipynb").write_bytes(b"%PDF-1.5\n\xff\xfe\x00binary")               # not text
-    (sub / "ex3_names.ipynb").write_text(json.dumps({"answer": 42}))                     # JSON, no cells
-    nb = released("ex4_dates")                                                          # code cell deleted
-    nb.cells = [c for c in nb.cells if not c.source.startswith("%%writefile")]
-    nbformat.write(nb, sub / "ex4_dates.ipynb")
-    write_notebook(sub, "ex5_hidden_pca", {"hidden_pca.py": (SOLUTIONS / "ex5_hidden_pca" / "hidden_pca.py").read_text()})
+    damage = [  # (writes the notebook, words every check of it must say)
+        (lambda ex, path: path.write_text('{"cells": [ {"cell_type": "code", '),              # cut short
+         lambda ex: f"{ex.notebook} is damaged: it is not valid JSON"),
+        (lambda ex, path: path.write_bytes(b"%PDF-1.5\n\xff\xfe\x00binary"),                   # not text
+         lambda ex: f"{ex.notebook} is not a notebook: it is not even a text file"),
+        (lambda ex, path: path.write_text(json.dumps({"answer": 42})),                         # JSON, no cells
+         lambda ex: f"{ex.notebook} is not a Jupyter notebook"),
+        (lambda ex, path: nbformat.write(_solution_cells_deleted(released(ex.id)), path),      # code cells deleted
+         lambda ex: f"has no cell that starts with `%%writefile {ex.files[0]}`"),
+    ]
+    exercises = list(COURSE.exercises.values())
+    *broken, right = exercises
+    for i, exercise in enumerate(broken):
+        write, _ = damage[i % len(damage)]
+        path = sub / exercise.notebook if i % 2 else sub / exercise.id / exercise.notebook   # both layouts
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(exercise, path)
+    write_notebook(sub, right.id, {n: (right.solution_dir / n).read_text() for n in right.files})
 
     result = grade(sub)
-    expected_words = {"ex1_myrnn": "ex1_myrnn.ipynb is damaged: it is not valid JSON",
-                      "ex2_adding": "ex2_adding.ipynb is not a notebook: it is not even a text file",
-                      "ex3_names": "ex3_names.ipynb is not a Jupyter notebook",
-                      "ex4_dates": "has no cell that starts with `%%writefile dates.py`"}
-    for ex_id, words in expected_words.items():
-        for name, t in checks_by_name(result, ex_id).items():
-            assert t["score"] == 0 and words in t["output"], (ex_id, name, t["output"])
+    for i, exercise in enumerate(broken):
+        words = damage[i % len(damage)][1](exercise)
+        for name, t in checks_by_name(result, exercise.id).items():
+            assert t["score"] == 0 and words in t["output"], (exercise.id, name, t["output"])
             assert "Traceback" not in t["output"] and "internal error" not in t["output"]
-    ex5 = checks_by_name(result, "ex5_hidden_pca")
-    assert all(t["status"] == "passed" for t in ex5.values()), {n: t["output"] for n, t in ex5.items()}
-    assert result["score"] == COURSE.exercises["ex5_hidden_pca"].max_score
+    last = checks_by_name(result, right.id)
+    assert all(t["status"] == "passed" for t in last.values()), {n: t["output"] for n, t in last.items()}
+    assert result["score"] == right.max_score
 
 
 CODE = "import torch\n\ndef rnn_cell(x_t, h_prev, W_xh, W_hh, b):\n    return torch.tanh(x_t)\n"

@@ -6,7 +6,7 @@ import pytest
 from autograder.grading.course import load_course
 from autograder.commands.parallel import _share, available_cpus
 
-from .conftest import KIT, SOLUTIONS, grade
+from .conftest import KIT, SOLUTIONS, grade, needs
 
 COURSE = load_course()
 
@@ -24,6 +24,7 @@ def test_shares_are_balanced_longest_first_and_cover_every_exercise():
 
 
 @pytest.mark.xdist_group("parallel")
+@needs("ex1_myrnn", "ex3_names", "ex5_hidden_pca")
 def test_parallel_and_serial_verdicts_are_identical(tmp_path):
     sub = tmp_path / "mixed"   # a right exercise, a wrong one, blank stubs and one not handed in
     shutil.copytree(KIT / "exercises", sub)

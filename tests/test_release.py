@@ -11,7 +11,7 @@ import yaml
 from autograder.publish.authoring import mutate
 from autograder.grading.course import load_course
 
-from .conftest import (SOLUTIONS, instructor_only_functions, python_functions, run_cli, solution_region_bodies,
+from .conftest import (SOLUTIONS, instructor_only_functions, needs, python_functions, run_cli, solution_region_bodies,
                        student_written_functions)
 
 COURSE = load_course()
@@ -54,6 +54,7 @@ def test_the_release_holds_no_grader_code(release):
     assert "copydetect" not in (release / "pyproject.toml").read_text()
 
 
+@needs("ex5_hidden_pca")
 def test_public_expectations_are_the_references(release):
     """ex5's public PCA check compares with stored values: they are what the grader's PCA gives."""
     from autograder.suites.ex5_hidden_pca.oracle import public_expectations

@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from .conftest import KIT
+from .conftest import KIT, needs
 
+pytestmark = needs("ex3_names")
 DATA = KIT / "solutions" / "ex3_names" / "data" / "names"
 MANIFEST = DATA.parent / "MANIFEST.json"
 

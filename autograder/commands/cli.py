@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from autograder.grading.course import KIT_ROOT, CourseError, load_course
+from autograder.commands.course_tools import refuse_unlisted
 from autograder.commands.help import HELP, STUDENT_TOP_HELP, TOP_HELP, UNPROTECTED_HELP
 from autograder.grading.results import render_table, write_json_atomic
 
@@ -287,6 +288,7 @@ def _gradescope(args, course) -> int:
     from autograder.publish.gradescope import build_zip
 
     selected = course.select(args.exercise)
+    refuse_unlisted(course, "gradescope")
     target = build_zip(Path(args.out), [e.id for e in selected] if args.exercise else None)
     print(f"wrote {target}: grades {', '.join(e.id for e in selected)} "
           f"({sum(e.max_score for e in selected):g} points in all)")
@@ -296,6 +298,7 @@ def _gradescope(args, course) -> int:
 def _release(args, course) -> int:
     from autograder.publish.release import build_release
 
+    refuse_unlisted(course, "release")
     target = build_release(course, Path(args.out))
     print(f"wrote {target} and {target}.zip")
     return 0
@@ -304,12 +307,36 @@ def _release(args, course) -> int:
 def _nbgrader(args, course) -> int:
     from autograder.publish.nbgrader_course import build_course
 
+    refuse_unlisted(course, "nbgrader")
     target = build_course(course, Path(args.out), course_id=args.course_id)
     # Every command printed here is run as printed by tests/test_nbgrader.py (nbgrader takes one assignment a run).
     print(f"wrote the nbgrader course in {target}: source/<exercise>/<exercise>.ipynb for "
           f"{', '.join(course.exercises)}; next, in that folder:")
     for exercise_id in course.exercises:
         print(f"  nbgrader generate_assignment {exercise_id}")
+    return 0
+
+
+def _course(args, course) -> int:
+    from autograder.commands import course_tools
+
+    if args.action == "scaffold":
+        written = course_tools.scaffold(course, args.id, title=args.title, file_name=args.file)
+        print(f"wrote the exercise {args.id} (a working example: a leaky accumulator; replace it with yours):")
+        print("\n".join(f"  {path}" for path in written))
+        print(f"next: edit solutions/{args.id}/ and autograder/suites/{args.id}/, then `python -m autograder stubs`, "
+              f"`make test-exercise EX={args.id}`, and rebuild what you hand out (release, nbgrader, Gradescope)")
+    elif args.action == "drop":
+        removed = course_tools.drop(course, args.id)
+        print(f"dropped {args.id}:")
+        print("\n".join(f"  {what}" for what in removed))
+        print("next: rebuild what you hand out (release, nbgrader, Gradescope); graded results stay as they are")
+    else:
+        found = course_tools.problems(course)
+        for line in found:
+            print(f"WARNING: {line}")
+        print("course: " + ("in step with course.yaml" if not found else f"{len(found)} problem(s)"))
+        return 1 if found else 0
     return 0
 
 
@@ -442,6 +469,17 @@ def parser(student_bundle: bool = False) -> argparse.ArgumentParser:
     n.add_argument("--out", required=True, help="the course directory (created if needed)")
     n.add_argument("--course-id", default="rnn", help="nbgrader's course id (default: rnn)")
     n.set_defaults(run=_nbgrader)
+
+    k = command("course")
+    actions = k.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("scaffold", help="add a new exercise that already grades (a worked example to replace)")
+    a.add_argument("id", help="the exercise id, e.g. ex6_lstm")
+    a.add_argument("--title", help="its title (default: the id)")
+    a.add_argument("--file", help="the student's file (default: the id without exN_, plus .py)")
+    a = actions.add_parser("drop", help="remove an exercise: its course.yaml section, folders and calibration data")
+    a.add_argument("id")
+    actions.add_parser("check", help="what is out of step with course.yaml (exit 1 if anything)")
+    k.set_defaults(run=_course)
 
     d = command("doctor")
     d.add_argument("--exercise", action="append", metavar="ID", help="only this exercise (repeatable)")

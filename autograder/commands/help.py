@@ -82,6 +82,18 @@ held-out seeds or the kit's tests. Students install it with `pip install -e .`."
     "nbgrader": ("build the nbgrader course directory (one notebook per exercise)", """Write an nbgrader course in DIR: nbgrader_config.py and source/<id>/<id>.ipynb with the
 given files. Then, in DIR, for each exercise id: nbgrader generate_assignment <id>; release and
 collect as nbgrader does; nbgrader autograde <id>."""),
+    "course": ("change the course: scaffold a new exercise, drop one, check what is stale", """Change the course without breaking the kit (course.yaml is the one source of truth):
+
+  course scaffold ID [--title T] [--file F]   a new exercise that already grades end to end (a leaky
+                                              accumulator to replace with yours): course.yaml section,
+                                              solution, suite (probes, oracle, public and hidden checks),
+                                              a zoo with the minimum entries, and the stub
+  course drop ID                              its course.yaml section, folders and calibration data
+  course check                                stale stubs, folders of no exercise, zoos below the minimum,
+                                              an installed kit that is not this folder's (exit 1)
+
+Then rebuild what you hand out: release, nbgrader (and generate_assignment --force), Gradescope.
+Recipes: docs/architecture.md, "Recipes"."""),
     "doctor": ("check this machine before grading on it (exit 1 on a problem)", """Check this machine before grading on it: isolation, memory and time mechanisms, the torch
 build, then grade solutions/ and compare the CPU time of every check with its budget.
 Exit codes: 0 fine; 1 a problem that would make a grade on this machine wrong."""),

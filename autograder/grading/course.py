@@ -134,6 +134,8 @@ class Course:
     wall_slack: float = 30.0
     student_bundle: bool = False  # the course.yaml of a student release (public checks only)
     cluster: dict = field(default_factory=dict)  # batch --executor slurm: a student's job (executors.ClusterOptions)
+    # where exercises' folders live (course.yaml `paths`, else the kit's own): solutions, exercises, suites
+    paths: dict = field(default_factory=lambda: dict(DEFAULT_PATHS))
 
     def wall_backstop(self, cpu_seconds: float) -> float:
         """Real seconds after which a check is stopped whatever its CPU use (code that sleeps)."""
@@ -240,4 +242,5 @@ def load_course(path: Path | None = None) -> Course:
                               "which are not in its params")
     return Course(title=raw.get("title", "course"), root=path.parent, exercises=exercises,
                   wall_factor=float(defaults.get("wall_factor", 4)), wall_slack=float(defaults.get("wall_slack", 30)),
-                  student_bundle=bool(raw.get("student_bundle", False)), cluster=dict(raw.get("cluster") or {}))
+                  student_bundle=bool(raw.get("student_bundle", False)), cluster=dict(raw.get("cluster") or {}),
+                  paths=folders)

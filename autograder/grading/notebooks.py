@@ -295,10 +295,11 @@ def files_from_cells(cells: list, file_names: tuple[str, ...], label: str) -> di
     found = find_solution_cells(cells, file_names)
     missing = [n for n in file_names if n not in found]
     if missing:
-        lines = " and ".join(f"`{writefile_line(n)}`" for n in missing)
+        lines = " and ".join(f"`{writefile_line(n)}` (or `{step_line(n, 1)}`, step by step)" for n in missing)
         raise NotebookProblem(f"{label} has no cell that starts with {lines}: the cell with your "
                               "code may have been deleted or its first line changed. Put your code back "
-                              "in a cell that starts with that line.")
+                              "in a cell that starts with that line (copy it from a fresh copy of the "
+                              "released notebook).")
     for name, cell in found.items():
         try:
             cell.code.encode("utf-8")

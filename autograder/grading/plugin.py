@@ -281,7 +281,9 @@ class GradingPlugin:
         out = SubmissionResult(str(self.submission.path), peak_rss_mb=dict(self.peak_rss_mb))
         for exercise in self.exercises.values():
             er = ExerciseResult(exercise.id, exercise.title,
-                                notes=[*self.submission.notes(exercise), *self.check_notes.get(exercise.id, [])])
+                                notes=[*self.submission.notes(exercise), *self.check_notes.get(exercise.id, [])],
+                                budget={"time_limit_cpu_s": exercise.time_limit, "memory_mb": exercise.memory_mb,
+                                        "check_timeouts_cpu_s": {c.name: c.timeout for c in self.selected(exercise)}})
             for check in self.selected(exercise):
                 er.tests.append(self.results.get((exercise.id, check.name)) or CheckResult(
                     name=check.name, score=0.0, max_score=check.points, status=GRADER_ERROR,

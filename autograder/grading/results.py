@@ -48,6 +48,8 @@ class ExerciseResult:
     # Evidence that the exercise's code interfered with the grader (seen from outside it: the audit
     # channel, the seccomp filter's kill): every check of the exercise then fails (plugin.flag).
     tampering: list[str] = field(default_factory=list)
+    # The budgets it was graded under (course.yaml): CPU seconds for all its checks, and per check.
+    budget: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -106,6 +108,7 @@ class SubmissionResult:
                 {"id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score,
                  "tests": [asdict(t) for t in e.tests], "notes": list(e.notes),
                  **({"ungraded_points": e.ungraded_points} if e.ungraded_points else {}),
+                 **({"budget": dict(e.budget)} if e.budget else {}),
                  **({"tampering": list(e.tampering)} if e.tampering else {})}
                 for e in self.exercises
             ],
@@ -122,7 +125,7 @@ class SubmissionResult:
     def from_json(cls, data: dict, submission: str = "") -> "SubmissionResult":
         return cls(submission, [
             ExerciseResult(e["id"], e.get("title", e["id"]), [CheckResult(**t) for t in e["tests"]],
-                           list(e.get("notes", [])), list(e.get("tampering", [])))
+                           list(e.get("notes", [])), list(e.get("tampering", [])), dict(e.get("budget") or {}))
             for e in data["exercises"]
         ], student=data.get("student", ""), graded_from=data.get("graded_from"),
             nothing_handed_in=bool(data.get("nothing_handed_in")))
@@ -218,6 +221,9 @@ def render_table(result: SubmissionResult, width: int = 100) -> str:
     for e in result.exercises:
         ungraded = f" ({e.ungraded_points:g} points not graded: the grader failed)" if e.ungraded_points else ""
         lines.append(f"{e.id} — {e.title}: {e.score:g} / {e.max_score:g}{ungraded}")
+        if e.budget.get("time_limit_cpu_s"):
+            lines.append(f"  (graded within {e.budget['time_limit_cpu_s']:g} CPU s for its checks, "
+                         f"{e.budget.get('memory_mb', 0):g} MB of memory: course.yaml)")
         for t in e.tests:
             mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
                     "grader_error": "GRADER"}[t.status]

@@ -63,7 +63,8 @@ except ImportError as exc:
                      "Install it (pip install -e <kit folder>) and run nbgrader again.")
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
-configure(c, course_id={course_id!r}, root=os.path.dirname(os.path.abspath(__file__)))
+# kit: the kit this folder was built with; nbgrader run with another one refuses, in words, before grading.
+configure(c, course_id={course_id!r}, root=os.path.dirname(os.path.abspath(__file__)), kit={kit!r})
 '''
 
 HOW_IT_WORKS = """## How this notebook works
@@ -231,7 +232,9 @@ def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
 def build_course(course: Course, out: Path, course_id: str = "rnn") -> Path:
     """Write the course directory; return it. Existing source/ assignments are replaced."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "nbgrader_config.py").write_text(CONFIG.format(course_id=course_id))
+    from autograder.grading.course import KIT_ROOT
+
+    (out / "nbgrader_config.py").write_text(CONFIG.format(course_id=course_id, kit=str(KIT_ROOT)))
     for exercise in course.exercises.values():
         folder = out / "source" / exercise.folder
         if folder.exists():

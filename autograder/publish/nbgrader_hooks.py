@@ -288,6 +288,59 @@ class StageStudentFiles(NbGraderPreprocessor):
         return nb, resources
 
 
+class GraderFailed(Exception):
+    """A kit cell said the grader gave no verdict for this student: their autograde stops here."""
+
+
+class NoGraderFailures(NbGraderPreprocessor):
+    """After Execute, before SaveAutoGrades: a grader failure is never scored.
+
+    A kit cell that raised ``jupyter.GraderUnavailable`` (the grader could not run, is
+    another course's kit, does not know the exercise or the check, or failed on its side)
+    means the graded cells hold no verdict. nbgrader would record each as a 0; instead this
+    student's autograde stops with the reason (nbgrader logs it, lists the student among
+    its failures and exits non-zero). A first grading leaves no submission in the gradebook
+    (nbgrader counts a grade with no score as 0); a regrade keeps the scores already there.
+    Students' cells never run in the kernel (``OnlyKitCells``), so only the kit can raise it.
+    """
+
+    def preprocess(self, nb, resources):
+        exercise = _kit_exercise(resources)
+        if exercise is None:
+            return nb, resources
+        kit_ids = kit_cell_ids(exercise)
+        reasons = [f"{nbgrader_meta(cell).get('grade_id')}: {output.get('evalue', '')}"
+                   for cell in nb.cells if nbgrader_meta(cell).get("grade_id") in kit_ids
+                   for output in cell.get("outputs", [])
+                   if output.get("output_type") == "error" and output.get("ename") == "GraderUnavailable"]
+        if not reasons:
+            return nb, resources
+        info = resources["nbgrader"]
+        kept = _forget_first_grading(info)
+        raise GraderFailed(
+            f"the course's grader gave no verdict for {info['student']}'s {info['assignment']} "
+            f"({len(reasons)} cell{'s' if len(reasons) != 1 else ''}), so no score is recorded for it"
+            + (" (the scores of the earlier grading are kept)" if kept else "")
+            + ". Not the student's doing: fix the grader and run `nbgrader autograde "
+            f"{info['assignment']} --student {info['student']} --force` again. First reason: {reasons[0][:1500]}")
+
+
+def _forget_first_grading(info) -> bool:
+    """Remove a submission whose grades have no score yet (a first grading); whether one had scores (kept)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(info["db_url"]) as gradebook:
+        try:
+            submission = gradebook.find_submission(info["assignment"], info["student"])
+        except MissingEntry:
+            return False
+        scored = any(grade.auto_score is not None or grade.manual_score is not None
+                     for notebook in submission.notebooks for grade in notebook.grades)
+        if not scored:
+            gradebook.remove_submission(info["assignment"], info["student"])
+        return scored
+
+
 class FeedbackPreprocessor(NbGraderPreprocessor):
     """A preprocessor of generate_feedback's list. nbconvert's exporter configures every preprocessor's
     ``display_data_priority``; nbgrader's base class declares it not configurable, so each of its
@@ -368,9 +421,26 @@ def feedback_template(root: Path = Path(".")) -> list[str] | None:
         return None
 
 
-def configure(c, course_id: str = "rnn", root=None) -> None:
+class KitMismatch(SystemExit):
+    """nbgrader_config.py names another kit than the one nbgrader imported: nothing is graded."""
+
+
+def configure(c, course_id: str = "rnn", root=None, kit: str | None = None) -> None:
     """Set nbgrader's configuration ``c`` for the kit's course (called from nbgrader_config.py;
-    ``root``: the course folder, that file's own, where the kit keeps its feedback template)."""
+    ``root``: the course folder, that file's own, where the kit keeps its feedback template; ``kit``: the
+    kit the folder was built with, which must be the one imported here, else nbgrader stops in words)."""
+    import os
+
+    from autograder.grading.course import KIT_ROOT
+
+    if kit is not None and Path(kit).resolve() != KIT_ROOT.resolve():
+        raise KitMismatch(
+            f"nbgrader_config.py: this course folder was built with the kit at {kit}, but this nbgrader imports "
+            f"the kit at {KIT_ROOT}. Grading with another kit could judge with other checks or fail on every "
+            f"cell, so nothing is done. Run nbgrader from that kit's environment ({kit}/.venv/bin/nbgrader), "
+            f"or rebuild the folder's notebooks with this kit: python -m autograder nbgrader --out <this folder> "
+            "(submitted/ and the gradebook stay).")
+    os.environ[jupyter.KIT_ENV] = str(KIT_ROOT)   # the kernels nbgrader starts check that they run this kit
     course = load_course()
     c.CourseDirectory.course_id = course_id
     # Solution regions use the kit's delimiters (nbgrader's defaults, stated here on purpose).
@@ -386,7 +456,7 @@ def configure(c, course_id: str = "rnn", root=None) -> None:
         ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreHiddenTests, OverwriteCells, OnlyKitCells,
         CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
-        StageStudentFiles, Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        StageStudentFiles, Execute, NoGraderFailures, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     c.GenerateFeedback.preprocessors = [ShowStudentCode, ScrubHiddenTests, InertStudentContent, GetGrades,
                                         CSSHTMLHeaderPreprocessor]
