@@ -51,7 +51,20 @@ SLOW_FILES = {"test_nbgrader.py", "test_slurm.py", "test_notebook_run.py", "test
               "test_machines.py", "test_similarity.py", "test_changed_course.py", "test_gradescope.py"}
 QUICK_IN_SLOW_FILES = {"test_source_notebooks_follow_nbgraders_schema_and_course_yaml",
                        "test_feedback_keeps_nothing_active_from_the_students_markdown"}
-SLOW_TESTS = set()   # measured slow in otherwise quick files (see above)
+SLOW_TESTS = {   # measured over 20 s in otherwise quick files (pytest --durations=0, 2 cores)
+    "test_grading_the_solutions_needs_no_call_off_the_list", "test_stubs_import_cleanly",
+    "test_checks_after_the_first_are_answered_warm_with_the_same_verdicts",
+    "test_a_student_going_step_by_step_passes_each_steps_checks_as_they_go",
+    "test_submitit_jobs_grade_a_class_and_a_killed_job_is_regraded",
+    "test_code_that_sleeps_gets_its_verdict_within_the_exercises_real_time_bound",
+    "test_parallel_and_serial_verdicts_are_identical", "test_processes_that_start_together_build_an_entry_once",
+    "test_attack_is_held[stops_the_worker_reading_requests-portable]",
+    "test_attack_is_held[stops_the_worker_reading_requests-sandbox]",
+    "test_a_float32_default_h0_is_told_by_the_public_checks_and_charged_by_initial_state_alone",
+    "test_off_builds_every_time", "test_memory_in_no_resident_set_is_stopped_as_memory[tmpfs_inodes]",
+}
+# The quick tier grades a sample of each zoo (its first correct and wrong entries); the full suite, all of them.
+QUICK_ZOO = {"correct": 2, "wrong": 4}
 # What `--exercise ID` runs: these files' tests about that exercise, and their course-wide ones.
 EXERCISE_FILES = {"test_zoo.py", "test_notebooks.py", "test_notebook_run.py", "test_lessons.py", "test_release.py",
                   "test_gradescope.py", "test_nbgrader.py", "test_course.py", "test_authoring.py"}
@@ -77,13 +90,26 @@ def _zoo_trains(item) -> bool:
     return any(exercise.checks[name].timeout > default for name in entry.graded_on(exercise.checks))
 
 
+def _zoo_beyond_the_sample(item, seen: dict) -> bool:
+    """A zoo entry past its exercise's first QUICK_ZOO correct and wrong entries (in zoo.yaml's order)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    exercise, entry = params.get("exercise"), params.get("entry")
+    if exercise is None or entry is None:
+        return False
+    key = (exercise.id, entry.verdict)
+    seen[key] = seen.get(key, 0) + 1
+    return seen[key] > QUICK_ZOO.get(entry.verdict, 0)
+
+
 def pytest_collection_modifyitems(config, items):
     from autograder.grading.course import load_course
 
+    seen: dict = {}
     for item in items:
         name = item.originalname if hasattr(item, "originalname") else item.name
         if (item.path.name in SLOW_FILES and name not in QUICK_IN_SLOW_FILES) or name in SLOW_TESTS \
-                or (item.path.name == "test_zoo.py" and _zoo_trains(item)):
+                or item.name in SLOW_TESTS or (item.path.name == "test_zoo.py" and (
+                    _zoo_trains(item) or _zoo_beyond_the_sample(item, seen))):
             item.add_marker(pytest.mark.slow)
     wanted = config.getoption("--exercise")
     if wanted:

@@ -13,9 +13,11 @@ import pytest
 
 from autograder.grading.results import CheckResult, ExerciseResult, SubmissionResult
 
+from autograder.grading.course import load_course
+
 from .conftest import SOLUTIONS, run_cli, solution_region_bodies
 
-EX1_POINTS = 30
+EX1_POINTS = load_course().exercises["ex1_myrnn"].max_score   # course.yaml's, whatever it says
 
 
 def unpack_like_gradescope(tmp_path: Path, *exercises: str) -> Path:

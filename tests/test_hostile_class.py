@@ -30,7 +30,10 @@ import pytest
 from autograder.publish.authoring import render
 from autograder.sandbox import isolation
 
+from autograder.grading.course import load_course
 from .conftest import KIT, SOLUTIONS, checks_by_name, copy_kit, grade, run_cli, write_submission
+
+EX1_POINTS = load_course().exercises["ex1_myrnn"].max_score   # course.yaml's
 from .test_hostile import UNWAITED_CHILDREN
 
 pytestmark = [pytest.mark.skipif(isolation.mode() != "bwrap", reason="needs bubblewrap: the attack is real"),
@@ -175,7 +178,7 @@ def test_a_class_keeps_its_grades_beside_an_attacker(tmp_path, listener, second_
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = {line.split(",")[0]: line.split(",") for line in (out / "gradebook.csv").read_text().splitlines()[1:]}
     total = {s: float(r[-3]) for s, r in rows.items()}
-    assert total["amy_correct"] == 30 and total["bob_blank"] == 0
+    assert total["amy_correct"] == EX1_POINTS and total["bob_blank"] == 0
     assert total["dan_attacker"] <= total["cat_wrong"] < 30
     assert total["eve_link"] == 0 and "symbolic link" in (out / "reports" / "eve_link.html").read_text()
     assert rows["dan_attacker"][-1] == "flagged", rows   # ctypes: tampering, for the instructor to review

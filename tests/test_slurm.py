@@ -15,7 +15,10 @@ import zipfile
 
 import pytest
 
+from autograder.grading.course import load_course
 from .conftest import KIT, SOLUTIONS
+
+EX1_POINTS = load_course().exercises["ex1_myrnn"].max_score   # course.yaml's
 from .test_notebooks import write_notebook
 
 sys.path.insert(0, str(KIT / "scripts"))
@@ -103,7 +106,7 @@ def test_a_class_through_slurm_is_one_job_array_with_the_local_gradebook(cluster
     assert here.returncode == 0, here.stderr
     slurm_book, local_book = gradebook(out), gradebook(local)
     assert slurm_book == local_book, (slurm_book, local_book)
-    assert float(slurm_book["ana"]["total"]) == float(slurm_book["nia"]["total"]) == 30
+    assert float(slurm_book["ana"]["total"]) == float(slurm_book["nia"]["total"]) == EX1_POINTS
     assert float(slurm_book["ben"]["total"]) == 0 and float(slurm_book["gus"]["total"]) == 0
 
     # Slurm's own record: one job per student, all tasks of one array, with the resources asked for.
@@ -173,7 +176,7 @@ def test_a_cancelled_job_and_a_timed_out_one_are_regraded_alone(cluster, tmp_pat
     stdout, stderr = run.communicate(timeout=600)
     assert run.returncode == 3, stderr                       # 3: some student is grader_error
     book = gradebook(out)
-    assert book["ana"]["status"] == "graded" and float(book["ana"]["total"]) == 30
+    assert book["ana"]["status"] == "graded" and float(book["ana"]["total"]) == EX1_POINTS
     assert book["sam"]["status"] == book["tim"]["status"] == book["una"]["status"] == "grader_error", book
     why = {s: json.loads((out / "results" / f"{s}.json").read_text())["exercises"][0]["tests"][0]["output"]
            for s in ("sam", "tim", "una")}
@@ -191,7 +194,7 @@ def test_a_cancelled_job_and_a_timed_out_one_are_regraded_alone(cluster, tmp_pat
     assert (out / "results" / "ana.json").stat().st_mtime_ns == kept
     assert sorted(job_ids(out)) == ["sam", "tim", "una"]    # the second run's array: those alone
     book = gradebook(out)
-    assert all(book[s]["status"] == "graded" and float(book[s]["total"]) == 30 for s in ("ana", "sam", "tim", "una"))
+    assert all(book[s]["status"] == "graded" and float(book[s]["total"]) == EX1_POINTS for s in ("ana", "sam", "tim", "una"))
 
 
 def test_slurm_installed_but_no_cluster_is_said_in_words(tmp_path, cluster):

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from autograder.grading.course import KIT_ROOT, CourseError, load_course
-from autograder.commands.course_tools import refuse_unlisted
 from autograder.commands.help import HELP, STUDENT_TOP_HELP, TOP_HELP, UNPROTECTED_HELP
 from autograder.grading.results import render_table, write_json_atomic
 
@@ -285,6 +284,7 @@ def _export(args, course) -> int:
 
 
 def _gradescope(args, course) -> int:
+    from autograder.commands.course_tools import refuse_unlisted   # instructor code: not in a student bundle
     from autograder.publish.gradescope import build_zip
 
     selected = course.select(args.exercise)
@@ -296,6 +296,7 @@ def _gradescope(args, course) -> int:
 
 
 def _release(args, course) -> int:
+    from autograder.commands.course_tools import refuse_unlisted
     from autograder.publish.release import build_release
 
     refuse_unlisted(course, "release")
@@ -305,6 +306,7 @@ def _release(args, course) -> int:
 
 
 def _nbgrader(args, course) -> int:
+    from autograder.commands.course_tools import refuse_unlisted
     from autograder.publish.nbgrader_course import build_course
 
     refuse_unlisted(course, "nbgrader")

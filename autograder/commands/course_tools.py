@@ -76,20 +76,23 @@ def _zoo_shortfall(exercise) -> str | None:
 
 def installed_kit() -> Path | None:
     """The kit ``python -m autograder`` imports in this Python from elsewhere (an installed one), or None."""
-    with tempfile.TemporaryDirectory() as cwd:
-        proc = subprocess.run([sys.executable, "-I", "-c", "import autograder, os; print(os.path.dirname("
+    with tempfile.TemporaryDirectory() as cwd:   # from an empty folder: what this Python and its PYTHONPATH import
+        proc = subprocess.run([sys.executable, "-c", "import autograder, os; print(os.path.dirname("
                                "os.path.dirname(os.path.abspath(autograder.__file__))))"],
                               capture_output=True, text=True, cwd=cwd)
     return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
 
 
-def problems(course: Course) -> list[str]:
-    """What is out of step with course.yaml, one sentence each, with what to run."""
+def problems(course: Course, exercise_ids: list[str] | None = None) -> list[str]:
+    """What is out of step with course.yaml (of ``exercise_ids``' exercises, and the course's folders), one
+    sentence each, with what to run."""
     from autograder.publish.stubs import build
 
     out = []
-    if course.paths["solutions"].is_dir() and not course.student_bundle:
-        stale = build(course, list(course.exercises.values()), write=False)
+    chosen = course.select(exercise_ids)
+    with_solutions = [e for e in chosen if e.solution_dir.is_dir()]
+    if with_solutions and not course.student_bundle:
+        stale = build(course, with_solutions, write=False)
         if stale:
             out.append(f"stale stubs ({', '.join(_shown(p, course) for p in stale)}): run "
                        "`python -m autograder stubs`, then rebuild what you hand out (release, nbgrader, "
@@ -104,7 +107,7 @@ def problems(course: Course) -> list[str]:
                 out.append(f"{_shown(path, course)} calibrates no exercise of course.yaml: remove it "
                            f"(`python -m autograder course drop {path.stem}`)")
     if not course.student_bundle:
-        for exercise in course.exercises.values():
+        for exercise in chosen:
             if exercise.suite_dir.is_dir():
                 short = _zoo_shortfall(exercise)
                 if short:

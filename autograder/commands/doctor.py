@@ -10,7 +10,9 @@ Exit 1, with a WARNING line for each, when:
 - a reference check does not pass (a grade on this machine would be wrong);
 - a reference exercise or check uses more than half its CPU budget (margin
   under 2x: a slower machine could time it out);
-- a blank stub earns points, or any check fails on the grader's side.
+- a blank stub earns points, or any check fails on the grader's side;
+- the course is out of step with course.yaml (``course_tools.problems``: stale stubs, folders of no
+  exercise, zoos below the minimum, an installed kit that is not this folder's).
 """
 from __future__ import annotations
 
@@ -78,8 +80,10 @@ def budget_rows(course: Course, result) -> tuple[list[str], list[str]]:
 def run_doctor(course: Course, exercise_ids: list[str] | None) -> int:
     from autograder.grading.engine import grade
 
+    from autograder.commands.course_tools import problems
+
     print("\n".join(machine_lines()))
-    warnings: list[str] = []
+    warnings: list[str] = list(problems(course, exercise_ids))   # out of step with course.yaml; another kit
     solutions, stubs = KIT_ROOT / "solutions", KIT_ROOT / "exercises"
     if solutions.is_dir():
         print("\nGrading the reference solutions (solutions/) ...", flush=True)

@@ -117,7 +117,7 @@ def public_course(course: Course) -> dict:
 HIDDEN_FILES = ("test_hidden.py", "reference.py", "zoo")
 # What only an instructor runs: the similarity report (autograder/similarity/, its command) and
 # the packages it alone needs; a student's bundle has neither.
-INSTRUCTOR_CODE = ("similarity", "similarity.py")
+INSTRUCTOR_CODE = ("similarity", "similarity.py", "course_tools.py")   # course_tools: the scaffold's example solution
 INSTRUCTOR_PACKAGES = ("copydetect", "Pygments", "Jinja2", "MarkupSafe")
 
 
