@@ -44,8 +44,10 @@ def pytest_xdist_auto_num_workers(config):
 # -- the tiers: `make test` (everything, what CI runs), `make test-quick` (pytest -m "not slow": every module,
 # no training run, under 5 minutes on 2 cores) and `make test-exercise EX=<id>` (pytest --exercise <id>).
 # Slow: whole files that train, build a whole nbgrader course, start a cluster or a browser, or grade a
-# class; single tests measured over 20 s (pytest --durations=0 on the kit's 2-core machine); and zoo
-# entries graded on a check whose budget is above the course's default (the training checks).
+# class; single tests measured over 20 s (pytest --durations=0 on the kit's 2-core machine); the attacks'
+# second runs with the sandbox off ("portable": the quick tier runs each attack in the sandbox); zoo
+# entries graded on a check whose budget is above the course's default (the training checks), and all
+# but a sample of each zoo.
 SLOW_FILES = {"test_nbgrader.py", "test_slurm.py", "test_notebook_run.py", "test_lessons.py", "test_calibration.py",
               "test_hostile_class.py", "test_batch.py", "test_first_hour.py", "test_bundled.py", "test_pages.py",
               "test_machines.py", "test_similarity.py", "test_changed_course.py", "test_gradescope.py"}
@@ -108,7 +110,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         name = item.originalname if hasattr(item, "originalname") else item.name
         if (item.path.name in SLOW_FILES and name not in QUICK_IN_SLOW_FILES) or name in SLOW_TESTS \
-                or item.name in SLOW_TESTS or (item.path.name == "test_zoo.py" and (
+                or item.name in SLOW_TESTS or "portable" in item.name or (item.path.name == "test_zoo.py" and (
                     _zoo_trains(item) or _zoo_beyond_the_sample(item, seen))):
             item.add_marker(pytest.mark.slow)
     wanted = config.getoption("--exercise")
