@@ -1,7 +1,7 @@
 """A changed copy of the course, as an instructor adapting the kit to their term makes it, for the kit's
 tests to run on (issue 40: tests that follow the course):
 
-    python scripts/changed_course.py DEST [--run -m "not slow"]
+    python scripts/changed_course.py DEST [--run -m "not slow and not sandbox"]
 
 DEST gets a copy of this checkout (its tracked and untracked, not ignored, files) with three changes
 made through the kit's own commands and course.yaml:
@@ -10,8 +10,9 @@ made through the kit's own commands and course.yaml:
 2. a new exercise, ``ex9_added``, from ``python -m autograder course scaffold``;
 3. the course's fourth exercise (ex4_dates in the kit's own course) dropped with ``course drop``.
 
-With ``--run ARGS...``, pytest then runs there with ARGS (the quick tier: ``-m "not slow"``), and the
-script exits with its status. tests/test_changed_course.py does exactly that in CI.
+With ``--run ARGS...``, pytest then runs there with ARGS, and the script exits with its status.
+tests/test_changed_course.py runs the quick tier there in CI, less the files whose subject is the
+sandbox (``-m "not slow and not sandbox"``: tests/conftest.py's SANDBOX_FILES).
 """
 from __future__ import annotations
 

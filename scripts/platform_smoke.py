@@ -5,7 +5,9 @@ tests/test_machines.py with AUTOGRADER_PORTABLE=1 (the same path: no rlimits,
 no namespaces, no cgroups; channels read by threads). Three runs of
 ``python -m autograder check``:
 
-1. the solutions: every public point;
+1. the solutions: every public point (``--no-lesson``: the trained lessons' pictures are
+   tests/test_lessons.py's, and they would double the smoke's time), then ex5's picture, the one
+   lesson that trains nothing, which proves a lesson is drawn without the sandbox too;
 2. an endless loop in ex1's ``rnn_cell``: a timeout "in s of CPU time";
 3. a memory hog in the same place: "ran out of memory".
 
@@ -14,6 +16,8 @@ Usage: python scripts/platform_smoke.py
 """
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,9 +38,10 @@ CASES = {  # ex1's rnn_cell body -> words its check must say, and whether the sh
 }
 
 
-def check(folder: Path, *ids: str, course: Path | None = None) -> subprocess.CompletedProcess:
+def check(folder: Path, *ids: str, course: Path | None = None, lesson: bool = False) -> subprocess.CompletedProcess:
     options = ["--course", str(course)] if course else []
-    return subprocess.run([sys.executable, "-m", "autograder", *options, "check", "--dir", str(folder), *ids],
+    drawn = [] if lesson else ["--no-lesson"]
+    return subprocess.run([sys.executable, "-m", "autograder", *options, "check", "--dir", str(folder), *ids, *drawn],
                           cwd=KIT, capture_output=True, text=True, timeout=1200)
 
 
@@ -64,6 +69,13 @@ def main() -> int:
                         f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     solution = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # Windows: a worker may hold a file
+        if "ex5_hidden_pca" in course.exercises:
+            shutil.copytree(SOLUTIONS / "ex5_hidden_pca", Path(tmp) / "pca" / "ex5_hidden_pca")
+            proc = check(Path(tmp) / "pca", "ex5_hidden_pca", lesson=True)
+            drawn = re.search(r"hidden states: (\S+\.png)", proc.stdout)
+            print(f"ex5's picture: exit {proc.returncode}; {'drawn' if drawn else 'MISSING'}")
+            if proc.returncode != 0 or not drawn or not Path(drawn.group(1)).is_file():
+                problems.append(f"ex5: expected its PCA picture\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         for name, (cell, says, short) in CASES.items():
             folder = Path(tmp) / name / "ex1_myrnn"
             folder.mkdir(parents=True)

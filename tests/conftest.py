@@ -65,6 +65,12 @@ SLOW_TESTS = {   # measured over 20 s in otherwise quick files (pytest --duratio
     "test_a_float32_default_h0_is_told_by_the_public_checks_and_charged_by_initial_state_alone",
     "test_off_builds_every_time", "test_memory_in_no_resident_set_is_stopped_as_memory[tmpfs_inodes]",
 }
+# Files whose subject is the sandbox (the attacks, the system-call allow-list, the guards on torch's kernels):
+# each puts its attack into ex1's solution and grades it on a copy of the course with short budgets. A change of
+# points or exercises changes nothing they assert, so the changed-course test (test_changed_course.py) leaves
+# them out of its second run of the quick tier (-m "not slow and not sandbox"); every other run has them.
+SANDBOX_FILES = {"test_hostile.py", "test_hostile_round3.py", "test_syscalls.py", "test_forgery.py",
+                 "test_rnn_kernels.py"}
 # The quick tier grades a sample of each zoo (its first correct and wrong entries); the full suite, all of them.
 QUICK_ZOO = {"correct": 2, "wrong": 4}
 # What `--exercise ID` runs: these files' tests about that exercise, and their course-wide ones.
@@ -80,6 +86,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: not in the quick tier (make test-quick runs -m 'not slow')")
+    config.addinivalue_line("markers", "sandbox: about the sandbox, not the course (SANDBOX_FILES)")
 
 
 def _zoo_trains(item) -> bool:
@@ -109,6 +116,8 @@ def pytest_collection_modifyitems(config, items):
     seen: dict = {}
     for item in items:
         name = item.originalname if hasattr(item, "originalname") else item.name
+        if item.path.name in SANDBOX_FILES:
+            item.add_marker(pytest.mark.sandbox)
         if (item.path.name in SLOW_FILES and name not in QUICK_IN_SLOW_FILES) or name in SLOW_TESTS \
                 or item.name in SLOW_TESTS or "portable" in item.name or (item.path.name == "test_zoo.py" and (
                     _zoo_trains(item) or _zoo_beyond_the_sample(item, seen))):

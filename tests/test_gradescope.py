@@ -85,6 +85,7 @@ def test_zip_holds_the_kit_at_its_top_and_the_reference_only_in_solutions(tmp_pa
         assert body not in elsewhere, f"the zip contains the solution of {where} outside solutions/"
     from autograder.publish.gradescope import torch_version
     assert f'TORCH="torch=={torch_version()}+cpu"' in setup and "@TORCH_VERSION@" not in setup
+    assert 'EXERCISES=""' in setup and "@EXERCISES@" not in setup   # the whole course: doctor grades all of it
 
 
 def test_run_autograder_grades_the_flat_upload(tmp_path):
@@ -160,7 +161,7 @@ def test_setup_sh_in_a_fresh_environment_then_run_autograder(tmp_path):
     index = local_torch_index(tmp_path)
     if index is None:
         pytest.skip("no CPU torch wheel on this machine's disk; set KIT_TEST_TORCH_INDEX to an index with one")
-    root = unpack_like_gradescope(tmp_path)
+    root = unpack_like_gradescope(tmp_path, "ex1_myrnn")   # one assignment per exercise, the weekly set-up
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(AUTOGRADER_ROOT=str(root), KIT_TORCH_INDEX=index)
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
@@ -174,4 +175,14 @@ def test_setup_sh_in_a_fresh_environment_then_run_autograder(tmp_path):
     version, cuda, where = probe.stdout.split()
     assert version.endswith("+cpu") and cuda == "None", probe.stdout
     assert Path(where).is_relative_to(root / "source"), where   # the kit from the zip, not this checkout
-    assert_graded_ex1_only(run_autograder(root, venv))
+    # doctor graded this assignment's reference and stub in the new environment, and found nothing wrong
+    # (no other exercise's reference, which the zip does not hold; no zoo, which no zip holds)
+    from autograder.grading.course import load_course
+
+    ex1 = load_course().exercises["ex1_myrnn"]
+    assert f"reference: {EX1_POINTS:g} / {EX1_POINTS:g}" in setup.stdout and "blank stubs: 0 /" in setup.stdout, \
+        setup.stdout[-3000:]
+    assert "doctor reported problems" not in setup.stdout and "WARNING" not in setup.stdout, setup.stdout[-3000:]
+    results = run_autograder(root, venv)
+    assert {t["name"] for t in results["tests"]} == {f"ex1_myrnn: {c}" for c in ex1.checks}, results["tests"]
+    assert results["score"] == EX1_POINTS == ex1.max_score

@@ -19,7 +19,17 @@ LESSONS = [e for e in COURSE.exercises.values() if (e.suite_dir / "lesson.py").i
 
 
 def _copy(tmp_path, exercise_id, source=SOLUTIONS):
-    shutil.copytree(source / exercise_id, tmp_path / "work" / exercise_id)
+    """The exercise's own files and given files, as a student's folder has them: nothing else that may lie in
+    ``source`` (a picture and its record drawn there by another run would make this one "unchanged")."""
+    exercise = COURSE.exercises[exercise_id]
+    (tmp_path / "work" / exercise_id).mkdir(parents=True)
+    for name in exercise.files + exercise.given:
+        origin, target = source / exercise_id / name, tmp_path / "work" / exercise_id / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():       # ex3's data/names
+            shutil.copytree(origin, target)
+        elif origin.is_file():
+            shutil.copy(origin, target)
     return tmp_path / "work"
 
 

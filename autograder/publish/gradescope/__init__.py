@@ -38,7 +38,8 @@ def scripts(exercise_ids: list[str] | None = None) -> dict[str, str]:
     """setup.sh and run_autograder as they go in the zip (see the comments at their tops);
     ``exercise_ids``: the exercises this assignment grades (its total is theirs), else all."""
     only = " ".join(f"--exercise {e}" for e in exercise_ids or ())
-    return {"setup.sh": (HERE / "setup.sh").read_text().replace("@TORCH_VERSION@", torch_version()),
+    return {"setup.sh": (HERE / "setup.sh").read_text().replace("@TORCH_VERSION@", torch_version())
+            .replace("@EXERCISES@", only),
             "run_autograder": (HERE / "run_autograder").read_text().replace("@EXERCISES@", only)}
 
 
