@@ -42,6 +42,9 @@ ROSTER_KEYS = ("sis_login_id", "sis_user_id", "email", "id_number", "canvas_id")
 HELD = {GRADER_ERROR: "grader_error: not scored yet (run batch again), left blank",
         FLAGGED: "flagged: its code interfered with the grader; review its report, left blank"}
 UNMATCHED_COLUMNS = ["student", "lms_name", "lms_id", "side", "why"]
+# Canvas adds a "Student, Test" row to every course (the Student View's test student): never a student of the
+# class, so it is written back blank and not reported as unmatched.
+CANVAS_TEST_STUDENT = "Student, Test"
 
 
 class ExportError(Exception):
@@ -113,7 +116,8 @@ def read_gradebook(out: Path, exercise: str | None, exercise_max: float = 0.0) -
 
 
 def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
-    """student -> {key: value} with keys from ROSTER_KEYS, lower-cased where they are e-mails or logins."""
+    """student -> {key: value} with keys from ROSTER_KEYS, the values as the roster writes them (an LMS may match
+    an ID number case-sensitively: Moodle's ``S2101`` is not ``s2101``); matching compares them in lower case."""
     if path is None:
         return {}
     rows = read_csv(path, "the roster")
@@ -128,14 +132,14 @@ def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
     for row in rows:
         row = {norm[k]: v for k, v in row.items()}
         if row["student"]:
-            roster[row["student"]] = {k: row[k].lower() for k in keys if row.get(k)}
+            roster[row["student"]] = {k: (row.get(k) or "").strip() for k in keys if (row.get(k) or "").strip()}
     return roster
 
 
 def _identifiers(student: str, roster: dict[str, dict[str, str]]) -> set[str]:
     """What an LMS identifier may be equal to for this student (lower case)."""
     if roster:
-        return set(roster.get(student, {}).values())
+        return {v.lower() for v in roster.get(student, {}).values()}
     name = student.lower()
     return {name, name.split("@")[0]} if "@" in name else {name}
 
@@ -226,9 +230,17 @@ def fill_canvas(canvas: Path, grades: dict[str, Grade], roster, assignment: str 
                 export.filled += 1
         writer.writerow([r[j] if j < len(r) else "" for j in identity] + [value])
     _account(export, people, matched, problems, grades, roster,
-             lambda r: (cell(r, "Student"), cell(r, "ID")), "canvas")
+             lambda r: (cell(r, "Student"), cell(r, "ID")), "canvas",
+             skip={i for i, r in enumerate(people) if cell(r, "Student") == CANVAS_TEST_STUDENT})
     export.text = buf.getvalue()
     return export
+
+
+def _moodle_note(column: str, grades: dict[str, Grade], course_max: float) -> str:
+    """Moodle imports the values as they are, on the grade item's own scale: it must be out of the kit's maximum."""
+    kit_max = max((g.max_score for g in grades.values() if g.max_score), default=0) or course_max
+    return (f"the values are points out of {kit_max:g}, as the kit grades: Moodle imports them unscaled, so set "
+            f"the maximum grade of {column!r} to {kit_max:g} (Gradebook setup > Edit grade item) before you import")
 
 
 def fill_moodle(moodle: Path | None, grades: dict[str, Grade], roster, assignment: str | None,
@@ -237,7 +249,7 @@ def fill_moodle(moodle: Path | None, grades: dict[str, Grade], roster, assignmen
         if not roster:
             raise ExportError("--moodle without a Moodle export needs --roster (student, and id_number or email)")
         column = assignment or title
-        export = Export("", column=column)
+        export = Export("", column=column, note=_moodle_note(column, grades, course_max))
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(["ID number", "Email address", column])
@@ -269,7 +281,7 @@ def fill_moodle(moodle: Path | None, grades: dict[str, Grade], roster, assignmen
     column = _pick_assignment({i: h for i, h in enumerate(grade_columns)}, assignment, moodle)
     matched, problems = _match([{r.get("ID number", ""), r.get("Email address", "")} - {""} for r in rows],
                                grades, roster)
-    export = Export("", column=column)
+    export = Export("", column=column, note=_moodle_note(column, grades, course_max))
     buf = io.StringIO()
     writer = csv.writer(buf)
     keep = [h for h in ("First name", "Last name", "ID number", "Email address") if h in header]
@@ -331,14 +343,15 @@ def _held(student: str, lms_name: str, lms_id: str, grade: Grade) -> dict:
     return {"student": student, "lms_name": lms_name, "lms_id": lms_id, "side": "gradebook", "why": why}
 
 
-def _account(export: Export, rows, matched, problems, grades, roster, who, lms: str) -> None:
-    """Every LMS row without a grade and every graded student without a row goes into unmatched."""
+def _account(export: Export, rows, matched, problems, grades, roster, who, lms: str, skip=frozenset()) -> None:
+    """Every LMS row without a grade (but the rows in ``skip``) and every graded student without a row goes
+    into unmatched."""
     for i, why in problems:
         name, lms_id = who(rows[i])
         export.unmatched.append({"student": "", "lms_name": name, "lms_id": lms_id, "side": lms, "why": why})
     taken = {i for i, _ in problems}
     for i, r in enumerate(rows):
-        if i not in matched and i not in taken:
+        if i not in matched and i not in taken and i not in skip:
             name, lms_id = who(r)
             export.unmatched.append({"student": "", "lms_name": name, "lms_id": lms_id, "side": lms,
                                      "why": f"in the {lms} file, not matched to a student of the gradebook: left blank"})
