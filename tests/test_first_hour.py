@@ -111,10 +111,18 @@ def test_batch_progress_in_a_log_is_one_line_per_student(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
     full = f"{load_course().exercises['ex1_myrnn'].max_score:g}"
-    assert sorted(lines) == [f"[1/2] ana: {full} / {full} (graded)", f"[2/2] ben: 0 / {full} (nothing_handed_in)"] or \
-        sorted(lines) == [f"[1/2] ben: 0 / {full} (nothing_handed_in)", f"[2/2] ana: {full} / {full} (graded)"], \
-        proc.stderr
+    assert sorted(lines) == [f"[1/2 graded] ana: {full} / {full} (graded)",
+                             f"[2/2 graded] ben: 0 / {full} (nothing_handed_in)"] or \
+        sorted(lines) == [f"[1/2 graded] ben: 0 / {full} (nothing_handed_in)",
+                          f"[2/2 graded] ana: {full} / {full} (graded)"], proc.stderr
     assert "%|" not in proc.stderr
+    # run again after ben hands in: one student graded, and the line counts that one, not the class
+    (tmp_path / "class" / "ben" / "ex1_myrnn").mkdir()
+    (tmp_path / "class" / "ben" / "ex1_myrnn" / "myrnn.py").write_text("")
+    again = run_cli("batch", tmp_path / "class", "--out", tmp_path / "out", "--exercise", "ex1_myrnn")
+    assert again.returncode == 0, again.stderr
+    lines = [ln for ln in again.stderr.splitlines() if ln.startswith("[")]
+    assert len(lines) == 1 and lines[0].startswith("[1/1 graded, 1 kept] ben: 0 / "), again.stderr
 
 
 def test_help_says_what_to_run_from_where_what_is_written_and_the_exit_codes():
@@ -127,7 +135,7 @@ def test_help_says_what_to_run_from_where_what_is_written_and_the_exit_codes():
         page = run_cli(command, "--help")
         assert page.returncode == 0 and HELP[command][1].split("\n")[0] in page.stdout, command
     for command, needs in (("grade", ["--json FILE", "Exit codes", "class: use batch"]),
-                           ("batch", ["gradebook.csv", "nothing_handed_in", "Exit codes"]),
+                           ("batch", ["gradebook.csv", "nothing_handed_in", "flagged", "Exit codes"]),
                            ("check", ["anywhere inside the bundle", "Exit codes"])):
         page = run_cli(command, "--help").stdout
         assert all(n in page for n in needs), (command, page)

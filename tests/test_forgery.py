@@ -13,7 +13,7 @@ from autograder.grading.course import CourseError, load_course
 from autograder.grading.neutral import for_csv, for_html, for_terminal
 from autograder.grading.results import CheckResult, ExerciseResult, SubmissionResult, render_table
 from autograder.publish.classbook import write_gradebook, write_summary
-from autograder.publish.report import render_report
+from autograder.publish.report import PRINT_OPEN, render_report
 
 from .conftest import KIT, SOLUTIONS, checks_by_name, grade, write_submission
 
@@ -49,6 +49,7 @@ def test_the_table_the_gradebook_and_the_pages_show_text_that_cannot_act(tmp_pat
             for cell in row:
                 assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r"), (name, row)
     page = render_report(results["bob"], course.title) + (tmp_path / "summary.html").read_text()
+    page = page.replace(PRINT_OPEN, "")   # the kit's own script (print opens <details>), once per page
     assert "<script>" not in page and "<img src=x" not in page and "\x1b" not in page
 
 

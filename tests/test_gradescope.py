@@ -97,8 +97,15 @@ def test_an_assignment_of_one_exercise_grades_and_totals_it_alone(tmp_path):
     """One Gradescope assignment per exercise (the weekly set-up): an ex1 hand-in scores 30/30 with
     ex1's checks only, not 30/88 beside four exercises' "file not found"."""
     root = unpack_like_gradescope(tmp_path, "ex1_myrnn")
-    results = run_autograder(root, Path(sys.executable).parent.parent)
+    # the assignment's own suite and given files; not the other exercises' hidden checks, nor the instructor README
     from autograder.grading.course import load_course
+
+    shipped = {p.relative_to(root / "source").as_posix() for p in (root / "source").rglob("*") if p.is_file()}
+    assert any(n.startswith("autograder/suites/ex1_myrnn/") for n in shipped)
+    for other in [e for e in load_course().exercises if e != "ex1_myrnn"]:
+        assert not [n for n in shipped if n.startswith((f"autograder/suites/{other}/", f"exercises/{other}/"))], other
+    assert "README.md" not in shipped
+    results = run_autograder(root, Path(sys.executable).parent.parent)
 
     ex1 = load_course().exercises["ex1_myrnn"]
     assert {t["name"] for t in results["tests"]} == {f"ex1_myrnn: {c}" for c in ex1.checks}, results["tests"]

@@ -67,7 +67,7 @@ def test_the_class_pass_rates_are_grouped_by_exercise_hardest_first():
              ("ex4_dates", "d"): (3, 10), ("ex2_adding", "e"): (10, 10)}
     page = _pass_rates(rates)
     assert re.findall(r"<h3>(\w+):", page) == ["ex4_dates", "ex1_myrnn", "ex2_adding"]
-    assert re.findall(r"<tr><td>(\w)</td>", page) == ["c", "d", "b", "a", "e"]
+    assert re.findall(r"<tr><th scope='row'>(\w)</th>", page) == ["c", "d", "b", "a", "e"]
     assert page.count("class='bar") == 5 and "width:0.80rem" in page and "width:8.00rem" in page
 
 

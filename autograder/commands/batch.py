@@ -255,7 +255,8 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
                 stored[s] = kept_as_is(stored[s], current, out)
     todo = {s: p for s, p in students.items() if s in reasons}
     plan.update(kept=len(students) - len(todo), reasons=reasons)
-    bar, done = None, len(students) - len(todo)
+    # The bar counts the class (the kept students are done); a log line counts the students graded by this run.
+    bar, done, graded = None, len(students) - len(todo), 0
     if progress and sys.stderr.isatty():  # a live bar in a terminal; in a log, one line per student
         from tqdm import tqdm
         bar = tqdm(total=len(students), initial=done, unit="student", file=sys.stderr)
@@ -277,11 +278,13 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
             write_gradebook(course, out, results)
             written_at = time.monotonic()
         done += 1
+        graded += 1
         if bar:
             bar.update(1)
         elif progress:
-            print(f"[{done}/{len(students)}] {for_terminal(student)}: {result.score:g} / {result.max_score:g} "
-                  f"({result.status})", file=sys.stderr, flush=True)
+            kept = f", {len(students) - len(todo)} kept" if len(todo) < len(students) else ""
+            print(f"[{graded}/{len(todo)} graded{kept}] {for_terminal(student)}: {result.score:g} / "
+                  f"{result.max_score:g} ({result.status})", file=sys.stderr, flush=True)
     if bar:
         bar.close()
     for student, result in results.items():

@@ -312,10 +312,20 @@ def _nbgrader(args, course) -> int:
     refuse_unlisted(course, "nbgrader")
     target = build_course(course, Path(args.out), course_id=args.course_id)
     # Every command printed here is run as printed by tests/test_nbgrader.py (nbgrader takes one assignment a run).
-    print(f"wrote the nbgrader course in {target}: source/<exercise>/<exercise>.ipynb for "
-          f"{', '.join(course.exercises)}; next, in that folder:")
-    for exercise_id in course.exercises:
+    ids = list(course.exercises)
+    print(f"wrote the nbgrader course in {target}: source/<exercise>/<exercise>.ipynb for {', '.join(ids)}; "
+          "next, in that folder (nbgrader takes one assignment a run):")
+    print("release: write release/<exercise>/ for the students")
+    for exercise_id in ids:
         print(f"  nbgrader generate_assignment {exercise_id}")
+    print("when they have handed in: `nbgrader collect <exercise>` (or their notebooks in "
+          "submitted/<student>/<exercise>/), then grade")
+    for exercise_id in ids:
+        print(f"  nbgrader autograde {exercise_id}")
+    print("the grades (grades.csv) and each student's feedback page (feedback/<student>/<exercise>/)")
+    print("  nbgrader export --to grades.csv")
+    for exercise_id in ids:
+        print(f"  nbgrader generate_feedback {exercise_id}")
     return 0
 
 

@@ -50,7 +50,8 @@ arguments; 3 the checks themselves failed to run (tell your instructor)."""),
     "stubs": ("derive exercises/ from solutions/", """Rewrite exercises/ from solutions/ and course.yaml (the solution regions become TODOs).
 --check writes nothing and exits 1 when exercises/ is out of date."""),
     "batch": ("grade a whole class", """Grade every student in SUBMISSIONS (one folder or .zip each), each in a process of its own.
-OUT gets gradebook.csv (status: graded, nothing_handed_in or grader_error), results/<student>.json,
+OUT gets gradebook.csv (status: graded; nothing_handed_in; grader_error: not scored, run batch again;
+flagged: its code interfered with the grader, review its report), results/<student>.json,
 reports/<student>.html, summary.html (with the mistakes the class shares, also in mistakes.csv),
 histogram.png, pass_rates.csv, and the similarity report (similarity.csv, similarity.html; see
 `similarity --help`; --no-similarity skips it). Run it again after a crash or

@@ -65,8 +65,10 @@ class StudentHandle:
         self._plugin, self._exercise, self._check = plugin, exercise, check_name
         self._reference = reference
 
-    def attach_png(self, png: bytes) -> None:
-        """Show a picture with this check's feedback (a plot, a confusion matrix)."""
+    def attach_png(self, png: bytes, text: str = "") -> None:
+        """Show a picture with this check's feedback (a plot, a confusion matrix); ``text``: what it shows, in
+        its own numbers (the loss at the start and the end, the most confused pairs): its text alternative
+        for a reader who cannot see it, shown under it for everyone."""
         if self._reference is not None:
             return
         png = bytes(png)
@@ -74,6 +76,7 @@ class StudentHandle:
             return  # not a PNG, or too large to carry in a report: no picture rather than junk
         uri = "data:image/png;base64," + base64.b64encode(png).decode()
         self._plugin.images.setdefault((self._exercise.id, self._check), []).append(uri)
+        self._plugin.image_texts.setdefault((self._exercise.id, self._check), []).append(str(text)[:2000])
 
     def note(self, text: str) -> None:
         """Say something under the exercise (in ``check``'s output and the report) that costs no point
@@ -137,6 +140,7 @@ class GradingPlugin:
         self.memos: dict[str, dict] = {e.id: {} for e in exercises}
         self.check_notes: dict[str, list[str]] = {}   # StudentHandle.note: exercise id -> lines
         self.images: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> PNG data URIs
+        self.image_texts: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> their text alternatives
         self.peak_rss_mb: dict[str, float] = {}
         self.attribution = Attribution(self)   # who a failure that is not plainly the student's belongs to
 
@@ -258,7 +262,8 @@ class GradingPlugin:
         self.results[(exercise.id, check.name)] = CheckResult(
             name=check.name, score=check.points if status == "passed" else 0.0,
             max_score=check.points, status=status, output=output, visibility=check.visibility,
-            images=self.images.get((exercise.id, check.name), []), cpu_seconds=round(self.check_cpu, 3))
+            images=self.images.get((exercise.id, check.name), []),
+            image_texts=self.image_texts.get((exercise.id, check.name), []), cpu_seconds=round(self.check_cpu, 3))
 
     def refuse(self, refused: dict) -> None:
         """Exercises decided before pytest (engine's fast path): every selected check fails with

@@ -32,6 +32,8 @@ class CheckResult:
     output: str          # why, in words a student understands
     visibility: str = "public"
     images: list[str] = field(default_factory=list)  # PNG data URIs: plots, confusion matrices
+    # each image's text alternative, written from the numbers it draws (what a screen reader says for it)
+    image_texts: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0  # CPU time the student's code used in this check
 
     def __post_init__(self):

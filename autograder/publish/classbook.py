@@ -67,10 +67,19 @@ def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult
                                                       mistakes.render_html(shared), similarity_page))
 
 
-def histogram_png(scores: list[float], max_score: float) -> bytes:
+def histogram_figure(scores: list[float], max_score: float):
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = pictures.figure(pictures.WIDTH_IN, 4)
-    ax.hist(scores, bins=20, range=(0, max_score or 1), color="tab:blue", edgecolor="white")
+    from autograder.publish.report import HISTOGRAM_BINS
+
+    ax.hist(scores, bins=HISTOGRAM_BINS, range=(0, max_score or 1), color="tab:blue", edgecolor="white")
     ax.set_xlabel(f"total score (of {max_score:g})")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # a count of students: no 0.25 ticks
     ax.set_title(f"Scores of {len(scores)} submissions")
-    return pictures.png(fig)
+    return fig
+
+
+def histogram_png(scores: list[float], max_score: float) -> bytes:
+    return pictures.png(histogram_figure(scores, max_score))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from autograder.grading.neutral import for_csv, for_html, for_url
 from autograder.grading.results import GRADER_ERROR, SubmissionResult
+from autograder.publish.report import table
 
 MISSED = ("failed", "error", "timeout")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?", re.IGNORECASE)
@@ -152,8 +153,9 @@ def render_html(summaries: list[ExerciseMistakes], shown: int = 10) -> str:
                 named = f"<strong>{for_html(m.named)}</strong>" if m.named else ""
                 rows.append(f"<tr>{first}<td>{len(m.students)}</td><td>{named}<pre>{for_html(m.example)}</pre></td>"
                             f"<td>{_students(m.students)}</td></tr>")
-        parts.append("<table><tr><th>students</th><th>checks failed</th><th>with this message</th>"
-                     f"<th>mistake (one student's message)</th><th>who</th></tr>{''.join(rows)}</table>")
+        parts.append(table(f"{s.exercise}: mistakes the class shares, largest first",
+                           ["students", "checks failed", "with this message", "mistake (one student's message)", "who"],
+                           rows))
         if len(s.patterns) > shown:
             parts.append(f"<p class='note'>{len(s.patterns) - shown} smaller pattern(s) in mistakes.csv.</p>")
     return "".join(parts)

@@ -425,6 +425,18 @@ class KitMismatch(SystemExit):
     """nbgrader_config.py names another kit than the one nbgrader imported: nothing is graded."""
 
 
+def _quiet_gradebook_warnings() -> None:
+    """nbgrader's own gradebook code (nbgrader/api.py) trips SQLAlchemy 2's "Object ... not in session" warning
+    on every autograde: harmless to the grades, and it buried the lines that matter in the log."""
+    import warnings
+
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:
+        return
+    warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
+
+
 def configure(c, course_id: str = "rnn", root=None, kit: str | None = None) -> None:
     """Set nbgrader's configuration ``c`` for the kit's course (called from nbgrader_config.py;
     ``root``: the course folder, that file's own, where the kit keeps its feedback template; ``kit``: the
@@ -441,6 +453,7 @@ def configure(c, course_id: str = "rnn", root=None, kit: str | None = None) -> N
             f"or rebuild the folder's notebooks with this kit: python -m autograder nbgrader --out <this folder> "
             "(submitted/ and the gradebook stay).")
     os.environ[jupyter.KIT_ENV] = str(KIT_ROOT)   # the kernels nbgrader starts check that they run this kit
+    _quiet_gradebook_warnings()
     course = load_course()
     c.CourseDirectory.course_id = course_id
     # Solution regions use the kit's delimiters (nbgrader's defaults, stated here on purpose).

@@ -18,6 +18,7 @@ import numpy as np
 
 from autograder.grading.neutral import for_csv, for_html, for_terminal, for_url
 from autograder.grading.results import write_atomic
+from autograder.publish.report import page, table
 from autograder.similarity import ClassSimilarity, ExerciseSimilarity
 
 CSV_COLUMNS = ["exercise", "student_a", "student_b", "similarity", "flagged", "kind", "shared_fingerprints",
@@ -27,14 +28,17 @@ STYLE = """
 body{font-family:system-ui,sans-serif;max-width:80rem;margin:1.5rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.5rem} h2{font-size:1.25rem;margin-top:2.5rem;border-bottom:2px solid #ddd} h3{font-size:1.05rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem} td,th{padding:.25rem .5rem;border-bottom:1px solid #eee;
-text-align:left;vertical-align:top} .flag{color:#cf222e;font-weight:600} .note{color:#555}
+text-align:left;vertical-align:top} .flag{color:#b3141f;font-weight:600} .note{color:#555}
+caption{text-align:left;font-weight:600;padding:.3rem 0}
+.scroll{overflow-x:auto;max-width:100%} .scroll:focus{outline:2px solid #0969da;outline-offset:2px}
+@media print{.scroll{overflow:visible}}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:.5rem} .pair>div{min-width:0}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:.5rem;font-size:.8rem;margin:.2rem 0;
-max-height:40rem;overflow:auto} mark{background:#ffd8a8} svg{max-width:100%;height:auto}
+max-height:40rem;overflow:auto} mark{background:#ffd8a8;text-decoration:underline} svg{max-width:100%;height:auto}
 details{margin:.5rem 0} summary{cursor:pointer}
 @media (max-width:700px){.pair{grid-template-columns:1fr}}
-/* a phone: a wide table scrolls inside its own box, never the page; long names and lines wrap */
-@media (max-width:700px){table{display:block;overflow-x:auto} td,th{overflow-wrap:break-word}}
+/* a phone: a wide table scrolls inside its own (focusable) box, never the page; long names and lines wrap */
+@media (max-width:700px){td,th{overflow-wrap:break-word}}
 pre,h1,h2,h3{overflow-wrap:anywhere}
 """
 
@@ -45,28 +49,41 @@ def _who(name: str, reports: set[str]) -> str:
     return for_html(name)
 
 
+def histogram_text(values: np.ndarray, threshold: float) -> str:
+    """What the histogram draws, in its numbers: the pairs per bin of 0.05 and the threshold (its text
+    alternative)."""
+    bins = np.histogram(values, bins=20, range=(0, 1))[0] if len(values) else np.zeros(20, dtype=int)
+    above = int((values >= threshold).sum()) if len(values) else 0
+    said = "; ".join(f"{i * 0.05:.2f} to {(i + 1) * 0.05:.2f}: {n}" for i, n in enumerate(bins) if n)
+    return (f"Histogram of the similarities of {len(values)} pairs, in bins of 0.05 (log-scaled bars), with the "
+            f"threshold {threshold:.2f} as a dashed line: {above} pair(s) at or above it. Pairs per bin: "
+            f"{said or 'none'}.")
+
+
 def _histogram(values: np.ndarray, threshold: float) -> str:
     """Counts of pair similarities in bins of 0.05 (log-scaled bars: the few copies stay visible)."""
     bins = np.histogram(values, bins=20, range=(0, 1))[0] if len(values) else np.zeros(20, dtype=int)
-    width, height, pad, top = 600, 195, 30, 15
+    # room on the right for the last tick's "1.0" and below for the axis title's descenders
+    width, height, pad, top, right = 600, 200, 30, 15, 14
     peak = np.log1p(bins.max()) or 1.0
     bars = []
     for i, count in enumerate(bins):
         h = (height - pad - top) * np.log1p(count) / peak
-        x = pad + i * (width - pad) / 20
-        bars.append(f"<rect x='{x:.1f}' y='{height - pad - h:.1f}' width='{(width - pad) / 20 - 2:.1f}' "
+        x = pad + i * (width - pad - right) / 20
+        bars.append(f"<rect x='{x:.1f}' y='{height - pad - h:.1f}' width='{(width - pad - right) / 20 - 2:.1f}' "
                     f"height='{h:.1f}' fill='#4c78a8'><title>{i * 0.05:.2f}-{(i + 1) * 0.05:.2f}: "
                     f"{count} pairs</title></rect>")
         if count:
             bars.append(f"<text x='{x + 2:.1f}' y='{height - pad - h - 3:.1f}' font-size='10'>{count}</text>")
-    tx = pad + threshold * (width - pad)
-    axis = "".join(f"<text x='{pad + t * (width - pad):.1f}' y='{height - 12}' font-size='11' "
+    tx = pad + threshold * (width - pad - right)
+    axis = "".join(f"<text x='{pad + t * (width - pad - right):.1f}' y='{height - 17}' font-size='11' "
                    f"text-anchor='middle'>{t:.1f}</text>" for t in np.linspace(0, 1, 6))
-    return (f"<svg viewBox='0 0 {width} {height}' width='{width}' role='img' aria-label='histogram of similarities'>"
-            f"{''.join(bars)}<line x1='{pad}' y1='{height - pad}' x2='{width}' y2='{height - pad}' stroke='#333'/>"
+    return (f"<svg viewBox='0 0 {width} {height}' width='{width}' role='img' "
+            f"aria-label='{for_html(histogram_text(values, threshold))}'>"
+            f"{''.join(bars)}<line x1='{pad}' y1='{height - pad}' x2='{width - right}' y2='{height - pad}' stroke='#333'/>"
             f"<line x1='{tx:.1f}' y1='0' x2='{tx:.1f}' y2='{height - pad}' stroke='#cf222e' stroke-width='2' "
             f"stroke-dasharray='4 3'/><text x='{tx + 4:.1f}' y='12' font-size='11' fill='#cf222e'>threshold "
-            f"{threshold:.2f}</text>{axis}<text x='{width / 2}' y='{height}' font-size='11' text-anchor='middle'>"
+            f"{threshold:.2f}</text>{axis}<text x='{width / 2}' y='{height - 3}' font-size='11' text-anchor='middle'>"
             "similarity (pairs per bin, log scale)</text></svg>")
 
 
@@ -89,12 +106,16 @@ def clusters(result: ExerciseSimilarity) -> list[list[str]]:
 
 
 def _code(html: str | None, text: str) -> str:
-    return f"<pre>{for_terminal(html) if html is not None else for_html(text)}</pre>"
+    # a long file scrolls in its box: the box takes the keyboard's focus so that it scrolls without a mouse
+    return f"<pre tabindex='0'>{for_terminal(html) if html is not None else for_html(text)}</pre>"
 
 
 def _side_by_side(a: str, b: str, detail: dict, text_a: str, text_b: str, reports: set[str], b_is_source=False) -> str:
     who_b = f"source {for_html(b)}" if b_is_source else _who(b, reports)
-    return (f"<details><summary>{_who(a, reports)} and {who_b}: longest shared fragment "
+    # the summary is the control that opens the pair: plain names in it (a link inside it would be a control
+    # in a control), the links to the reports in the headings below
+    plain_b = f"source {for_html(b)}" if b_is_source else for_html(b)
+    return (f"<details><summary>{for_html(a)} and {plain_b}: longest shared fragment "
             f"{detail['longest_lines']} lines; {detail['share_a']:.0%} and {detail['share_b']:.0%} of each shared"
             f"</summary><div class='pair'><div><h3>{_who(a, reports)}</h3>{_code(detail['html_a'], text_a)}</div>"
             f"<div><h3>{who_b}</h3>{_code(detail['html_b'], text_b)}</div></div></details>")
@@ -128,13 +149,14 @@ def _exercise_section(result: ExerciseSimilarity, reports: set[str]) -> str:
             detail = result.details.get((a, b))
             if detail is None:
                 continue
-            mark = " class='flag'" if comparison.flagged(sim) else ""
-            rows.append(f"<tr><td{mark}>{sim:.2f}</td><td>{_who(a, reports)}</td><td>{_who(b, reports)}</td>"
+            said = f"{sim:.2f} <span class='flag'>flagged</span>" if comparison.flagged(sim) else f"{sim:.2f}"
+            rows.append(f"<tr><td>{said}</td><td>{_who(a, reports)}</td><td>{_who(b, reports)}</td>"
                         f"<td>{detail['longest_lines']}</td><td>{detail['share_a']:.0%} / {detail['share_b']:.0%}"
                         f"</td><td>{shared}</td></tr>")
-        parts.append("<h3>Most similar pairs</h3><table><tr><th>similarity</th><th>student</th><th>student</th>"
-                     "<th>longest shared fragment (lines)</th><th>shared (of each, as handed in)</th>"
-                     f"<th>shared fingerprints</th></tr>{''.join(rows)}</table>")
+        parts.append("<h3>Most similar pairs</h3>" + table(
+            f"{result.exercise_id}: most similar pairs, most similar first (flagged: at or above the threshold)",
+            ["similarity", "student", "student", "longest shared fragment (lines)", "shared (of each, as handed in)",
+             "shared fingerprints"], rows))
         groups = clusters(result)
         if groups:
             parts.append("<h3>Clusters (students linked by flagged pairs)</h3><ol>" + "".join(
@@ -170,9 +192,7 @@ def render_html(report: ClassSimilarity, title: str, reports: set[str]) -> str:
     if report.problems:
         head += "<ul>" + "".join(f"<li>{for_html(p)}</li>" for p in report.problems) + "</ul>"
     body = head + "".join(_exercise_section(e, reports) for e in report.exercises)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>Similarity</title>"
-            f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
+    return page("Similarity", body, STYLE)
 
 
 def render_csv(report: ClassSimilarity) -> str:

@@ -43,15 +43,21 @@ def scripts(exercise_ids: list[str] | None = None) -> dict[str, str]:
             "run_autograder": (HERE / "run_autograder").read_text().replace("@EXERCISES@", only)}
 
 
-INCLUDE = ["pyproject.toml", "course.yaml", "README.md", "autograder", "exercises"]
+# Not README.md: the instructor's README has no business in a grading image.
+INCLUDE = ["pyproject.toml", "course.yaml", "autograder", "exercises"]
 
 
 def files_to_ship(exercise_ids: list[str] | None = None) -> list[Path]:
     from autograder.grading.course import load_course
 
     course = load_course()
+    chosen = course.select(exercise_ids)
+    # An assignment of some exercises carries their suites and given files alone (the others' hidden checks
+    # have no business in it); the whole course carries all.
+    others = {f for e in course.exercises.values() if e.id not in {c.id for c in chosen}
+              for f in (e.suite_dir, e.release_dir)}
     out = []
-    for exercise in course.select(exercise_ids):
+    for exercise in chosen:
         folder = exercise.solution_dir
         out += [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts] \
             if folder.is_dir() else []
@@ -61,7 +67,7 @@ def files_to_ship(exercise_ids: list[str] | None = None) -> list[Path]:
             # zoo/: the kit's own wrong and correct implementations, for its tests only (never next to
             # students' code on a grading machine)
             if p.is_file() and not {"__pycache__", "zoo"} & set(p.relative_to(KIT_ROOT).parts) \
-                    and not p.name.endswith(".pyc"):
+                    and not p.name.endswith(".pyc") and not any(p.is_relative_to(f) for f in others):
                 out.append(p)
     return out
 

@@ -8,7 +8,7 @@ import numpy as np
 from autograder.grading.checking import fail
 from autograder.sandbox.failures import StudentFailure
 
-from .reference import BASELINE_MSE, curves_png, heldout_data, learning_curve
+from .reference import BASELINE_MSE, curves_png, curves_text, heldout_data, learning_curve
 from .test_public import data
 
 MODULE_NAMES = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}
@@ -118,7 +118,7 @@ def _stalled(losses) -> str:
 def test_lstm_learns(student, params, memo):
     """An LSTM trained with the student's train_adding at T=50 reaches a held-out MSE far below 1/6."""
     mse, losses = trained_mse(student, params, memo, "lstm")
-    student.attach_png(curves_png({"LSTM": losses}))
+    student.attach_png(curves_png({"LSTM": losses}), curves_text({"LSTM": losses}))
     train = params["train"]
     # Judged by what the model learned (held-out MSE); the loss list only explains a failure.
     count = "" if len(losses) == train["steps"] else \
@@ -139,7 +139,8 @@ def test_vanilla_rnn_forgets(student, params, memo):
         return
     rnn_mse, rnn_losses = trained_mse(student, params, memo, "rnn")
     lstm_mse, lstm_losses = trained_mse(student, params, memo, "lstm")
-    student.attach_png(curves_png({"vanilla RNN": rnn_losses, "LSTM": lstm_losses}))
+    curves = {"vanilla RNN": rnn_losses, "LSTM": lstm_losses}
+    student.attach_png(curves_png(curves), curves_text(curves))
     curves = f"RNN {learning_curve(rnn_losses)}\nLSTM {learning_curve(lstm_losses)}"
     if lstm_mse > params["lstm_mse_max"]:
         fail(f"the LSTM did not solve the task (held-out MSE {lstm_mse:.4f}), so there is no contrast to show.\n"

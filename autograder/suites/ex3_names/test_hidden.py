@@ -8,7 +8,7 @@ import numpy as np
 from autograder.grading.checking import fail
 
 from .oracle import kit_names
-from .reference import confusion, confusion_png, heldout_split, most_confused
+from .reference import confusion, confusion_png, confusion_text, heldout_split, most_confused
 
 
 def test_split_no_leak(student):
@@ -49,7 +49,7 @@ def test_accuracy(student, exercise, params):
     accuracy = float((predicted == truth).mean())
     baseline = max(len(v) for v in held.values()) / len(truth)
     matrix = confusion(truth, predicted, len(categories))
-    student.attach_png(confusion_png(matrix, categories))
+    student.attach_png(confusion_png(matrix, categories), confusion_text(matrix, categories))
     through = "your predict's top-1" if not got["through_forward"] else \
         f"your predict's top-1 ({got['through_forward']} names through the model's output on the one-hot name, " \
         "where predict failed)"

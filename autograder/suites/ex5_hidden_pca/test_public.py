@@ -92,8 +92,13 @@ def test_plot_two_panels(student):
     projected = rng.normal(size=(120, 2)) + labels[:, None] * 2
     positions = rng.integers(0, 15, 120)
     got = student.call("plot", projected=projected, labels=labels, positions=positions)
-    student.attach_png(got["png"].tobytes())
     panels = [p for p in got["panels"] if p["points"] > 0]
+    said = "; ".join(f"panel {i + 1}: {p['points']} points, titled {p['title']!r}, x axis {p['xlabel']!r}, y axis "
+                     f"{p['ylabel']!r}{', with a legend' if p['legend'] else ''}" for i, p in enumerate(panels))
+    student.attach_png(got["png"].tobytes(), f"Your plot_hidden_states figure of the grader's {len(projected)} "
+                       f"points in two sentiment groups and {len(set(positions.tolist()))} positions: "
+                       f"{len(panels)} panel(s) with points ({said or 'none'})"
+                       f"{'; a colour bar' if got['colorbar'] else ''}.")
     if len(panels) < 2:
         fail(f"the figure has {len(panels)} panel(s) with points; it needs two: one coloured by sentiment, "
              "one by position (plt.subplots(1, 2))")
