@@ -236,9 +236,15 @@ def fill_canvas(canvas: Path, grades: dict[str, Grade], roster, assignment: str 
     return export
 
 
+def _kit_max(grades: dict[str, Grade], course_max: float) -> float:
+    """What the gradebook's scores are out of: its students' maximum (one exercise's, with --exercise), else the
+    course's."""
+    return max((g.max_score for g in grades.values() if g.max_score), default=0) or course_max
+
+
 def _moodle_note(column: str, grades: dict[str, Grade], course_max: float) -> str:
     """Moodle imports the values as they are, on the grade item's own scale: it must be out of the kit's maximum."""
-    kit_max = max((g.max_score for g in grades.values() if g.max_score), default=0) or course_max
+    kit_max = _kit_max(grades, course_max)
     return (f"the values are points out of {kit_max:g}, as the kit grades: Moodle imports them unscaled, so set "
             f"the maximum grade of {column!r} to {kit_max:g} (Gradebook setup > Edit grade item) before you import")
 
@@ -331,7 +337,7 @@ def _number(text: str) -> float | None:
 
 def _scale(points: float | None, grades: dict[str, Grade], course_max: float, column: str) -> tuple[float, str]:
     """A Canvas assignment worth other points than the kit's: scores are scaled to its points, and said so."""
-    kit_max = max((g.max_score for g in grades.values() if g.max_score), default=0) or course_max
+    kit_max = _kit_max(grades, course_max)
     if not points or not kit_max or abs(points - kit_max) < 1e-9:
         return 1.0, ""
     return points / kit_max, (f"{column!r} is worth {points:g} points in Canvas and the kit grades out of "

@@ -51,8 +51,6 @@ def page(title: str, body: str, style: str = "") -> str:
             f"<style>{style or STYLE}</style></head><body><main>{body}</main>{PRINT_OPEN}</body></html>\n")
 
 
-_page = page
-
 
 def table(caption: str, head: list[str], rows: list[str]) -> str:
     """A table a screen reader can read: its caption, a header row of column headers, and a scroll box the
@@ -106,7 +104,7 @@ def render_report(result: SubmissionResult, course_title: str) -> str:
             if images:  # a row of its own, the table's full width: the figure at the size it was drawn
                 rows.append(f"<tr><td colspan='3'>{images}</td></tr>")
         parts.append(table(f"{e.id}: each check", ["check", "points", "result"], rows))
-    return _page(f"Feedback: {result.submission}", "".join(parts))
+    return page(f"Feedback: {result.submission}", "".join(parts))
 
 
 def _pass_rates(rates: dict) -> str:
@@ -134,13 +132,12 @@ HISTOGRAM_BINS = 20   # classbook.histogram_figure draws these; the table and th
 
 
 def score_counts(scores: list[float], max_score: float, bins: int = 10) -> list[tuple[float, float, int]]:
-    """(low, high, students) for ``bins`` equal ranges of the total score (the last one includes its top)."""
-    top = max_score or 1.0
-    edges = [top * i / bins for i in range(bins + 1)]
-    counts = [0] * bins
-    for s in scores:
-        counts[min(int(s / top * bins), bins - 1) if s > 0 else 0] += 1
-    return [(round(edges[i], 2), round(edges[i + 1], 2), counts[i]) for i in range(bins)]
+    """(low, high, students) for ``bins`` equal ranges of the total score: numpy's binning, which the histogram's
+    ax.hist uses too, so the table and the picture count alike (the last range includes its top)."""
+    import numpy as np
+
+    counts, edges = np.histogram(scores, bins=bins, range=(0, max_score or 1.0))
+    return [(round(float(edges[i]), 2), round(float(edges[i + 1]), 2), int(counts[i])) for i in range(bins)]
 
 
 def render_summary(course_title: str, students: dict[str, SubmissionResult], rates: dict, histogram_png: bytes,
@@ -175,4 +172,4 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
             f"{mistakes_html}")
     if similarity_page:
         body += "<h2>Similarity</h2><p>Who handed in whose code: <a href='similarity.html'>similarity.html</a>.</p>"
-    return _page("Class summary", body)
+    return page("Class summary", body)
