@@ -53,7 +53,6 @@ doctor: install
 # by hand: what tests/test_slurm.py starts in its fixture (README, "Where courses run").
 slurm-up:
 	$(PYTHON) scripts/slurm_cluster.py up
-	@echo "then: export SLURM_CONF=/tmp/rnn-autograder-slurm/slurm.conf"
 
 slurm-down:
 	$(PYTHON) scripts/slurm_cluster.py down

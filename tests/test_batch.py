@@ -100,8 +100,26 @@ def test_a_mixed_class_is_graded_into_gradebook_reports_and_summary(tmp_path, fa
         flagged = {(r["student_a"], r["student_b"]) for r in csv.DictReader(f) if r["flagged"] == "1"}
     assert flagged == {("ana", "fay"), ("ana", "cleo"), ("cleo", "fay")}
     assert "<a href='similarity.html'>" in summary
+    # ... saying what it found, so that the reader knows whether to open it
+    assert "3 flagged pair(s) among 9 students; ex1_myrnn: 3 flagged pair(s) in 1 cluster(s) (ana, cleo, fay)" \
+        in summary
     similarity = (out / "similarity.html").read_text()
     assert "<a href='reports/ana.html'>ana</a>" in similarity and "gus.zip is not a readable zip" in similarity
+    # Code the class was given is a known source on batch too: compared again (nothing regraded), the three who
+    # handed in the given code each match it and are no pair.
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "course_example.py").write_text(SOLUTION)
+    proc = run_cli("--course", fast_course, "batch", subs, "--out", out, "--exercise", "ex1_myrnn", "--quiet",
+                   "--reference", given)
+    assert proc.returncode == 0, proc.stderr
+    assert "similarity: no flagged pair among 9 students; ex1_myrnn: 3 match(es) with known sources" in proc.stdout
+    with open(out / "similarity.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert not [r for r in rows if r["kind"] == "pair" and r["flagged"] == "1"]
+    assert {r["student_a"] for r in rows if r["kind"] == "source" and r["flagged"] == "1"} == {"ana", "cleo", "fay"}
+    assert "no flagged pair among 9 students" in (out / "summary.html").read_text()
+    assert run_cli("batch", subs, "--out", out, "--reference", tmp_path / "nowhere").returncode == 2
     # The mistakes the class shares: cleo's named mistake is a group of its own, with her report linked.
     assert "Mistakes the class shares" in summary and "<a href='reports/cleo.html'>cleo</a>" in summary
     with open(out / "mistakes.csv") as f:

@@ -73,6 +73,20 @@ def test_reserved_address_space_is_not_memory_and_a_private_tmpdir_is_no_obstacl
     assert left == [], "the sandbox left its folders behind"
 
 
+def test_the_users_own_pytest_settings_do_not_reach_the_graders_pytest(tmp_path):
+    """An instructor's shell with PYTEST_ADDOPTS (options the grader's pytest does not know, -x, a report file)
+    and PYTEST_PLUGINS: the checks run as anywhere else (every one of them once was a grader error)."""
+    out = tmp_path / "result.json"
+    env = {**os.environ, "PYTEST_ADDOPTS": f"-v --durations=0 -x --junitxml={tmp_path / 'no' / 'x.xml'} -p no:python",
+           "PYTEST_PLUGINS": "no_such_plugin_here"}
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(SOLUTIONS), "--exercise", "ex1_myrnn",
+                           "--json", str(out)], cwd=KIT, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(out.read_text())
+    assert_all_passed(result)
+    assert result["score"] == COURSE.exercises["ex1_myrnn"].max_score
+
+
 @pytest.mark.parametrize("where", ["in_the_process", "in_a_forked_child"])
 def test_touching_3_gb_is_stopped_with_the_memory_message(where, tmp_path, memory_course):
     touch = 'block = b"\\x01" * (3 << 30)'

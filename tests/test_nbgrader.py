@@ -33,6 +33,7 @@ from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 from autograder.grading.course import load_course
 from autograder.grading.notebooks import fill, step_line, writefile_line
 
+from .browser import axe, browser, run_axe  # noqa: F401 - the fixtures, used by name
 from .conftest import KIT, SOLUTIONS, instructor_only_functions, run_cli, solution_region_bodies
 
 COURSE = load_course()
@@ -392,6 +393,22 @@ def test_feedback_shows_the_students_code_as_written_and_names_each_graded_cell(
             assert f'<a href="#{check}"><code>{check}</code></a>' in page, (student, check)
     log = (course_dir / "generate_feedback.log").read_text()
     assert "not recognized" not in log and "display_data_priority" not in log, log[-3000:]
+
+
+@pytest.mark.parametrize("student", ["reference", "blank", "cheater"])
+def test_feedback_pages_meet_wcag_21_aa_by_axe_core(browser, axe, pipeline, student):
+    """The student's feedback page as the kit's course writes it (nbgrader's template, made accessible by
+    nbgrader_hooks.FEEDBACK_CHANGES): no serious or critical WCAG 2.1 A/AA violation at 1280, 390 and 320 px,
+    for full marks, a blank hand-in (every check failed, with its message) and a hostile one; the page's
+    first heading is its title with the score, not the notebook's."""
+    course_dir, _ = pipeline
+    page = course_dir / "feedback" / student / "ex1_myrnn" / "ex1_myrnn.html"
+    found = run_axe(browser, axe, page)
+    serious = {w: [v for v in vs if v[1] in ("serious", "critical")] for w, vs in found.items()}
+    assert not any(serious.values()), (student, serious)
+    first = re.search(r"<h(\d)[^>]*>(.*?)</h\1>", page.read_text(), re.S)
+    assert first.group(1) == "1" and first.group(2).startswith("Feedback on ex1_myrnn (Score: "), first.group(0)
+    assert '<html lang="en">' in page.read_text()
 
 
 def test_both_graders_give_every_corpus_hand_in_the_same_score(pipeline):

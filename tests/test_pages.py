@@ -11,9 +11,6 @@ Where Chromium cannot be had (not root with apt-get, no selenium) the tests are 
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -24,60 +21,14 @@ from autograder.grading.results import CheckResult, ExerciseResult, SubmissionRe
 from autograder.publish.classbook import write_gradebook, write_report, write_summary
 from autograder.publish.report import PRINT_OPEN
 
+from .browser import WIDTHS, axe, browser, run_axe  # noqa: F401 - the fixtures, used by name
 from .conftest import SOLUTIONS
 
 pytestmark = pytest.mark.xdist_group("bundled")   # solutions_result is graded once, on this worker
 COURSE = load_course()
-WIDTHS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
 # What a hostile student writes where the pages show it: a message, a note, a source file.
 PAYLOAD = ("<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
            "<a href=\"javascript:window.__pwned = 3\">x</a></pre></td></table><svg onload=\"window.__pwned = 4\">")
-BROWSER, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-
-def _install_chromium() -> str | None:
-    """None when Chromium and its driver are here (installed now if this user can); else why not."""
-    if os.path.exists(BROWSER) and os.path.exists(DRIVER):
-        return None
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return "Chromium is not installed and this user cannot install it (apt-get install chromium chromium-driver)"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    # another test may be installing Slurm at the same moment: wait for dpkg's lock, do not fail on it
-    cmd = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "chromium", "chromium-driver"]
-    if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq"], env=env, capture_output=True)
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            return f"apt-get could not install Chromium: {proc.stderr.strip()[-300:]}"
-    return None if os.path.exists(BROWSER) and os.path.exists(DRIVER) else "chromium or chromedriver still missing"
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
-    why = _install_chromium()
-    if why:
-        pytest.skip(why)
-    options = webdriver.ChromeOptions()
-    options.binary_location = BROWSER
-    # The flags a closed network needs (no background fetches that fail by the dozen), and a
-    # profile of its own; --no-sandbox because the tests may run as root.
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-extensions", "--hide-scrollbars",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = webdriver.ChromeService(executable_path=DRIVER)
-    try:
-        driver = webdriver.Chrome(options=options, service=service)
-    except Exception as exc:  # selenium's errors: a browser that will not start here
-        pytest.skip(f"Chromium did not start: {str(exc).splitlines()[0][:300]}")
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-
-
 def hostile_result(student: str) -> SubmissionResult:
     failed = CheckResult("rnn_cell_values", 0.0, 2.0, "failed", "expected 0.1, got " + PAYLOAD)
     return SubmissionResult(student, [ExerciseResult("ex1_myrnn", "MyRNN " + PAYLOAD, [failed], notes=[PAYLOAD])],
@@ -87,8 +38,6 @@ def hostile_result(student: str) -> SubmissionResult:
 @pytest.fixture(scope="module")
 def pages(solutions_result, tmp_path_factory) -> Path:
     """A graded class's OUT, as batch leaves it: ana graded in full, mallory hostile, two who copied."""
-    from autograder.commands.similarity import similarity_report
-
     out, subs = tmp_path_factory.mktemp("out"), tmp_path_factory.mktemp("subs")
     solution = (SOLUTIONS / "ex1_myrnn" / "myrnn.py").read_text()
     for student, text in {"ana": solution, "bo": solution.replace("import", f"# {PAYLOAD}\nimport", 1),
@@ -100,8 +49,10 @@ def pages(solutions_result, tmp_path_factory) -> Path:
     write_gradebook(COURSE, out, results)
     for student, result in results.items():
         write_report(COURSE, out, student, result)
-    similarity_report(COURSE, subs, out, ["ex1_myrnn"], None, None, None, 1)
-    write_summary(COURSE, out, results, similarity_page=(out / "similarity.html").exists())
+    from autograder.commands.similarity import write_report as write_similarity
+
+    _, words = write_similarity(COURSE, subs, out, ["ex1_myrnn"], None, None, None, 1)
+    write_summary(COURSE, out, results, similarity=words)
     return out
 
 
@@ -199,51 +150,12 @@ def _check_and_return(driver, page, shots, images):
 
 # ---------------------------------------------------------------- WCAG 2.1 AA (issue 41)
 
-AXE_VERSION = "4.14.1"   # axe-core from npm, pinned: the rules a page is judged by do not move under the test
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    """axe-core's source (npm install into a folder of the test machine's, once); skipped, saying why, where
-    npm or its registry cannot be had."""
-    import tempfile
-
-    folder = Path(tempfile.gettempdir()) / f"rnn-autograder-test-axe-{AXE_VERSION}-{os.getuid()}"
-    script = folder / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
-        if not shutil.which("npm"):
-            pytest.skip("npm is not installed: axe-core cannot be had (apt-get install npm)")
-        folder.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder),
-                               f"axe-core@{AXE_VERSION}"], capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0 or not script.is_file():
-            pytest.skip(f"npm could not install axe-core {AXE_VERSION}: {proc.stderr.strip()[-300:]}")
-    return script.read_text()
-
-
-def _axe(driver, axe_source: str, page: Path) -> dict:
-    """axe-core's WCAG 2.0/2.1 A and AA violations of ``page`` at each width: {width: [(rule, impact, nodes)]}."""
-    found = {}
-    for name, (width, height, mobile) in {**WIDTHS, "narrowest": (320, 640, True)}.items():
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-        driver.get(page.as_uri())
-        driver.execute_script(axe_source)
-        driver.set_script_timeout(120)
-        found[name] = driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            f"axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS!r}}}}})"
-            ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.map(n => n.html.slice(0, 160))])))"
-            ".catch(e => done([['axe-failed', 'critical', [String(e)]]]));")
-    return found
-
 
 @pytest.mark.parametrize("name", ["summary.html", "similarity.html", "reports/ana.html", "reports/mallory.html"])
 def test_every_page_meets_wcag_21_aa_by_axe_core(browser, axe, pages, name):
     """No serious or critical violation of WCAG 2.1 A/AA at 1280, 390 and 320 px (axe-core in Chromium); the
     moderate and minor ones are listed in the failure of the first test that finds a serious one."""
-    found = _axe(browser, axe, pages / name)
+    found = run_axe(browser, axe, pages / name)
     serious = {w: [v for v in vs if v[1] in ("serious", "critical")] for w, vs in found.items()}
     assert not any(serious.values()), (name, serious)
 

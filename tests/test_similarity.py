@@ -17,12 +17,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.commands.similarity import similarity_report
 from autograder.grading.course import load_course
 from autograder.similarity import compare
 from autograder.similarity.canonical import canonical
+from autograder.similarity import page as page_module
 from autograder.similarity.page import CSV_COLUMNS
 from autograder.publish.report import PRINT_OPEN
 from tests.disguise import LEVELS, disguised
@@ -209,7 +211,7 @@ def test_empty_class_and_one_student(tmp_path, students):
         ex = COURSE.exercises["ex1_myrnn"]
         write_student(tmp_path / "class", "solo", ex, (ex.solution_dir / "myrnn.py").read_text())
     line = similarity_report(COURSE, tmp_path / "class", tmp_path / "out")
-    assert f"{students} students, 0 flagged" in line
+    assert f"no flagged pair among {students} students" in line
     page = (tmp_path / "out" / "similarity.html").read_text()
     assert ("holds no students" in page) == (students == 0)
     assert "nothing to compare (it takes two)" in page
@@ -283,3 +285,17 @@ def test_blank_notebooks_as_nbgrader_releases_them_are_no_pair(tmp_path):
     assert len(rows) == 6 * len(EXERCISES)  # every pair of the four, every exercise: all compared
     assert not [r for r in rows if r["flagged"] == "1"], [r for r in rows if r["flagged"] == "1"]
     assert max(float(r["similarity"]) for r in rows) < 0.3
+
+
+def test_the_threshold_and_the_floor_are_said_in_the_page_s_own_terms():
+    """The fence is Q3 + 3 IQR; a widely spread class puts it above 1, which must not read as a similarity
+    (a "3.05" for a score in [0, 1]); the floor on own code says why it is more than README's least (50)."""
+    spread = np.concatenate([np.full(30, 0.05), np.full(30, 0.8)])       # Q1 0.05, Q3 0.8: fence 3.05
+    chosen, rule = compare.threshold_for(spread)
+    assert chosen == compare.CEILING and "3.05" not in rule and "above 1" in rule and "Q3 0.80" in rule
+    tight = np.linspace(0.1, 0.2, 40)                                     # fence about 0.38: the floor
+    chosen, rule = compare.threshold_for(tight)
+    assert chosen == compare.FLOOR and rule.startswith(f"the floor {compare.FLOOR:g}") and "below it" in rule
+    assert f"{compare.MIN_PRINTS}" in page_module._floor_words(112) and "a fifth of the class's median" in \
+        page_module._floor_words(112)
+    assert "the least the kit counts" in page_module._floor_words(compare.MIN_PRINTS)

@@ -113,6 +113,12 @@ def test_a_class_through_slurm_is_one_job_array_with_the_local_gradebook(cluster
     ids = job_ids(out)
     assert sorted(ids) == ["ana", "ben", "gus", "nia"]
     assert len({i.split("_")[0] for i in ids.values()}) == 1 and all("_" in i for i in ids.values()), ids
+    # The console: the array's id, once, for README's scontrol line; nothing of sacct's failures on a cluster
+    # without accounting (the kit watches squeue), where submitit's own polling repeats them every few seconds.
+    array = next(iter(ids.values())).split("_")[0]
+    assert proc.stderr.count(f"as Slurm job array {array} (scontrol show job {array};") == 1, proc.stderr
+    console = proc.stdout + proc.stderr
+    assert "accounting storage is disabled" not in console and "status may be inaccurate" not in console, console
     records = wait_for(lambda: (lambda r: r if len(r) >= 4 else None)(jobcomp(cluster)[before:]), 30,
                        "Slurm's record of the four jobs")
     assert len(records) == 4, records
@@ -184,6 +190,7 @@ def test_a_cancelled_job_and_a_timed_out_one_are_regraded_alone(cluster, tmp_pat
     # scancel: SIGTERM to every process of the job; the grading process stops, its job records why.
     assert "stopped by SIGTERM" in why["sam"] and "its job reached its time limit (Slurm: TIMEOUT" in why["tim"], why
     assert "Traceback" not in stderr, stderr
+    assert "accounting storage is disabled" not in stdout + stderr and "inaccurate" not in stdout + stderr, stderr
 
     for student in ("sam", "tim", "una"):
         (subs / student / "ex1_myrnn" / "myrnn.py").write_text(SOLUTION)
@@ -210,3 +217,11 @@ def test_slurm_installed_but_no_cluster_is_said_in_words(tmp_path, cluster):
                           text=True, timeout=300, env={**os.environ, "SLURM_CONF": str(conf)})
     assert proc.returncode != 0 and "sbatch did not take the jobs" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_make_slurm_up_says_its_export_line_once():
+    """The script prints `export SLURM_CONF=...` when the cluster is up; the Makefile's recipe adds no second one."""
+    recipe = subprocess.run(["make", "-n", "slurm-up", "PYTHON=python"], cwd=KIT, capture_output=True, text=True)
+    assert recipe.returncode == 0, recipe.stderr
+    assert "slurm_cluster.py up" in recipe.stdout and "SLURM_CONF" not in recipe.stdout, recipe.stdout
+    assert "export SLURM_CONF=" in (KIT / "scripts" / "slurm_cluster.py").read_text()

@@ -225,12 +225,13 @@ def _job_died(course, course_path, todo, out, exercises, student: str, why: str)
 def run_batch(course: Course, course_path: Path | None, submissions: Path, out: Path, jobs: int = 1,
               regrade: bool = False, exercises: list[str] | None = None, progress: bool = True,
               plan: dict | None = None, unprotected: bool = False, executor: str = "local",
-              cluster: ClusterOptions | None = None, similarity: bool = True) -> dict[str, SubmissionResult]:
+              cluster: ClusterOptions | None = None, similarity: bool = True,
+              reference: Path | None = None) -> dict[str, SubmissionResult]:
     """Grade every student whose stored result is missing or stale (``stale_reason``); keep the rest.
 
     ``plan`` (if given) receives {"kept": n, "reasons": {student: why graded}, "similarity": one line}.
     ``similarity``: write the class's similarity report beside the gradebook (after it: a report
-    that fails is a warning, and no grade depends on it).
+    that fails is a warning, and no grade depends on it); ``reference``: its known sources (similarity --reference).
     """
     plan = {} if plan is None else plan
     (out / "results").mkdir(parents=True, exist_ok=True)
@@ -291,17 +292,23 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
         if student not in todo and not (out / "reports" / f"{student}.html").exists():
             write_report(course, out, student, result)  # a kept result whose report was lost
     write_gradebook(course, out, results)
+    words = None
     if similarity:
-        plan["similarity"] = _similarity(course, submissions, out, exercises)
-    write_summary(course, out, results, similarity_page=similarity and (out / "similarity.html").exists())
+        plan["similarity"], words = _similarity(course, submissions, out, exercises, reference)
+    if words is None and (out / "similarity.html").exists():
+        words = "written by an earlier run (this one did not compare the class)"
+    write_summary(course, out, results, similarity=words)
     return dict(sorted(results.items()))
 
 
-def _similarity(course: Course, submissions: Path, out: Path, exercises: list[str] | None) -> str:
-    from autograder.commands.similarity import similarity_report
+def _similarity(course: Course, submissions: Path, out: Path, exercises: list[str] | None,
+                reference: Path | None) -> tuple[str, str | None]:
+    """The console's line, and the report in words for the summary (None: no report this run)."""
+    from autograder.commands.similarity import write_report
 
     try:
-        return similarity_report(course, submissions, out, exercises)
+        return write_report(course, submissions, out, exercises, reference)
     except Exception as exc:  # noqa: BLE001 - the grades are written; a report that failed must not hide them
+        again = f" --reference {reference}" if reference else ""
         return (f"warning: the similarity report failed ({type(exc).__name__}: {exc}); the grades are unaffected. "
-                f"Run `python -m autograder similarity {submissions} --out {out}` to try again.")
+                f"Run `python -m autograder similarity {submissions} --out {out}{again}` to try again.", None)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from autograder.grading.course import KIT_ROOT, CourseError, load_course
+from autograder.grading.neutral import for_terminal
 from autograder.commands.help import HELP, STUDENT_TOP_HELP, TOP_HELP, UNPROTECTED_HELP
 from autograder.grading.results import render_table, write_json_atomic
 
@@ -190,6 +191,11 @@ def _stubs(args, course) -> int:
     return 0
 
 
+REFERENCE_HELP = ("known sources for the similarity report (the tutorial the class was pointed to, the course's "
+                  "own example code, last year's solutions): every .py and .ipynb under DIR; a student whose code "
+                  "comes from one is listed as matching it, and two who both adapted it are not a pair")
+
+
 def _batch(args, course) -> int:
     from autograder.commands.batch import run_batch
     from autograder.commands.executors import ClusterOptions
@@ -198,12 +204,16 @@ def _batch(args, course) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
         return 2
+    if args.reference is not None and not Path(args.reference).is_dir():
+        print(f"error: --reference {args.reference} is not a folder", file=sys.stderr)
+        return 2
     if not _protected_or_told(args):
         return 2
     plan: dict = {}
     results = run_batch(course, args.course, Path(args.submissions), Path(args.out), jobs=args.jobs,
                         regrade=args.regrade, exercises=args.exercise, progress=not args.quiet, plan=plan,
                         unprotected=args.unprotected, executor=args.executor, similarity=not args.no_similarity,
+                        reference=args.reference and Path(args.reference),
                         cluster=ClusterOptions.from_course(course.cluster, cpus=args.cpus, memory_gb=args.memory_gb,
                                                            time_min=args.time_min, partition=args.partition))
     failed = sorted(s for s, result in results.items() if result.status == GRADER_ERROR)
@@ -216,7 +226,8 @@ def _batch(args, course) -> int:
     print(f"{len(results)} submissions ({'; '.join(parts)}): {Path(args.out) / 'gradebook.csv'}, "
           f"reports in {Path(args.out) / 'reports'}, summary in {Path(args.out) / 'summary.html'}")
     if plan.get("similarity"):
-        print(plan["similarity"], file=sys.stderr if plan["similarity"].startswith("warning") else sys.stdout)
+        print(for_terminal(plan["similarity"]),   # it names students: their folder names, made inert
+              file=sys.stderr if plan["similarity"].startswith("warning") else sys.stdout)
     if failed:
         print(f"error: the grader failed for {len(failed)} student(s) ({', '.join(failed[:10])}): status "
               "grader_error, not scored. Run the same command again to grade them again.", file=sys.stderr)
@@ -239,8 +250,9 @@ def _similarity(args, course) -> int:
     if args.common_share is not None and not 0 < args.common_share <= 1:
         print("error: --common-share is a share of the class in (0, 1]", file=sys.stderr)
         return 2
-    print(similarity_report(course, Path(args.submissions), Path(args.out), args.exercise,
-                            args.reference and Path(args.reference), args.threshold, args.common_share, args.jobs))
+    print(for_terminal(similarity_report(course, Path(args.submissions), Path(args.out), args.exercise,
+                                         args.reference and Path(args.reference), args.threshold,
+                                         args.common_share, args.jobs)))
     return 0
 
 
@@ -438,14 +450,14 @@ def parser(student_bundle: bool = False) -> argparse.ArgumentParser:
     b.add_argument("--unprotected", action="store_true", help=UNPROTECTED_HELP)
     b.add_argument("--no-similarity", action="store_true",
                    help="skip the similarity report (OUT/similarity.html) at the end")
+    b.add_argument("--reference", metavar="DIR", help=REFERENCE_HELP)
     b.set_defaults(run=_batch)
 
     m = command("similarity")
     m.add_argument("submissions", help="one folder or .zip per student (as for batch)")
     m.add_argument("--out", required=True, help="where similarity.csv and similarity.html go")
     m.add_argument("--exercise", action="append", metavar="ID", help="only this exercise (repeatable)")
-    m.add_argument("--reference", metavar="DIR", help="known sources (a tutorial, last year's solutions): every .py "
-                                                     "and .ipynb under DIR; a student matching one is listed as such")
+    m.add_argument("--reference", metavar="DIR", help=REFERENCE_HELP)
     m.add_argument("--threshold", type=float, metavar="S",
                    help="flag pairs at or above this similarity (default: from the class's distribution)")
     m.add_argument("--common-share", type=float, metavar="F",

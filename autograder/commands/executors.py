@@ -23,7 +23,9 @@ and ``OUT/jobs/students.json`` maps each student to its job id.
 """
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -123,6 +125,11 @@ def _submitit(kind, todo, job, jobs, out, options, time_min, died):
             running[s] = h
             index[s] = str(h.job_id)
         write_json_atomic(index_path, index)
+        if kind == "slurm" and handles:   # the id README's scontrol/scancel lines need, said once
+            array = str(handles[0].job_id).split("_")[0]
+            print(f"submitted {len(handles)} student(s) as Slurm job array {array} (scontrol show job {array}; "
+                  f"squeue -j {array}; one student: scancel {array}_<n>, {index_path} says which n)",
+                  file=sys.stderr, flush=True)
 
     if kind == "slurm":
         submit(waiting)
@@ -135,7 +142,7 @@ def _submitit(kind, todo, job, jobs, out, options, time_min, died):
             waiting = waiting[room:]
         ended = queue.ended({s: str(h.job_id) for s, h in running.items()}) if queue else {}
         for student, handle in list(running.items()):
-            if not handle.done():
+            if not _finished(kind, handle):
                 if student in ended:
                     del running[student]  # Slurm says it ended, and it left no result
                     yield student, died(student, f"its grading job {handle.job_id} ended without a result "
@@ -147,6 +154,19 @@ def _submitit(kind, todo, job, jobs, out, options, time_min, died):
             except (UncompletedJobError, FailedJobError) as exc:
                 yield student, died(student, _why(handle, exc))
         time.sleep(POLL_SECONDS)
+
+
+def _finished(kind: str, handle) -> bool:
+    """Whether the job left its result. On Slurm, only the result file is looked at: submitit's ``done()``
+    also asks ``sacct`` now and then, which on a cluster without accounting fails with a warning every
+    time (on the console, twice, for every poll); whether a job ended without a result is SlurmQueue's
+    (squeue's) to say."""
+    if kind != "slurm":
+        return handle.done()
+    folder = handle.paths.folder
+    with contextlib.suppress(OSError):
+        folder.chmod(folder.stat().st_mode)   # refreshes a shared disk's view of the folder, as submitit does
+    return handle.paths.result_pickle.exists()
 
 
 class SlurmQueue:
@@ -206,6 +226,5 @@ def _why(handle, exc) -> str:
     if "timed-out" in first:  # submitit's words when Slurm's warning of the time limit came
         return (f"its grading job {handle.job_id} reached its time limit (Slurm: TIMEOUT; --time-min, or "
                 "course.yaml's cluster time_min, sets it)")
-    state = getattr(handle, "state", "UNKNOWN")
-    return f"its grading job {handle.job_id} ended without a result (state {state}: {first})"
+    return f"its grading job {handle.job_id} ended without a result ({first})"
 

@@ -66,22 +66,39 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
             "-p", "no:unraisableexception", "-p", "no:threadexception",
             # suites need no __init__.py, and two suites' test_public.py never collide
             "--import-mode=importlib"]
-    # Only the kit's plugin: pytest plugins installed on this machine (xdist, randomly, benchmark, ...)
-    # must not reorder, rerun or comment on the checks. A verdict is the same on every machine.
-    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
         if suite_dirs:
             # pytest's own progress output is of no use here: the table replaces it.
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), _pytest_of_the_kit():
                 pytest.main(args, plugins=[plugin])
     finally:
-        if autoload is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
         submission.cleanup()
     return plugin.result()
+
+
+# Only the kit's plugin and options: pytest plugins installed on this machine (xdist, randomly, benchmark, ...)
+# must not reorder, rerun or comment on the checks, and the user's own PYTEST_ADDOPTS (-v, --durations,
+# --junitxml: options the grader's pytest, without its terminal plugin, does not even know) must not make
+# every check a grader error. A verdict is the same on every machine and in every shell.
+_PYTEST_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None}
+
+
+@contextlib.contextmanager
+def _pytest_of_the_kit():
+    saved = {name: os.environ.get(name) for name in _PYTEST_ENVIRONMENT}
+    try:
+        for name, value in _PYTEST_ENVIRONMENT.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def hidden_from_students(course: Course, submission: Submission) -> list[str]:

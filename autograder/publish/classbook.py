@@ -49,7 +49,9 @@ def pass_rates(results: dict[str, SubmissionResult]) -> dict[tuple[str, str], tu
     return rates
 
 
-def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult], similarity_page: bool = False) -> None:
+def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult], similarity: str | None = None) -> None:
+    """``similarity``: the similarity page in words (``similarity.page.in_words``), shown beside its link; None: no
+    page to link."""
     rates = pass_rates(results)
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -64,7 +66,7 @@ def write_summary(course: Course, out: Path, results: dict[str, SubmissionResult
     shared = mistakes.class_mistakes(results)
     write_atomic(out / "mistakes.csv", mistakes.render_csv(shared))
     write_atomic(out / "summary.html", render_summary(course.title, results, rates, png, max_score,
-                                                      mistakes.render_html(shared), similarity_page))
+                                                      mistakes.render_html(shared), similarity))
 
 
 def histogram_figure(scores: list[float], max_score: float):

@@ -397,22 +397,54 @@ class ScrubHiddenTests(ClearHiddenTests, FeedbackPreprocessor):
 FEEDBACK_TEMPLATE = "rnn_kit_feedback"
 
 
+# The student's feedback page meets WCAG 2.1 AA (tests/test_nbgrader.py runs axe-core on real ones): what
+# nbgrader's page lacks, added to its own template. A change is made where its text is found, so a later
+# nbgrader's template still gives a page (the test then says what is missing).
+FEEDBACK_STYLE = """
+/* rnn-kit: WCAG 2.1 AA (contrast 4.5:1, links told by more than colour, nothing that scrolls without the
+   keyboard reaching it) */
+div.nbgrader_cell .panel-heading a { color: #ffffff; text-decoration: underline; }
+/* a cell's heading grows with its text (a phone wraps the score below the label), never white on white */
+div.nbgrader_cell .panel-heading { height: auto; min-height: 37px; display: flow-root; }
+a, a.anchor-link { text-decoration: underline; }
+.highlight .c, .highlight .c1, .highlight .ch, .highlight .cm, .highlight .cs, .highlight .cpf,
+.highlight .sd { color: #2f5f5f; }
+pre, div.output_area pre, div.input_area pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
+div.output_scroll { height: auto; overflow: visible; box-shadow: none; }
+</style>"""
+FEEDBACK_CHANGES = (
+    ('">Test cell</a>', '"><code>{{ cell.metadata.nbgrader.grade_id }}</code></a>'),  # each check by its name
+    ("<html>", '<html lang="en">'),
+    ("</style>\n\n</head>", FEEDBACK_STYLE + "\n\n</head>"),
+    # the page's title first (the score was an h4 above the notebook's own h1), in a banner landmark with the
+    # contents as a navigation one (the notebook is nbconvert's main)
+    ('<div class="panel-heading">\n        <h4>{{ resources.nbgrader.notebook }} (Score:',
+     '<header class="panel-heading">\n        <h1 class="h4">Feedback on {{ resources.nbgrader.notebook }} (Score:'),
+    (" | float | round(2) }})</h4>", " | float | round(2) }})</h1>"),
+    ('<div id="toc">', '<nav id="toc" aria-label="graded cells">'),
+    ('</ol>\n        </div>\n      </div>\n      <div class="panel-body">',
+     '</ol>\n        </nav>\n      </header>\n      <div class="panel-body">'),
+)
+
+
 def feedback_template(root: Path = Path(".")) -> list[str] | None:
     """nbgrader's feedback template with its table of contents naming each graded cell by its check
-    ("rnn_cell_shape", not 17 times "Test cell"): derived from the installed nbgrader's own template
-    (so it follows nbgrader's upgrades) into .rnn-kit/templates/ of the course folder. None (nbgrader's
-    page as it is) where its template is not the one expected or that folder cannot be written."""
+    ("rnn_cell_shape", not 17 times "Test cell") and the page made to meet WCAG 2.1 AA (FEEDBACK_CHANGES):
+    derived from the installed nbgrader's own template (so it follows nbgrader's upgrades) into
+    .rnn-kit/templates/ of the course folder. None (nbgrader's page as it is) where its template is not the
+    one expected or that folder cannot be written."""
     import nbgrader
 
     templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
-    label = '">Test cell</a>'
     try:
         text = (templates / "feedback" / "index.html.j2").read_text()
-        if label not in text:
+        if FEEDBACK_CHANGES[0][0] not in text:
             return None
         target = root / ".rnn-kit" / "templates" / FEEDBACK_TEMPLATE
         target.mkdir(parents=True, exist_ok=True)
-        named = text.replace(label, '"><code>{{ cell.metadata.nbgrader.grade_id }}</code></a>')
+        named = text
+        for old, new in FEEDBACK_CHANGES:
+            named = named.replace(old, new)
         for name, content in (("index.html.j2", named), ("conf.json", (templates / "feedback" / "conf.json").read_text())):
             if not (target / name).is_file() or (target / name).read_text() != content:
                 (target / name).write_text(content)

@@ -21,16 +21,20 @@ text-align:left;vertical-align:top} .passed{color:#1a7f37} .failed,.error,.timeo
 pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;margin:.3rem 0;font-size:.85rem}
 img{max-width:100%;border:1px solid #eee;margin:.3rem 0} .hidden{color:#595959;font-size:.8rem}
 figure{margin:.3rem 0} figcaption{font-size:.85rem;color:#333}
-caption{text-align:left;font-weight:600;padding:.3rem 0}
-/* a wide table scrolls inside its own box (focusable: the keyboard scrolls it too), never the page */
-.scroll{overflow-x:auto;max-width:100%} .scroll:focus{outline:2px solid #0969da;outline-offset:2px}
-@media (max-width:700px){td,th{overflow-wrap:break-word}}
-@media print{.scroll{overflow:visible}}
-pre,h1,h2,h3{overflow-wrap:anywhere}
 .bar{display:inline-block;height:.7rem;background:#cf222e;vertical-align:middle;margin-right:.4rem}
 .bar.ok{background:#1a7f37} .rate{white-space:nowrap}
 """
 
+# What every page the kit writes needs, whatever its own style (page() adds it): tables with their caption
+# shown; a wide table scrolls inside its own box (focusable: the keyboard scrolls it too), never the page;
+# long names and lines wrap on a phone; printing shows what scrolls.
+ACCESSIBLE_STYLE = """
+caption{text-align:left;font-weight:600;padding:.3rem 0}
+.scroll{overflow-x:auto;max-width:100%} .scroll:focus{outline:2px solid #0969da;outline-offset:2px}
+@media (max-width:700px){td,th{overflow-wrap:break-word}}
+@media print{.scroll{overflow:visible}}
+pre,h1,h2,h3{overflow-wrap:anywhere}
+"""
 
 # Printing opens every <details> (evidence, shared code): a printed page shows what the screen can unfold.
 # The page's only script. Its policy (CSP) allows that one script by its hash and no other: whatever a
@@ -48,8 +52,7 @@ def page(title: str, body: str, style: str = "") -> str:
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"{POLICY}\">"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{for_html(title)}</title>"
-            f"<style>{style or STYLE}</style></head><body><main>{body}</main>{PRINT_OPEN}</body></html>\n")
-
+            f"<style>{style or STYLE}{ACCESSIBLE_STYLE}</style></head><body><main>{body}</main>{PRINT_OPEN}</body></html>\n")
 
 
 def table(caption: str, head: list[str], rows: list[str]) -> str:
@@ -141,7 +144,7 @@ def score_counts(scores: list[float], max_score: float, bins: int = 10) -> list[
 
 
 def render_summary(course_title: str, students: dict[str, SubmissionResult], rates: dict, histogram_png: bytes,
-                   max_score: float, mistakes_html: str = "", similarity_page: bool = False) -> str:
+                   max_score: float, mistakes_html: str = "", similarity: str | None = None) -> str:
     """The class page: histogram, one row per student (linked to their report), pass rate per check,
     and the mistakes the class shares (``mistakes_html``, from publish/mistakes.py; already escaped)."""
     scores = sorted(r.score for r in students.values())
@@ -170,6 +173,7 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
                     people)
             + f"{rates_html}"
             f"{mistakes_html}")
-    if similarity_page:
-        body += "<h2>Similarity</h2><p>Who handed in whose code: <a href='similarity.html'>similarity.html</a>.</p>"
+    if similarity is not None:   # what the page found, in words, so the reader knows whether to open it
+        body += (f"<h2>Similarity</h2><p>Who handed in whose code: {for_html(similarity)}. Every pair, the clusters and "
+                 "the shared code side by side: <a href='similarity.html'>the similarity report</a>.</p>")
     return page("Class summary", body)

@@ -87,8 +87,17 @@ def threshold_for(values: np.ndarray, fixed: float | None = None) -> tuple[float
     q1, q3 = np.percentile(values, [25, 75])
     fence = q3 + 3 * (q3 - q1)
     chosen = float(min(max(fence, FLOOR), CEILING))
-    return chosen, (f"Q3 + 3 IQR of the class's similarities = {fence:.2f}, kept within "
-                    f"[{FLOOR:g}, {CEILING:g}]")
+    # Said in words a reader can check against the histogram: the fence is a similarity only when it
+    # falls inside [0, 1]; a class whose similarities spread widely puts it above 1 (a "3.05" read
+    # like a score confuses), so then the page says what was used and why.
+    quartiles = f"the class's similarities have Q1 {q1:.2f} and Q3 {q3:.2f}"
+    if fence > CEILING:
+        why = ("their far-out fence Q3 + 3 IQR is above 1, so wide a spread that it says nothing"
+               if fence > 1 else f"their far-out fence Q3 + 3 IQR, {fence:.2f}, is above it")
+        return chosen, f"the ceiling {CEILING:g}: {quartiles}; {why}"
+    if fence < FLOOR:
+        return chosen, f"the floor {FLOOR:g}: {quartiles}; their far-out fence Q3 + 3 IQR, {fence:.2f}, is below it"
+    return chosen, f"the class's far-out fence Q3 + 3 IQR, with Q1 {q1:.2f} and Q3 {q3:.2f}, within [{FLOOR:g}, {CEILING:g}]"
 
 
 def _similarity(shared: np.ndarray, sizes: np.ndarray, floor_prints: float) -> np.ndarray:

@@ -20,6 +20,7 @@ from autograder.grading.neutral import for_csv, for_html, for_terminal, for_url
 from autograder.grading.results import write_atomic
 from autograder.publish.report import page, table
 from autograder.similarity import ClassSimilarity, ExerciseSimilarity
+from autograder.similarity.compare import MIN_PRINTS
 
 CSV_COLUMNS = ["exercise", "student_a", "student_b", "similarity", "flagged", "kind", "shared_fingerprints",
                "longest_fragment_lines"]
@@ -29,18 +30,12 @@ body{font-family:system-ui,sans-serif;max-width:80rem;margin:1.5rem auto;padding
 h1{font-size:1.5rem} h2{font-size:1.25rem;margin-top:2.5rem;border-bottom:2px solid #ddd} h3{font-size:1.05rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem} td,th{padding:.25rem .5rem;border-bottom:1px solid #eee;
 text-align:left;vertical-align:top} .flag{color:#b3141f;font-weight:600} .note{color:#555}
-caption{text-align:left;font-weight:600;padding:.3rem 0}
-.scroll{overflow-x:auto;max-width:100%} .scroll:focus{outline:2px solid #0969da;outline-offset:2px}
-@media print{.scroll{overflow:visible}}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:.5rem} .pair>div{min-width:0}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:.5rem;font-size:.8rem;margin:.2rem 0;
 max-height:40rem;overflow:auto} mark{background:#ffd8a8;text-decoration:underline} svg{max-width:100%;height:auto}
 details{margin:.5rem 0} summary{cursor:pointer}
 @media (max-width:700px){.pair{grid-template-columns:1fr}}
-/* a phone: a wide table scrolls inside its own (focusable) box, never the page; long names and lines wrap */
-@media (max-width:700px){td,th{overflow-wrap:break-word}}
-pre,h1,h2,h3{overflow-wrap:anywhere}
-"""
+"""  # and report.ACCESSIBLE_STYLE, which page() adds
 
 
 def _who(name: str, reports: set[str]) -> str:
@@ -85,6 +80,42 @@ def _histogram(values: np.ndarray, threshold: float) -> str:
             f"stroke-dasharray='4 3'/><text x='{tx + 4:.1f}' y='12' font-size='11' fill='#cf222e'>threshold "
             f"{threshold:.2f}</text>{axis}<text x='{width / 2}' y='{height - 3}' font-size='11' text-anchor='middle'>"
             "similarity (pairs per bin, log scale)</text></svg>")
+
+
+def _floor_words(floor_prints: float) -> str:
+    # README's "50 fingerprints" is the least the floor can be; a class that writes more code raises it
+    # to a fifth of its median (compare.py), and the page says which of the two this class got.
+    why = ("the least the kit counts" if floor_prints <= MIN_PRINTS
+           else f"a fifth of the class's median own code, which is more than the least, {MIN_PRINTS}")
+    return (f"Less own code than {floor_prints:.0f} fingerprints (about {max(1, round(floor_prints / 10))} lines; "
+            f"{why}) counts as that much, so that stubs with a line or two changed are never flagged.")
+
+
+def in_words(report: ClassSimilarity) -> str:
+    """The page in one sentence, for the class summary and batch's console: flagged pairs, their clusters
+    (students linked by flagged pairs) and matches with known sources, per exercise."""
+    parts, total = [], 0
+    for e in report.exercises:
+        flagged = e.flagged_pairs()
+        total += len(flagged)
+        matched = sum(1 for found in (e.comparison.sources.values() if e.comparison else ())
+                      for share in found.values() if e.comparison.flagged(share))
+        if flagged or matched:
+            groups = clusters(e)
+            said = (f"{len(flagged)} flagged pair(s) in {len(groups)} cluster(s) "
+                    + ", ".join(f"({', '.join(g)})" for g in groups)) if flagged else ""
+            if matched:
+                said += ("; " if said else "") + f"{matched} match(es) with known sources"
+            parts.append(f"{e.exercise_id}: {said}")
+    said = f"{f'{total} flagged pair(s)' if total else 'no flagged pair'} among {report.students} students"
+    said += "".join(f"; {part}" for part in parts)
+    # Most of a class in one cluster is rarely a copying ring: it is code they were all given (a
+    # tutorial, the course's example), too alike for the common-code rule, which counts a near-identical
+    # group once. Said here, where the instructor looks first.
+    if any(len(e.compared) >= 6 and any(2 * len(g) >= len(e.compared) for g in clusters(e)) for e in report.exercises):
+        said += (". Half the class or more in one cluster often means code they were all given: pass it as a "
+                 "known source (--reference DIR) and compare again")
+    return said
 
 
 def clusters(result: ExerciseSimilarity) -> list[list[str]]:
@@ -136,9 +167,7 @@ def _exercise_section(result: ExerciseSimilarity, reports: set[str]) -> str:
         parts.append(f"<p>{n} students compared ({len(values)} pairs); <strong class='flag'>{len(flagged)} pair(s) "
                      f"flagged</strong> at similarity &ge; {comparison.threshold:.2f} "
                      f"({for_html(comparison.threshold_rule)}). Subtracted: the released stubs and given files, and "
-                     f"{comparison.common} fingerprints common to the class. Less than "
-                     f"{comparison.floor_prints:.0f} fingerprints of own code (about "
-                     f"{comparison.floor_prints / 10:.0f} lines) counts as that much.</p>")
+                     f"{comparison.common} fingerprints common to the class. {_floor_words(comparison.floor_prints)}</p>")
         parts.append(_histogram(values, comparison.threshold))
         text = {c.owner: c.text for c in compared}
         rows = []
