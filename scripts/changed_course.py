@@ -17,6 +17,7 @@ sandbox (``-m "not slow and not sandbox"``: tests/conftest.py's SANDBOX_FILES).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -78,7 +79,10 @@ def main() -> int:
     print(f"changed copy of the course in {args.dest}: {change(args.dest)}", flush=True)
     if args.run is None:
         return 0
-    return subprocess.run([sys.executable, "-m", "pytest", *args.run], cwd=args.dest).returncode
+    # The copy's own pytest run, with the arguments given and none of the calling run's (PYTEST_ADDOPTS: its
+    # --basetemp or --junitxml would point the copy's run at the caller's folders).
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    return subprocess.run([sys.executable, "-m", "pytest", *args.run], cwd=args.dest, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ SLOW_FILES = {"test_nbgrader.py", "test_slurm.py", "test_notebook_run.py", "test
               "test_hostile_class.py", "test_batch.py", "test_first_hour.py", "test_bundled.py", "test_pages.py",
               "test_machines.py", "test_similarity.py", "test_changed_course.py", "test_gradescope.py"}
 QUICK_IN_SLOW_FILES = {"test_source_notebooks_follow_nbgraders_schema_and_course_yaml",
-                       "test_feedback_keeps_nothing_active_from_the_students_markdown"}
+                       "test_feedback_keeps_nothing_active_from_the_students_markdown",
+                       "test_feedback_code_colours_reach_4_5_to_1"}
 SLOW_TESTS = {   # measured over 20 s in otherwise quick files (pytest --durations=0, 2 cores)
     "test_grading_the_solutions_needs_no_call_off_the_list", "test_stubs_import_cleanly",
     "test_checks_after_the_first_are_answered_warm_with_the_same_verdicts",

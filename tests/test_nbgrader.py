@@ -411,6 +411,21 @@ def test_feedback_pages_meet_wcag_21_aa_by_axe_core(browser, axe, pipeline, stud
     assert '<html lang="en">' in page.read_text()
 
 
+def test_feedback_code_colours_reach_4_5_to_1():
+    """Every colour of Pygments' highlighting on the feedback page (nbgrader's template, the kit's overrides
+    where it is too light) has a contrast of at least 4.5:1 on the code's background."""
+    from pygments.formatters import HtmlFormatter
+
+    from autograder.publish.nbgrader_hooks import CODE_BACKGROUND, _contrast, readable_code_colours
+
+    css = HtmlFormatter(style="default").get_style_defs(".highlight")
+    override = dict(re.findall(r"\.highlight (\.\w+) \{ color: (#\w+); \}", readable_code_colours()))
+    colours = re.findall(r"^\.highlight (\.\w+) \{ color: (#[0-9A-Fa-f]{3,6})", css, re.M)
+    assert len(colours) > 40 and override, (len(colours), override)
+    for token, colour in colours:
+        assert _contrast(override.get(token, colour), CODE_BACKGROUND) >= 4.5, (token, colour, override.get(token))
+
+
 def test_both_graders_give_every_corpus_hand_in_the_same_score(pipeline):
     """nbgrader autograde never aborts, and `grade` on the same submitted folder agrees with it."""
     course_dir, grades = pipeline

@@ -407,15 +407,48 @@ div.nbgrader_cell .panel-heading a { color: #ffffff; text-decoration: underline;
 /* a cell's heading grows with its text (a phone wraps the score below the label), never white on white */
 div.nbgrader_cell .panel-heading { height: auto; min-height: 37px; display: flow-root; }
 a, a.anchor-link { text-decoration: underline; }
-.highlight .c, .highlight .c1, .highlight .ch, .highlight .cm, .highlight .cs, .highlight .cpf,
-.highlight .sd { color: #2f5f5f; }
 pre, div.output_area pre, div.input_area pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
 div.output_scroll { height: auto; overflow: visible; box-shadow: none; }
 </style>"""
+CODE_BACKGROUND = "#f5f5f5"   # nbconvert's classic input area, where the highlighted code sits
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        h = colour.lstrip("#")
+        h = "".join(c * 2 for c in h) if len(h) == 3 else h
+        channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable_code_colours(background: str = CODE_BACKGROUND, least: float = 4.6) -> str:
+    """CSS that darkens each of Pygments' default colours (the code's highlighting on nbconvert's page) that
+    is below 4.5:1 on the code's background, keeping its hue: comments, exceptions, decorators and a dozen
+    more are at 4.4 there. Computed from Pygments itself, so a new token colour is covered too."""
+    import re
+
+    from pygments.formatters import HtmlFormatter
+
+    rules = []
+    for token, colour in re.findall(r"^\.highlight (\.\w+) \{ color: (#[0-9A-Fa-f]{3,6})",
+                                    HtmlFormatter(style="default").get_style_defs(".highlight"), re.M):
+        h = colour.lstrip("#")
+        rgb = [int(c * 2, 16) for c in h] if len(h) == 3 else [int(h[i:i + 2], 16) for i in (0, 2, 4)]
+        darker = rgb
+        while _contrast("#%02x%02x%02x" % tuple(darker), background) < least:
+            darker = [int(c * 0.9) for c in darker]
+        if darker != rgb:
+            rules.append(f".highlight {token} {{ color: #{'%02x%02x%02x' % tuple(darker)}; }}")
+    return "\n".join(rules)
+
+
 FEEDBACK_CHANGES = (
     ('">Test cell</a>', '"><code>{{ cell.metadata.nbgrader.grade_id }}</code></a>'),  # each check by its name
     ("<html>", '<html lang="en">'),
-    ("</style>\n\n</head>", FEEDBACK_STYLE + "\n\n</head>"),
+    ("</style>\n\n</head>", FEEDBACK_STYLE.replace("</style>", "{READABLE_CODE}\n</style>") + "\n\n</head>"),
     # the page's title first (the score was an h4 above the notebook's own h1), in a banner landmark with the
     # contents as a navigation one (the notebook is nbconvert's main)
     ('<div class="panel-heading">\n        <h4>{{ resources.nbgrader.notebook }} (Score:',
@@ -444,7 +477,7 @@ def feedback_template(root: Path = Path(".")) -> list[str] | None:
         target.mkdir(parents=True, exist_ok=True)
         named = text
         for old, new in FEEDBACK_CHANGES:
-            named = named.replace(old, new)
+            named = named.replace(old, new.replace("{READABLE_CODE}", readable_code_colours()))
         for name, content in (("index.html.j2", named), ("conf.json", (templates / "feedback" / "conf.json").read_text())):
             if not (target / name).is_file() or (target / name).read_text() != content:
                 (target / name).write_text(content)
