@@ -87,18 +87,19 @@ _PYTEST_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": 
 def _pytest_of_the_kit():
     saved = {name: os.environ.get(name) for name in _PYTEST_ENVIRONMENT}
     try:
-        for name, value in _PYTEST_ENVIRONMENT.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(_PYTEST_ENVIRONMENT)
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(saved)
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    """Each variable set to its value, or unset where the value is None."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def hidden_from_students(course: Course, submission: Submission) -> list[str]:

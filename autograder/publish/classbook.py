@@ -19,7 +19,7 @@ from autograder.grading.course import Course
 from autograder.grading.results import SubmissionResult, write_atomic
 from autograder.grading.neutral import for_csv
 from autograder.publish import mistakes
-from autograder.publish.report import render_report, render_summary
+from autograder.publish.report import HISTOGRAM_BINS, render_report, render_summary
 
 
 def write_gradebook(course: Course, out: Path, results: dict[str, SubmissionResult]) -> None:
@@ -73,8 +73,6 @@ def histogram_figure(scores: list[float], max_score: float):
     from matplotlib.ticker import MaxNLocator
 
     fig, ax = pictures.figure(pictures.WIDTH_IN, 4)
-    from autograder.publish.report import HISTOGRAM_BINS
-
     ax.hist(scores, bins=HISTOGRAM_BINS, range=(0, max_score or 1), color="tab:blue", edgecolor="white")
     ax.set_xlabel(f"total score (of {max_score:g})")
     ax.set_ylabel("students")

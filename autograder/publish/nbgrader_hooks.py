@@ -475,9 +475,9 @@ def feedback_template(root: Path = Path(".")) -> list[str] | None:
             return None
         target = root / ".rnn-kit" / "templates" / FEEDBACK_TEMPLATE
         target.mkdir(parents=True, exist_ok=True)
-        named = text
+        named, colours = text, readable_code_colours()
         for old, new in FEEDBACK_CHANGES:
-            named = named.replace(old, new.replace("{READABLE_CODE}", readable_code_colours()))
+            named = named.replace(old, new.replace("{READABLE_CODE}", colours))
         for name, content in (("index.html.j2", named), ("conf.json", (templates / "feedback" / "conf.json").read_text())):
             if not (target / name).is_file() or (target / name).read_text() != content:
                 (target / name).write_text(content)

@@ -94,14 +94,15 @@ def _floor_words(floor_prints: float) -> str:
 def in_words(report: ClassSimilarity) -> str:
     """The page in one sentence, for the class summary and batch's console: flagged pairs, their clusters
     (students linked by flagged pairs) and matches with known sources, per exercise."""
-    parts, total = [], 0
+    parts, total, most_of_a_class = [], 0, False
     for e in report.exercises:
         flagged = e.flagged_pairs()
         total += len(flagged)
+        groups = clusters(e)
+        most_of_a_class |= len(e.compared) >= 6 and any(2 * len(g) >= len(e.compared) for g in groups)
         matched = sum(1 for found in (e.comparison.sources.values() if e.comparison else ())
                       for share in found.values() if e.comparison.flagged(share))
         if flagged or matched:
-            groups = clusters(e)
             said = (f"{len(flagged)} flagged pair(s) in {len(groups)} cluster(s) "
                     + ", ".join(f"({', '.join(g)})" for g in groups)) if flagged else ""
             if matched:
@@ -112,7 +113,7 @@ def in_words(report: ClassSimilarity) -> str:
     # Most of a class in one cluster is rarely a copying ring: it is code they were all given (a
     # tutorial, the course's example), too alike for the common-code rule, which counts a near-identical
     # group once. Said here, where the instructor looks first.
-    if any(len(e.compared) >= 6 and any(2 * len(g) >= len(e.compared) for g in clusters(e)) for e in report.exercises):
+    if most_of_a_class:
         said += (". Half the class or more in one cluster often means code they were all given: pass it as a "
                  "known source (--reference DIR) and compare again")
     return said
