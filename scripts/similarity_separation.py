@@ -10,7 +10,7 @@
 2. The planted class of tests/test_similarity.py through the whole report: precision, recall.
 3. Public code the kit was never tuned on: 30 files of 60-250 lines from Python's standard
    library (and site-packages) per seed as students, each with at least 40 lines of code, a training-loop snippet in 70% of them (code common to the
-   class), 12 disguised copies (two of each level); precision and recall over --seeds seeds.
+   class), disguised copies (two of each level and move of tests/disguise.py); precision and recall over --seeds seeds.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from autograder.commands.similarity import similarity_report  # noqa: E402
 from autograder.grading.course import load_course  # noqa: E402
 from autograder.similarity import fingerprints  # noqa: E402
 from autograder.similarity.canonical import canonical  # noqa: E402
-from tests.disguise import LEVELS, disguised  # noqa: E402
+from tests.disguise import ALL_LEVELS, disguised  # noqa: E402
 from tests.similarity_class import independent, planted_class, stub  # noqa: E402
 
 READINGS = {"copydetect's token filter": lambda code: filter_code(code, "x.py", "python")[0],
@@ -55,7 +55,7 @@ def _dice(a: set, b: set) -> float:
 def zoo_separation(course) -> None:
     print("1. zoo: lowest copy similarity per disguise level, highest independent pair (template subtracted)")
     for reading, read in READINGS.items():
-        lowest = {level: 1.0 for level in LEVELS[1:]}
+        lowest = {level: 1.0 for level in ALL_LEVELS[1:]}
         highest = 0.0
         for exercise in course.exercises.values():
             given = np.array(sorted(_prints(read(stub(exercise)), None)))
@@ -64,7 +64,7 @@ def zoo_separation(course) -> None:
             for a, b in itertools.combinations(prints, 2):
                 highest = max(highest, _dice(prints[a], prints[b]))
             for name, code in codes.items():
-                for level in LEVELS[1:]:
+                for level in ALL_LEVELS[1:]:
                     copy = _prints(read(disguised(code, stub(exercise), level, seed=1)), given)
                     lowest[level] = min(lowest[level], _dice(prints[name], copy))
         margin = min(lowest.values()) - highest
@@ -114,7 +114,7 @@ def public_code(course, work: Path, seeds: int) -> None:
                 pool.append(text)
         except (UnicodeDecodeError, SyntaxError, ValueError):
             pass
-    by_level = {level: [0, 0] for level in LEVELS[1:]}
+    by_level = {level: [0, 0] for level in ALL_LEVELS[1:]}
     totals = [0, 0, 0]
     for seed in range(seeds):
         rng = random.Random(seed)
@@ -126,7 +126,7 @@ def public_code(course, work: Path, seeds: int) -> None:
             folder = root / "class" / f"s{i:02d}" / exercise.folder
             folder.mkdir(parents=True)
             (folder / exercise.files[0]).write_text(code)
-        for j, level in enumerate(LEVELS[1:] * 2):
+        for j, level in enumerate(ALL_LEVELS[1:] * 2):
             code = picked[j] + (SNIPPET if j % 10 < 7 else "")
             student = f"c{j:02d}_{level}"
             folder = root / "class" / student / exercise.folder
@@ -142,7 +142,7 @@ def public_code(course, work: Path, seeds: int) -> None:
             by_level[level][0] += (a, b) in flagged or (b, a) in flagged
             by_level[level][1] += 1
         totals = [totals[0] + hit, totals[1] + false, totals[2] + missed]
-    print(f"3. public code ({seeds} classes of 42): recall {totals[0] / (totals[0] + totals[2]):.2f}, "
+    print(f"3. public code ({seeds} classes of {30 + 2 * len(ALL_LEVELS[1:])}): recall {totals[0] / (totals[0] + totals[2]):.2f}, "
           f"{totals[1]} unrelated pairs flagged; found per level: "
           + ", ".join(f"{lv} {a}/{n}" for lv, (a, n) in by_level.items()))
 

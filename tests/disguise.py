@@ -3,6 +3,11 @@
 Each level adds one disguise to the one before, in the order issue 29 lists them:
 rename -> comments -> reformat -> reorder -> dead code -> swapped operands. The code still runs: names
 the exercise asks for (the stub's top-level functions and classes, and their methods) keep their names.
+
+The moves (issue 42) each rename, then move code to another place: ``methods_out`` pulls every method's body
+out to a module function that takes the instance first (the method calls it); ``static_methods`` wraps the
+module's functions in a class as static methods (module names kept as aliases, calls go through the class);
+``nested`` moves each function's body into a helper defined inside it.
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ import random
 import re
 
 LEVELS = ("exact", "renamed", "comments", "reformatted", "reordered", "dead_code", "swapped")
+MOVES = ("methods_out", "static_methods", "nested")
+ALL_LEVELS = LEVELS + MOVES
 
 
 def _public_names(stub: str) -> set[str]:
@@ -142,8 +149,107 @@ def swapped(code: str) -> str:
     return ast.unparse(_Swap().visit(ast.parse(code)))
 
 
+def _passed_on(args: ast.arguments, skip: int = 0) -> tuple[list, list]:
+    """The call that passes a function's own parameters on, as they came (positional, *args, keywords, **kw)."""
+    positional = [ast.Name(a.arg, ast.Load()) for a in (args.posonlyargs + args.args)[skip:]]
+    if args.vararg:
+        positional.append(ast.Starred(ast.Name(args.vararg.arg, ast.Load()), ast.Load()))
+    keywords = [ast.keyword(a.arg, ast.Name(a.arg, ast.Load())) for a in args.kwonlyargs]
+    if args.kwarg:
+        keywords.append(ast.keyword(None, ast.Name(args.kwarg.arg, ast.Load())))
+    return positional, keywords
+
+
+def _plain(args: ast.arguments) -> ast.arguments:
+    """The same parameters without defaults (the caller passes every one)."""
+    return ast.arguments(posonlyargs=list(args.posonlyargs), args=list(args.args), vararg=args.vararg,
+                         kwonlyargs=list(args.kwonlyargs), kw_defaults=[None] * len(args.kwonlyargs),
+                         kwarg=args.kwarg, defaults=[])
+
+
+def _calls_super(node) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "super"
+               for n in ast.walk(node))
+
+
+def methods_out(code: str) -> str:
+    """Every method's body moved out to a module function taking the instance first; the method calls it
+    (``super().__init__()`` stays in the method, where it works)."""
+    tree = ast.parse(code)
+    moved = []
+    for cls in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
+        for method in cls.body:
+            if not isinstance(method, ast.FunctionDef) or method.decorator_list or not method.args.args:
+                continue
+            kept = [st for st in method.body if _calls_super(st)]
+            rest = [st for st in method.body if not _calls_super(st)
+                    and not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+            if not rest:
+                continue
+            name = f"{cls.name.lower()}_{method.name.strip('_')}"
+            moved.append(ast.FunctionDef(name=name, args=_plain(method.args), body=rest, decorator_list=[],
+                                         returns=None, type_comment=None, type_params=[]))
+            positional, keywords = _passed_on(method.args)
+            method.body = kept + [ast.Return(ast.Call(ast.Name(name, ast.Load()), positional, keywords))]
+    tree.body += moved
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+class _ThroughClass(ast.NodeTransformer):
+    def __init__(self, holder: str, names: set[str]):
+        self.holder, self.names = holder, names
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load) and node.id in self.names:
+            return ast.copy_location(ast.Attribute(ast.Name(self.holder, ast.Load()), node.id, ast.Load()), node)
+        return node
+
+
+def static_methods(code: str) -> str:
+    """The module's functions wrapped in one class as static methods, called through it; each module name
+    kept as an alias, so the names the exercise asks for still work."""
+    tree = ast.parse(code)
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if not functions:
+        return code
+    holder = "Impl"
+    names = {f.name for f in functions}
+    for f in functions:
+        _ThroughClass(holder, names).visit(f)
+        f.decorator_list = [ast.Name("staticmethod", ast.Load())] + f.decorator_list
+    others = [n for n in tree.body if not isinstance(n, ast.FunctionDef)]
+    for other in others:   # classes and module code call them through the class too
+        _ThroughClass(holder, names).visit(other)
+    wrapper = ast.ClassDef(name=holder, bases=[], keywords=[], body=functions, decorator_list=[], type_params=[])
+    aliases = [ast.Assign([ast.Name(f.name, ast.Store())], ast.Attribute(ast.Name(holder, ast.Load()), f.name,
+                                                                        ast.Load())) for f in functions]
+    imports = [n for n in others if isinstance(n, (ast.Import, ast.ImportFrom))]
+    rest = [n for n in others if not isinstance(n, (ast.Import, ast.ImportFrom))]
+    tree.body = imports + [wrapper] + aliases + rest
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def nested(code: str) -> str:
+    """Each function's (and method's) body moved into a helper defined inside it, which it calls."""
+    tree = ast.parse(code)
+    for f in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+        body = [st for st in f.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        if len(body) < 2 or any(_calls_super(st) for st in body) or any(
+                isinstance(n, (ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)) for st in body for n in ast.walk(st)):
+            continue
+        positional, keywords = _passed_on(f.args)
+        helper = ast.FunctionDef(name=f"_{f.name.strip('_')}_body", args=_plain(f.args), body=body,
+                                 decorator_list=[], returns=None, type_comment=None, type_params=[])
+        f.body = [helper, ast.Return(ast.Call(ast.Name(helper.name, ast.Load()), positional, keywords))]
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
 def disguised(code: str, stub: str, level: str, seed: int = 0) -> str:
-    """``code`` disguised up to ``level`` (one of LEVELS, each adding to the one before)."""
+    """``code`` disguised up to ``level``: one of LEVELS, each adding to the one before; or one of MOVES,
+    renamed and then moved."""
+    if level in MOVES:
+        moved = renamed(code, stub, seed)
+        return {"methods_out": methods_out, "static_methods": static_methods, "nested": nested}[level](moved)
     steps = LEVELS[1:LEVELS.index(level) + 1]
     for step in steps:
         if step == "renamed":

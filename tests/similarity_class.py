@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from autograder.grading.course import Course, Exercise
-from tests.disguise import LEVELS, disguised
+from tests.disguise import ALL_LEVELS, disguised
 
 
 def independent(exercise: Exercise) -> dict[str, str]:
@@ -70,7 +70,7 @@ def planted_class(root: Path, course: Course, exercises: list[Exercise]) -> dict
             names[exercise.id].append(student)
             rings[(exercise.id, name)] = [student]
         order = list(originals)
-        for i, level in enumerate(LEVELS):
+        for i, level in enumerate(ALL_LEVELS):
             source = order[i % len(order)]
             copier = f"{exercise.id[:3]}_copy_{level}_of_{source}"
             write_student(root, copier, exercise, disguised(originals[source], stub(exercise), level, seed=i))
@@ -103,7 +103,7 @@ def large_class(root: Path, exercises: list[Exercise], students: int, seed: int 
     pools = {e.id: list(independent(e).values()) for e in exercises}
     for s in range(students):
         for exercise in exercises:
-            code = disguised(rng.choice(pools[exercise.id]), stub(exercise), rng.choice(LEVELS), seed=rng.randrange(10**6))
+            code = disguised(rng.choice(pools[exercise.id]), stub(exercise), rng.choice(ALL_LEVELS), seed=rng.randrange(10**6))
             write_student(root, f"student_{s:03d}", exercise, code)
 
 

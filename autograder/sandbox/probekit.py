@@ -4,6 +4,7 @@ Copied into every sandbox beside the exercise's ``probes.py``. Probes turn what
 the student's code returns into plain numpy arrays; they never judge it.
 """
 import builtins
+import random
 
 import numpy as np
 import torch
@@ -40,6 +41,15 @@ def to_numpy(value, what):
     if isinstance_(value, (int, float)) and not isinstance_(value, bool):
         return np.array(float(value))
     raise ProbeError(f"{what} should be a torch tensor, but your code returned a {type(value).__name__}")
+
+
+def reseed(seed):
+    """Every random generator a student's code may draw from, seeded: a call made twice under different seeds
+    shows whether its answer depends on chance (dropout on in eval, a coin flip between teacher forcing and
+    greedy decoding), and the verdict stays the same on every run and machine."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 
 def grad_or_none(t):

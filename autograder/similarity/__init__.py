@@ -3,8 +3,9 @@
 The pipeline, one module each:
 
 1. ``sources``: each student's files of each exercise, read as grading reads them;
-2. ``canonical``: one text per program that renaming, reformatting, reordering, dead code
-   and swapped operands do not change;
+2. ``canonical``: one text per program that renaming, reformatting, reordering, dead code,
+   swapped operands and moving code (methods to functions, functions to static methods,
+   bodies into nested helpers) do not change;
 3. ``fingerprints``: copydetect's winnowed fingerprints of it, the template's subtracted;
 4. ``compare``: every pair at once, code common to the class subtracted, the threshold from
    the class's own distribution;

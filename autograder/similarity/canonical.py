@@ -14,9 +14,20 @@ layout:
   imports are dropped (they say nothing about who wrote the code), and so are dead
   statements: ``if False:`` blocks, loops over ``range(0)``, ``assert`` of literals,
   code after ``return``/``raise``/``break``/``continue``,
-  and assignments in a function to a name that nothing reads;
-- the operands of a chain of ``+``, ``*``, ``&``, ``|`` are sorted, and so are the
-  functions and classes of a module or class body (after the other statements).
+  assignments in a function to a name that nothing reads, and containers that are only
+  ever filled (``trace = []`` and its ``trace.append(...)``, read nowhere);
+- the operands of a chain of ``+``, ``*``, ``&``, ``|`` are sorted;
+- where code sits says nothing either (issue 42: methods pulled out to module functions,
+  functions wrapped in a class as static methods, a body moved into a helper defined inside
+  its function). Every function, wherever it is defined, becomes a unit of its own with no
+  parameters (``self`` or not) and no ``staticmethod``/``classmethod`` decorator; a class with
+  other statements (class attributes) keeps them under its header, a class of methods alone is
+  gone; the module's other statements are one more unit. An attribute the program chose, read
+  on a name it chose (``self.rnn``, ``Helpers.step``), reads as that name alone (``v``), so a
+  method call and the call of the function it became read alike. A function that only passes
+  its arguments on (the method left behind when its code moved out), an alias of one of the
+  program's names for another (``step = Helpers.step``) and ``super().__init__()`` are dropped.
+  The units are sorted and written without indentation, so nesting changes no fingerprint.
 
 Code that does not parse (a student's syntax error) is read by copydetect's own token
 filter instead (names read as ``V``, comments and layout dropped): two broken copies are
@@ -29,7 +40,6 @@ import builtins
 
 PLACEHOLDER = "v"
 _COMMUTATIVE = (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr)
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _ENDS_BLOCK = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 
 
@@ -39,9 +49,9 @@ def canonical(code: str) -> str:
         tree = ast.parse(code)
         names = _Names()
         names.visit(tree)
-        tree = _Canonical(names).visit(tree)
+        tree = _Canonical(names, frozenset(names.write_only(tree))).visit(tree)
         tree = _Sorted().visit(tree)
-        return ast.unparse(ast.fix_missing_locations(tree))
+        return "\n".join(line.strip() for unit in _units(tree) for line in unit.splitlines())
     except (SyntaxError, ValueError, RecursionError, MemoryError, TypeError):
         from copydetect.utils import filter_code
 
@@ -87,6 +97,18 @@ class _Names(ast.NodeVisitor):
             if alias.asname:
                 self.aliases[alias.asname] = alias.name
 
+    def write_only(self, tree) -> set[str]:
+        """Names read only to fill them (``trace.append(x)`` as a statement): a container nothing ever reads."""
+        loads: dict[str, int] = {}
+        fills: dict[str, int] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                loads[node.id] = loads.get(node.id, 0) + 1
+            elif _fill(node):
+                name = node.value.func.value.id
+                fills[name] = fills.get(name, 0) + 1
+        return {name for name, n in fills.items() if loads.get(name) == n and name in self.bound}
+
     def own(self, name: str) -> bool:
         return name in self.bound and name not in self.aliases and not hasattr(builtins, name)
 
@@ -94,6 +116,17 @@ class _Names(ast.NodeVisitor):
 def _is_print(node) -> bool:
     return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Name) and node.value.func.id == "print")
+
+
+_FILLS = ("append", "extend", "add", "update", "insert", "appendleft")
+_EMPTY_CONTAINERS = (ast.List, ast.Dict, ast.Set, ast.Tuple)
+
+
+def _fill(node) -> bool:
+    """``name.append(...)`` (or another way to fill a container) as a statement of its own."""
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in _FILLS
+            and isinstance(node.value.func.value, ast.Name))
 
 
 def _always_false(test) -> bool:
@@ -115,11 +148,17 @@ def _empty(node) -> bool:
 
 
 class _Canonical(ast.NodeTransformer):
-    def __init__(self, names: _Names):
+    def __init__(self, names: _Names, write_only: frozenset = frozenset()):
         self.names = names
+        self.write_only = write_only   # containers filled and never read: their statements are dead
         self.functions = 0  # how deep in function bodies: only a local that nothing reads is dead
 
     def _dead_store(self, node) -> bool:
+        if _fill(node) and node.value.func.value.id in self.write_only:
+            return True
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id in self.write_only and isinstance(node.value, _EMPTY_CONTAINERS):
+            return True   # at any level: nothing reads it, here or elsewhere (it is only ever filled)
         if not self.functions:
             return False  # a module's or class's name may be read by whoever imports it
         if isinstance(node, ast.Assign):
@@ -216,7 +255,8 @@ class _Canonical(ast.NodeTransformer):
 
 
 class _Sorted(ast.NodeTransformer):
-    """Commutative operands and definitions in one order (run after renaming, so names cannot steer it)."""
+    """Commutative operands in one order (run after renaming, so names cannot steer it; definitions are put in
+    one order by ``_units``)."""
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -235,12 +275,92 @@ class _Sorted(ast.NodeTransformer):
             tree = ast.BinOp(left=tree, op=op(), right=right)
         return tree
 
-    def _sorted_body(self, node):
-        self.generic_visit(node)
-        defs = [n for n in node.body if isinstance(n, _DEFS)]
-        if defs:
-            rest = [n for n in node.body if not isinstance(n, _DEFS)]
-            node.body = rest + sorted(defs, key=ast.unparse)
-        return node
 
-    visit_Module = visit_ClassDef = _sorted_body
+
+_PLACEMENT = ("staticmethod", "classmethod")
+
+
+def _placement(decorator) -> bool:
+    """A decorator that only says where a function sits (a static or class method)."""
+    return isinstance(decorator, ast.Name) and decorator.id in _PLACEMENT
+
+
+def _units(tree: ast.Module) -> list[str]:
+    """The program as sorted units whose text does not depend on where each function was defined."""
+    units: list[str] = []
+
+    def lift(body: list) -> list:
+        """``body`` without its function definitions, each written as a unit of its own (recursively)."""
+        kept = []
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                node.decorator_list = [d for d in node.decorator_list if not _placement(d)]
+                node.args = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                                          kwarg=None, defaults=[])
+                node.returns = None
+                node.body = [st for st in lift(node.body) if not _super_init(st)]
+                if node.body and not _forwards(node.body):
+                    units.append(ast.unparse(ast.fix_missing_locations(node)))
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    setattr(node, field, lift(inner) or [ast.Pass()])
+            for handler in getattr(node, "handlers", []) or []:
+                handler.body = lift(handler.body) or [ast.Pass()]
+            if isinstance(node, ast.ClassDef):
+                if not (len(node.body) == 1 and isinstance(node.body[0], ast.Pass)):
+                    units.append(ast.unparse(ast.fix_missing_locations(node)))
+                continue   # a class of methods alone is only where they sat: its header says nothing
+            if _alias(node):
+                continue
+            kept.append(node)
+        return kept
+
+    rest = lift(_Flattened().visit(tree).body)
+    if rest:
+        units.append(ast.unparse(ast.fix_missing_locations(ast.Module(body=rest, type_ignores=[]))))
+    return sorted(units)
+
+
+def _placeholders(call: ast.Call) -> bool:
+    """A call of the program's own function on the program's own names only: ``v(v, v, v=v)``."""
+    def own(node):
+        node = node.value if isinstance(node, ast.Starred) else node
+        return isinstance(node, ast.Name) and node.id == PLACEHOLDER
+    return own(call.func) and all(own(a) for a in call.args) and all(own(k.value) for k in call.keywords)
+
+
+def _forwards(body: list) -> bool:
+    """A body that only passes its arguments on (``return helper(self, x)``): a method whose code was pulled out
+    to a module function, or a wrapper; it says nothing about who wrote the program."""
+    if len(body) != 1:
+        return False
+    node = body[0]
+    value = node.value if isinstance(node, (ast.Return, ast.Expr)) else None
+    return isinstance(value, ast.Call) and _placeholders(value)
+
+
+def _alias(node) -> bool:
+    """``v = v``: one of the program's names bound to another (``step = Helpers.step``, after flattening)."""
+    return (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == PLACEHOLDER
+            and all(isinstance(t, ast.Name) and t.id == PLACEHOLDER for t in node.targets))
+
+
+def _super_init(node) -> bool:
+    """``super().__init__()`` (or ``super(Class, self).__init__()``): every torch module's first line."""
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and not node.value.args
+            and not node.value.keywords and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "__init__" and isinstance(node.value.func.value, ast.Call)
+            and isinstance(node.value.func.value.func, ast.Name) and node.value.func.value.func.id == "super")
+
+
+class _Flattened(ast.NodeTransformer):
+    """``v.v`` (an attribute the program chose, on a name it chose) read as ``v``: ``self.step(x)`` and the module
+    function ``step(x)`` it was pulled out to, or ``Helpers.step(x)``, read alike."""
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if node.attr == PLACEHOLDER and isinstance(node.value, ast.Name) and node.value.id == PLACEHOLDER:
+            return ast.copy_location(ast.Name(PLACEHOLDER, node.ctx), node)
+        return node

@@ -3,8 +3,8 @@
 Two readings of the same code, for two jobs:
 
 - ``prints`` scores: copydetect's winnowing over the *canonical* text (``canonical.py``),
-  so renaming, reformatting, reordering, dead statements and swapped operands change
-  few fingerprints. Measured on the zoo (scripts/similarity_separation.py, README
+  so renaming, reformatting, reordering, dead statements, swapped operands and code moved
+  between a class and the module change few fingerprints. Measured on the zoo (scripts/similarity_separation.py, README
   "Similarity"), this separates copies from independent code better than copydetect's
   own token filter does;
 - ``shared_fragments`` shows: copydetect's own comparison of the two files *as handed in*

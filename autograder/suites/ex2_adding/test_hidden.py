@@ -9,7 +9,7 @@ from autograder.grading.checking import fail
 from autograder.sandbox.failures import StudentFailure
 
 from .reference import BASELINE_MSE, curves_png, curves_text, heldout_data, learning_curve
-from .test_public import data
+from .test_public import data, models
 
 MODULE_NAMES = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}
 
@@ -52,15 +52,7 @@ def test_constant_baseline(student):
 def test_model_modules(student):
     """cell="rnn", "lstm", "gru" builds a recurrent cell of that kind: torch's nn.RNN, nn.LSTM, nn.GRU,
     or the student's own, recognised by its gates (an LSTM has 4 weight sets per unit, a GRU 3, an RNN 1)."""
-    x = np.random.default_rng(2).random((2, 5, 2))
-    got, failed = {}, {}
-    for cell in MODULE_NAMES:
-        try:
-            got[cell] = student.call("model", cell=cell, x=x)
-        except StudentFailure as failure:
-            failed[cell] = failure
-    if not got:  # nothing builds (a stub, a file that does not import): that failure, as it is
-        raise next(iter(failed.values()))
+    got, failed = models(student, np.random.default_rng(2).random((2, 5, 2)))
     for cell, failure in failed.items():
         fail(f"AddingModel(cell={cell!r}) should build a model with {MODULE_NAMES[cell]} (or a {cell} of your "
              f"own), but it fails: {failure}")
@@ -80,15 +72,17 @@ def test_model_modules(student):
 
 
 def _builds_a_vanilla_rnn(student) -> bool:
-    """Whether AddingModel(cell='rnn') builds (it runs) with an nn.RNN, or with a recurrent cell of the student's
-    own (no torch module: its kind is model_modules' to judge by its size). False where cell='rnn' alone is
-    missing or another cell was built; where no cell builds (a stub, an import that fails), that failure."""
+    """Whether AddingModel(cell='rnn') builds with an nn.RNN, or with a recurrent cell of the student's own (no
+    torch module: its kind is model_modules' to judge by its size). False where another kind of cell was built
+    (model_modules' to charge). Where cell='rnn' fails, there is no vanilla RNN to show the lesson with: the check
+    fails, saying so (where no cell builds, a stub or an import that fails, with that failure as it is)."""
     x = np.zeros((1, 3, 2))
     try:
         found = student.call("model", cell="rnn", x=x)["modules"]
-    except StudentFailure:
+    except StudentFailure as failure:
         student.call("model", cell="lstm", x=x)  # a model that builds no cell at all fails here, as it should
-        return False
+        fail("the lesson's contrast needs a vanilla RNN, but AddingModel(cell='rnn') fails, so there is none to "
+             f"train: {failure.message}")
     return found in ([], ["rnn"])
 
 
@@ -134,7 +128,8 @@ def test_lstm_learns(student, params, memo):
 
 def test_vanilla_rnn_forgets(student, params, memo):
     """The lessons' point: at T=50 a vanilla RNN stays near the baseline while an LSTM solves the task.
-    Judged where cell='rnn' builds a vanilla RNN: a cell it lacks or ignores is test_model_modules' to charge."""
+    Judged where cell='rnn' builds a vanilla RNN: a cell='rnn' that builds another kind of cell is
+    test_model_modules' to charge; one that fails leaves nothing to demonstrate, and fails here too."""
     if not _builds_a_vanilla_rnn(student):
         return
     rnn_mse, rnn_losses = trained_mse(student, params, memo, "rnn")

@@ -115,18 +115,30 @@ def test_data_targets(student):
                  if close(a, x[two][..., 0].sum(1), atol=1e-4) else [])
 
 
-def test_model_shapes(student):
-    """AddingModel(cell=...) maps (N, T, 2) to (N, 1), for every cell it builds (a cell it lacks is
-    test_model_modules' to charge; lacking all three is this check's too)."""
-    x = np.random.default_rng(1).random((4, 10, 2))
-    built = {}
-    for cell in ("rnn", "lstm", "gru"):
+CELLS = ("rnn", "lstm", "gru")
+
+
+def models(student, x) -> tuple[dict, dict]:
+    """AddingModel(cell) run on ``x`` for each cell: what each cell that builds gave, and each failure. Where no
+    cell builds (a stub, a file that does not import), that failure is raised as it is."""
+    built, failed = {}, {}
+    for cell in CELLS:
         try:
             built[cell] = student.call("model", cell=cell, x=x)
         except StudentFailure as failure:
-            missing = failure
+            failed[cell] = failure
     if not built:
-        raise missing
+        raise next(iter(failed.values()))
+    return built, failed
+
+
+def test_model_shapes(student):
+    """AddingModel(cell=...) maps (N, T, 2) to (N, 1), for rnn, lstm and gru: a cell that cannot be built has no
+    shape to judge, so it fails here too, saying which (what a wrong kind of cell is, model_modules judges)."""
+    built, failed = models(student, np.random.default_rng(1).random((4, 10, 2)))
+    for cell, failure in failed.items():
+        fail(f"AddingModel(cell={cell!r}) on x of shape (4, 10, 2) should return (4, 1), but it fails, so there is "
+             f"no output to check: {failure.message}")
     for cell, got in built.items():
         expect_shape(got["output"], (4, 1), f"AddingModel(cell={cell!r}) on x of shape (4, 10, 2)",
                      hint="Apply the linear head to the last time step's output only.")

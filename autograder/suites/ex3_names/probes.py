@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from probekit import ProbeError, defined, isinstance_, to_numpy, unpack
+from probekit import ProbeError, defined, isinstance_, reseed, to_numpy, unpack
 
 
 def probe_letters(student):
@@ -53,12 +53,22 @@ def _model(student, hidden, n_categories, seed):
     return student.NameClassifier(int(defined(student, "N_LETTERS")), hidden, n_categories)
 
 
-def probe_model(student, names, hidden, n_categories, seed=0):
-    """The model's output on a batch of same-length names (T, B, n_letters)."""
+def probe_model(student, names, hidden, n_categories, seed=0, other=None):
+    """The model's output on a batch of same-length names (T, B, n_letters); with ``other`` (as many names, of the
+    same length), also its output on ``names`` again after a call on ``other``, under other random seeds: the same
+    input must give the same output (no hidden state kept between calls, no dropout in eval)."""
     model = _model(student, hidden, n_categories, seed).eval()
     x = torch.cat([student.name_to_tensor(n) for n in names], dim=1)
     with torch.no_grad():
-        return to_numpy(model(x), "NameClassifier's output")
+        reseed(1)
+        out = to_numpy(model(x), "NameClassifier's output")
+        if other is None:
+            return out
+        reseed(2)
+        model(torch.cat([student.name_to_tensor(n) for n in other], dim=1))
+        reseed(3)
+        again = to_numpy(model(x), "NameClassifier's output")
+    return {"output": out, "again": again}
 
 
 def _known_output(model, log_probs):
@@ -98,6 +108,34 @@ def probe_predict(student, name, categories, k, hidden, log_probs, seed=0):
     with torch.no_grad():
         bare = to_numpy(model(student.name_to_tensor(name)), "NameClassifier's output").reshape(-1)
     return {"predictions": [[str(c), float(p)] for c, p in result], "log_probs": bare.tolist()}
+
+
+def probe_predict_again(student, name, other, categories, hidden, seed=0):
+    """predict on a fresh model of the student's class for ``name``, then ``other``, then ``name`` again, each under
+    other random seeds; and whether the model itself answers the bare ``name`` the same way before and after
+    ``other`` (where it does not, that is NameClassifier's doing, which test_model_output judges)."""
+    model = _model(student, hidden, len(categories), seed).eval()
+    answers = []
+    for i, text in enumerate((name, other, name)):
+        reseed(10 + i)
+        result = student.predict(model, text, list(categories), k=3)
+        try:
+            answers.append([[str(c), float(p)] for c, p in result])
+        except (TypeError, ValueError):
+            raise ProbeError("predict should return a list of (category, probability) pairs") from None
+    model_same = None   # not known: a model that wants its input as its predict prepares it (padded, say)
+    try:
+        model = _model(student, hidden, len(categories), seed).eval()
+        outputs = []
+        with torch.no_grad():
+            for i, text in enumerate((name, other, name)):
+                reseed(20 + i)
+                outputs.append(to_numpy(model(student.name_to_tensor(text)), "NameClassifier's output"))
+        first, again = outputs[0], outputs[2]
+        model_same = first.shape == again.shape and bool(np.allclose(first, again, rtol=0, atol=1e-6))
+    except Exception:  # noqa: BLE001 - see model_same
+        pass
+    return {"first": answers[0], "again": answers[2], "model_same": model_same}
 
 
 def _top1(student, model, name, categories):

@@ -151,12 +151,22 @@ def test_name_to_tensor(student):
 
 
 def test_model_output(student):
-    """NameClassifier maps (T, B, N_LETTERS) to log-probabilities (B, n_categories)."""
-    out = student.call("model", names=["Abe", "Ito", "Kim"], hidden=32, n_categories=15)
+    """NameClassifier maps (T, B, N_LETTERS) to log-probabilities (B, n_categories), and the same names to the same
+    output every time (asked again after other names, under other random seeds)."""
+    got = student.call("model", names=["Abe", "Ito", "Kim"], hidden=32, n_categories=15, other=["Zoe", "Ada", "Lin"])
+    out = got["output"]
     expect_shape(out, (3, 15), "NameClassifier(N_LETTERS, 32, 15) on 3 names of 3 letters")
     if np.any(out > 1e-6) or not np.allclose(np.exp(out).sum(1), 1, atol=1e-4):
         fail(f"the outputs should be log-probabilities (log_softmax): each row's exp should sum to 1, "
              f"but they sum to {np.round(np.exp(out).sum(1), 3).tolist()}")
+    again = got["again"]
+    if np.shape(again) != np.shape(out) or not np.allclose(again, out, rtol=0, atol=1e-6):
+        change = "a different shape" if np.shape(again) != np.shape(out) else \
+            f"values up to {np.max(np.abs(again - out)):.3g} apart"
+        fail(f"the same 3 names gave a different output the second time (after 3 other names), {change}: the "
+             "model's answer depends on earlier calls or on chance. Start every call from a zero hidden state "
+             "(do not keep the last one in self.hidden), and use dropout only in training (nn.Dropout is off after "
+             "model.eval(); F.dropout needs training=self.training).")
 
 
 def _known_log_probs(n: int) -> np.ndarray:
@@ -169,6 +179,15 @@ def test_predict(student, exercise):
     """predict returns the k most likely categories, best first, with their probabilities: judged on a model of
     the student's class made to answer known log-probabilities, however predict prepares the name for it."""
     categories = sorted(kit_names(exercise))
+    twice = student.call("predict_again", name="Satoshi", other="Dvorak", categories=categories, hidden=32)
+    first, again = twice["first"], twice["again"]
+    same = [c for c, _ in first] == [c for c, _ in again] and np.allclose([p for _, p in first],
+                                                                         [p for _, p in again], rtol=0, atol=1e-6)
+    if not same and twice["model_same"] is not False:
+        fail(f"predict(model, 'Satoshi') returned {twice['first']}, then, after predict(model, 'Dvorak'), "
+             f"{twice['again']}: the same name and model must give the same answer. Does predict keep the hidden "
+             "state from the last name (start each name from a zero state), or draw random numbers (dropout in "
+             "training only: model.eval())? (A model whose own output changes is test_model_output's to judge.)")
     log_probs = _known_log_probs(len(categories))
     for k in (3, 1, 5):  # k varies: the contract's default and others
         got = student.call("predict", name="Satoshi", categories=categories, k=k, hidden=32,

@@ -10,6 +10,7 @@ from autograder.grading.checking import fail
 
 from .oracle import layout
 from .reference import formats, grader_pairs
+from .test_public import by_chance
 
 
 def test_data_variety(student, exercise, params):
@@ -56,6 +57,9 @@ def test_teacher_forcing_shift(student):
     src, tgt = ["January 15, 2023", "1/2/23", "Sun Jan 15 2023"], ["2023-01-15", "2023-01-02", "2023-01-15"]
     for position in (0, 4, 9):
         got = student.call("forward", src_texts=src, tgt_texts=tgt, position=position)
+        problem = by_chance(got["repeat"])
+        if problem:
+            fail(problem)
         if "diff" not in got:
             fail(f"Seq2Seq returned logits of shape {tuple(got['shape'])}, expected (batch, target length, vocabulary)")
         diff = np.asarray(got["diff"])

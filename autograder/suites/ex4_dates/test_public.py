@@ -49,10 +49,34 @@ def test_data_correct(student):
              f"For example:\n{examples}")
 
 
+def by_chance(repeat: dict, shapes_only: bool = False) -> str | None:
+    """Words for a forward pass whose logits change from one identical call to the next (the probe makes the same
+    call under other random seeds), or None where every call agreed (in shape alone, with ``shapes_only``)."""
+    shapes = [tuple(s) for s in repeat["shapes"]]
+    if len(set(shapes)) > 1:
+        what = f"logits of different shapes ({', '.join(str(s) for s in dict.fromkeys(shapes))})"
+    elif not shapes_only and repeat["max_diff"] > 1e-6:
+        what = f"different logits (up to {repeat['max_diff']:.3g} apart)"
+    else:
+        return None
+    return (f"Seq2Seq(src, tgt) called {repeat['calls']} times with the same src and tgt (after model.eval(), under "
+            f"other random seeds) gave {what}: with a target given, forward must be teacher-forced every time. A "
+            "coin flip between teacher forcing and greedy decoding (random.random() < teacher_forcing_ratio) belongs "
+            "in train_dates, not in forward; and dropout must be off in eval (nn.Dropout is; F.dropout needs "
+            "training=self.training).")
+
+
 def test_output_shapes(student):
-    """Seq2Seq(vocab)(src (B, T_src), tgt (B, T_tgt)) returns logits (B, T_tgt, V), not probabilities."""
+    """Seq2Seq(vocab)(src (B, T_src), tgt (B, T_tgt)) returns logits (B, T_tgt, V), not probabilities, whatever the
+    random seed."""
     got = student.call("forward", src_texts=["January 15, 2023", "1/2/23"], tgt_texts=["2023-01-15", "2023-01-02"],
                        position=3)
+    problem = by_chance(got["repeat"], shapes_only=True)   # values that change are teacher_forcing_shift's
+    if problem:
+        fail(problem)
+    problem = by_chance(got["repeat"])
+    if problem:   # said now, while the student can still mend it; scored by the hidden check
+        student.note(f"Smoke test of teacher forcing (the hidden check teacher_forcing_shift judges it): {problem}")
     want = [got["tgt_shape"][0], got["tgt_shape"][1], got["vocab_size"]]
     if got["shape"] != want:
         fail(f"Seq2Seq(src {tuple(got['tgt_shape'][:1])} x T_src, tgt {tuple(got['tgt_shape'])}) returned logits "

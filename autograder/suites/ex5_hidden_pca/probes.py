@@ -38,13 +38,22 @@ def probe_collect(student, state, sizes, tokens):
                     "collect_hidden_states' result")
 
 
-def probe_pipeline(student, state, sizes, tokens, k=2):
-    """Final hidden states from the student's collect_hidden_states, through the student's pca."""
+def probe_pipeline(student, state, sizes, tokens, k=2, with_pca=True):
+    """Final hidden states from the student's collect_hidden_states, through the student's pca (``with_pca``)
+    or alone: where the student's pca is wrong the grader projects them itself, and a pca that raises must not
+    take the states down with it."""
     states = student.collect_hidden_states(_model(state, sizes), torch.tensor(np.asarray(tokens), dtype=torch.long))
     final = torch.as_tensor(states)[:, -1]
     final_np = to_numpy(final, "the final hidden states")
+    if not with_pca:
+        return {"final": final_np}
     components, ratio, projected = _triple(student.pca(final.to(torch.float64), int(k)))
     return {"ratio": ratio, "projected": projected, "final": final_np}
+
+
+def probe_defines(student, name):
+    """Whether the student's module loads and defines ``name`` as something callable (nothing of it is run)."""
+    return {"callable": callable(getattr(student, name, None))}
 
 
 def _points(ax):

@@ -8,7 +8,7 @@ model's geometry itself is calibrated by scripts/calibrate.py (calibration/READM
 import numpy as np
 
 from autograder.grading.checking import CheckFailed, fail
-from autograder.sandbox.failures import StudentFailure
+from autograder.sandbox.failures import MissingSubmission, NotImplementedYet, StudentFailure
 
 from .oracle import check_pca, eval_set, model_payload, public_expectations
 from .reference import auc, check_against_reference, reference_final_state_pca, reference_pca
@@ -54,31 +54,49 @@ def test_pca_rank_deficient(student):
 
 
 def test_pca_from_scratch(student):
-    """pca does not use scikit-learn: judged by what runs (the grader is told of every sklearn import)."""
+    """pca does not use scikit-learn: judged by what runs (the grader is told of every sklearn import). A pca that
+    is written but raises is pca_random's to charge, not this check's; one that is not written yet (the stub's
+    NotImplementedError, no pca at all) leaves nothing to judge, and fails here too."""
     failure = None
     try:
         student.call("pca", X=np.eye(3), k=1)  # the module loads and pca runs
-    except Exception as exc:  # noqa: BLE001 - scikit-learn need not be installed: importing it may be what failed
+    except StudentFailure as exc:  # scikit-learn need not be installed: importing it may be what failed
         failure = exc
     if student.evidence().get("import sklearn"):
         fail("your code imports scikit-learn when it runs; write PCA yourself (centre, then torch.linalg.svd "
              "or an eigen-decomposition of the covariance)")
-    if failure is not None:
+    if failure is None:
+        return
+    if isinstance(failure, (NotImplementedYet, MissingSubmission)) or \
+            not student.call("defines", name="pca")["callable"]:   # a module that does not load fails here
         raise failure
+    student.note(f"pca raised before it returned ({failure.message.splitlines()[0][:200]}): that is "
+                 "pca_random's to charge. Nothing your code ran imported scikit-learn.")
 
 
 def final_state_pca(student, exercise, params):
     """The student's final hidden states of the kit model, through the student's pca where it is right (else
-    through the grader's: a wrong pca is test_pca_random's to charge); with the grader's PCA of the true states,
-    and in words which PCA was used."""
+    through the grader's: a wrong pca, one that returns wrong values or one that raises, is test_pca_random's to
+    charge); with the grader's PCA of the true states, and in words which PCA was used. The states come from the
+    student's collect_hidden_states: where it cannot give them, the check has nothing to judge and says so."""
     model = kit_model(exercise, params)
     tokens, labels, _ = eval_set(exercise, params["eval_size"], params["eval_seed"])
-    got = student.call("pipeline", tokens=tokens, **model_payload(exercise, model))
-    projected, ratio = np.asarray(got["projected"]), np.asarray(got["ratio"])
+    own_pca = student_pca_is_right(student)
+    try:
+        got = student.call("pipeline", tokens=tokens, with_pca=own_pca, **model_payload(exercise, model))
+    except StudentFailure as failure:
+        if not own_pca:
+            fail(f"the final hidden states come from your collect_hidden_states, which failed on the kit's model: "
+                 f"{failure.message}")
+        raise
     final = np.asarray(got["final"])
-    through = "your pca"
-    if not student_pca_is_right(student) and final.ndim == 2 and final.shape[0] == len(labels) and \
-            np.all(np.isfinite(final)):
+    if own_pca:
+        projected, ratio, through = np.asarray(got["projected"]), np.asarray(got["ratio"]), "your pca"
+    else:
+        if final.ndim != 2 or final.shape[0] != len(labels) or not np.all(np.isfinite(final)):
+            fail(f"collect_hidden_states gave final hidden states of shape {final.shape}"
+                 f"{'' if np.all(np.isfinite(final)) else ' with NaN or infinite values'}; expected "
+                 f"({len(labels)}, hidden size) at the last position. {STATES_HINT}")
         _, ratio, projected = reference_pca(final, 2)
         through = "the grader's PCA (your pca is test_pca_random's to judge)"
     if projected.shape != (len(labels), 2) or ratio.shape != (2,) or not np.all(np.isfinite(projected)):
