@@ -9,7 +9,7 @@
    pair, for copydetect's own token filter and for the kit's canonical form (canonical.py).
 2. The planted class of tests/test_similarity.py through the whole report: precision, recall.
 3. Public code the kit was never tuned on: 30 files of 60-250 lines from Python's standard
-   library (and site-packages) per seed as students, each with at least 40 lines of code, a training-loop snippet in 70% of them (code common to the
+   library (and site-packages, less vendored copies and files met twice) per seed as students, each with at least 40 lines of code, a training-loop snippet in 70% of them (code common to the
    class), disguised copies (two of each level and move of tests/disguise.py); precision and recall over --seeds seeds.
 """
 from __future__ import annotations
@@ -103,15 +103,18 @@ def train(model, data, epochs=5, lr=0.01):
 def public_code(course, work: Path, seeds: int) -> None:
     exercise = course.exercises["ex2_adding"]
     library = Path(sysconfig.get_paths()["stdlib"])
-    pool = []
+    pool, seen = [], set()
     for path in sorted(library.rglob("*.py")):
-        if "test" in str(path) or "idlelib" in str(path):
+        # not tests, and not vendored trees (pip/_vendor/pygments is an older pygments: the two are a true pair)
+        if "test" in str(path) or "idlelib" in str(path) or "_vendor" in str(path):
             continue
         try:
             text = path.read_text(encoding="utf-8")
             # 60-250 lines, at least 40 of them code (not a file of docstrings and imports)
-            if 60 < len(text.splitlines()) < 250 and len(canonical(text).splitlines()) >= 40:
+            # files that are copies of each other (the same module vendored twice) would be a true pair
+            if 60 < len(text.splitlines()) < 250 and len(canonical(text).splitlines()) >= 40 and text not in seen:
                 pool.append(text)
+                seen.add(text)
         except (UnicodeDecodeError, SyntaxError, ValueError):
             pass
     by_level = {level: [0, 0] for level in ALL_LEVELS[1:]}

@@ -7,7 +7,8 @@ the exercise asks for (the stub's top-level functions and classes, and their met
 The moves (issue 42) each rename, then move code to another place: ``methods_out`` pulls every method's body
 out to a module function that takes the instance first (the method calls it); ``static_methods`` wraps the
 module's functions in a class as static methods (module names kept as aliases, calls go through the class);
-``nested`` moves each function's body into a helper defined inside it.
+``nested`` moves each function's body into a helper defined inside it; ``split`` moves the first half of
+each longer function into a module helper that returns what it assigned.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import random
 import re
 
 LEVELS = ("exact", "renamed", "comments", "reformatted", "reordered", "dead_code", "swapped")
-MOVES = ("methods_out", "static_methods", "nested")
+MOVES = ("methods_out", "static_methods", "nested", "split")
 ALL_LEVELS = LEVELS + MOVES
 
 
@@ -244,12 +245,51 @@ def nested(code: str) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
+def _assigned(statements: list) -> list[str]:
+    """The plain names the statements bind, in order."""
+    names = []
+    for st in statements:
+        for node in ast.walk(st):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in names:
+                names.append(node.id)
+    return names
+
+
+def split(code: str) -> str:
+    """The first half of each function of four or more statements moved out to a module helper that takes the
+    function's parameters and returns the names it assigned; the function calls it and goes on."""
+    tree = ast.parse(code)
+    helpers = []
+    for f in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+        body = [st for st in f.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        half = len(body) // 2
+        first = body[:half]
+        if len(body) < 4 or any(_calls_super(st) for st in first) or any(
+                isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal, ast.FunctionDef,
+                               ast.ClassDef, ast.Lambda, ast.Break, ast.Continue)) for st in first for n in ast.walk(st)):
+            continue
+        names = _assigned(first)
+        if not names:
+            continue
+        helper = f"_{f.name.strip('_')}_start"
+        out = ast.Tuple([ast.Name(n, ast.Load()) for n in names], ast.Load())
+        helpers.append(ast.FunctionDef(name=helper, args=_plain(f.args), body=first + [ast.Return(out)],
+                                       decorator_list=[], returns=None, type_comment=None, type_params=[]))
+        positional, keywords = _passed_on(f.args)
+        call = ast.Call(ast.Name(helper, ast.Load()), positional, keywords)
+        target = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
+        f.body = [ast.Assign([target], call)] + body[half:]
+    tree.body += helpers
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
 def disguised(code: str, stub: str, level: str, seed: int = 0) -> str:
     """``code`` disguised up to ``level``: one of LEVELS, each adding to the one before; or one of MOVES,
     renamed and then moved."""
     if level in MOVES:
         moved = renamed(code, stub, seed)
-        return {"methods_out": methods_out, "static_methods": static_methods, "nested": nested}[level](moved)
+        return {"methods_out": methods_out, "static_methods": static_methods, "nested": nested,
+                "split": split}[level](moved)
     steps = LEVELS[1:LEVELS.index(level) + 1]
     for step in steps:
         if step == "renamed":

@@ -19,15 +19,18 @@ layout:
 - the operands of a chain of ``+``, ``*``, ``&``, ``|`` are sorted;
 - where code sits says nothing either (issue 42: methods pulled out to module functions,
   functions wrapped in a class as static methods, a body moved into a helper defined inside
-  its function). Every function, wherever it is defined, becomes a unit of its own with no
-  parameters (``self`` or not) and no ``staticmethod``/``classmethod`` decorator; a class with
-  other statements (class attributes) keeps them under its header, a class of methods alone is
-  gone; the module's other statements are one more unit. An attribute the program chose, read
-  on a name it chose (``self.rnn``, ``Helpers.step``), reads as that name alone (``v``), so a
-  method call and the call of the function it became read alike. A function that only passes
-  its arguments on (the method left behind when its code moved out), an alias of one of the
-  program's names for another (``step = Helpers.step``) and ``super().__init__()`` are dropped.
-  The units are sorted and written without indentation, so nesting changes no fingerprint.
+  its function, a function split in two). Every function, wherever it is defined, becomes a
+  unit of its own: its body (and decorators other than ``staticmethod``/``classmethod``)
+  without its ``def`` line, so without its parameters (``self`` or not). A class with other
+  statements (class attributes) keeps them under its header; a class of methods alone is gone.
+  The module's other statements are one more unit. An attribute the program chose, read on a
+  name it chose (``self.rnn``, ``Helpers.step``), reads as that name alone (``v``), so a
+  method call and the call of the function it became read alike. Statements that only pass
+  the program's own values between its own functions (``v = v``, ``v, v = v(v)``,
+  ``return v(v, v)``: the method left behind when its code moved out, an alias like
+  ``step = Helpers.step``, a helper split off handing back what it assigned) and
+  ``super().__init__()`` are dropped, and so is a function left with nothing else. The units
+  are sorted and written without indentation, so nesting changes no fingerprint.
 
 Code that does not parse (a student's syntax error) is read by copydetect's own token
 filter instead (names read as ``V``, comments and layout dropped): two broken copies are
@@ -110,7 +113,9 @@ class _Names(ast.NodeVisitor):
         return {name for name, n in fills.items() if loads.get(name) == n and name in self.bound}
 
     def own(self, name: str) -> bool:
-        return name in self.bound and name not in self.aliases and not hasattr(builtins, name)
+        """A name the program binds itself. An import alias it also assigns to (``import ... as tensor``, then
+        ``tensor = x["tensor"]``) is one of its own names: a copy that renames the variable renames it too."""
+        return name in self.bound and not hasattr(builtins, name)
 
 
 def _is_print(node) -> bool:
@@ -209,10 +214,10 @@ class _Canonical(ast.NodeTransformer):
         return node
 
     def visit_Name(self, node):
-        if node.id in self.names.aliases:
-            node.id = self.names.aliases[node.id]
-        elif self.names.own(node.id):
+        if self.names.own(node.id):
             node.id = PLACEHOLDER
+        elif node.id in self.names.aliases:
+            node.id = self.names.aliases[node.id]
         return node
 
     def visit_Attribute(self, node):
@@ -299,8 +304,9 @@ def _units(tree: ast.Module) -> list[str]:
                                           kwarg=None, defaults=[])
                 node.returns = None
                 node.body = [st for st in lift(node.body) if not _super_init(st)]
-                if node.body and not _forwards(node.body):
-                    units.append(ast.unparse(ast.fix_missing_locations(node)))
+                if node.body:   # its decorators and body: "def v():" would be the same line for every function
+                    units.append("\n".join([f"@{ast.unparse(d)}" for d in node.decorator_list] + [
+                        ast.unparse(ast.fix_missing_locations(ast.Module(body=node.body, type_ignores=[])))]))
                 continue
             for field in ("body", "orelse", "finalbody"):
                 inner = getattr(node, field, None)
@@ -312,7 +318,7 @@ def _units(tree: ast.Module) -> list[str]:
                 if not (len(node.body) == 1 and isinstance(node.body[0], ast.Pass)):
                     units.append(ast.unparse(ast.fix_missing_locations(node)))
                 continue   # a class of methods alone is only where they sat: its header says nothing
-            if _alias(node):
+            if _plumbing(node):
                 continue
             kept.append(node)
         return kept
@@ -323,28 +329,33 @@ def _units(tree: ast.Module) -> list[str]:
     return sorted(units)
 
 
-def _placeholders(call: ast.Call) -> bool:
-    """A call of the program's own function on the program's own names only: ``v(v, v, v=v)``."""
-    def own(node):
-        node = node.value if isinstance(node, ast.Starred) else node
-        return isinstance(node, ast.Name) and node.id == PLACEHOLDER
-    return own(call.func) and all(own(a) for a in call.args) and all(own(k.value) for k in call.keywords)
+def _plumbing_value(node) -> bool:
+    """An expression of the program's own names only, passed around: ``v``, ``(v, v)``, ``v(v, *v, k=v)``."""
+    if isinstance(node, ast.Name):
+        return node.id == PLACEHOLDER
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_plumbing_value(e) for e in node.elts)
+    if isinstance(node, ast.Starred):
+        return _plumbing_value(node.value)
+    if isinstance(node, ast.Call):
+        return (_plumbing_value(node.func) and all(_plumbing_value(a) for a in node.args)
+                and all(_plumbing_value(k.value) for k in node.keywords))
+    return False
 
 
-def _forwards(body: list) -> bool:
-    """A body that only passes its arguments on (``return helper(self, x)``): a method whose code was pulled out
-    to a module function, or a wrapper; it says nothing about who wrote the program."""
-    if len(body) != 1:
-        return False
-    node = body[0]
-    value = node.value if isinstance(node, (ast.Return, ast.Expr)) else None
-    return isinstance(value, ast.Call) and _placeholders(value)
-
-
-def _alias(node) -> bool:
-    """``v = v``: one of the program's names bound to another (``step = Helpers.step``, after flattening)."""
-    return (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == PLACEHOLDER
-            and all(isinstance(t, ast.Name) and t.id == PLACEHOLDER for t in node.targets))
+def _plumbing(node) -> bool:
+    """A statement that only passes the program's own values between its own functions: ``v = v`` (an alias such
+    as ``step = Helpers.step``), ``v, v = v(v, v)``, ``return v(v)`` (a method whose code moved out), ``return
+    (v, v)`` (a helper handing back what it assigned). Where code was split or moved, these are what changed;
+    they hold no library call, constant or operator, so they say nothing about who wrote the program."""
+    if isinstance(node, ast.Assign):
+        return all(_plumbing_value(t) and not isinstance(t, ast.Call) for t in node.targets) and \
+            _plumbing_value(node.value)
+    if isinstance(node, ast.Return):
+        return node.value is None or _plumbing_value(node.value)
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Call) and _plumbing_value(node.value)
+    return False
 
 
 def _super_init(node) -> bool:
