@@ -190,6 +190,21 @@ def diagnose(case: Case, inputs: dict, got: dict) -> list[str]:
     return found
 
 
+ALIASED = ("every time step of the output holds the same values, the last step's: the steps are one tensor "
+           "overwritten in place (h.copy_(...), h[:] = ..., or writes into a tensor you keep appending), so the "
+           "outputs alias one tensor. Make a new tensor at each step (h = torch.tanh(...)) and stack them")
+
+
+def every_step_the_last(got, want, time_axis: int = 0) -> bool:
+    """Whether every time step of the student's output equals its last one where the right output's do not: the
+    steps alias one buffer that was overwritten in place."""
+    if np.shape(got) != np.shape(want) or np.ndim(got) < 2 or np.shape(got)[time_axis] < 2:
+        return False
+    g, w = np.moveaxis(np.asarray(got), time_axis, 0), np.moveaxis(np.asarray(want), time_axis, 0)
+    return all(close(g[t], g[-1], ATOL, RTOL) for t in range(len(g))) and \
+        not all(close(w[t], w[-1], ATOL, RTOL) for t in range(len(w)))
+
+
 def divergence(case: Case, got: np.ndarray, want: np.ndarray, got_hn: np.ndarray, want_hn: np.ndarray) -> str:
     """Where the hidden states first go wrong: the time step (last layer) and the layer (h_n)."""
     parts = []
@@ -324,6 +339,8 @@ def check_cases(student, cases: list[Case]) -> None:
             continue
         message = [f"In {case.describe()}:"] + problems
         mistakes = diagnose(case, inputs, got)
+        if every_step_the_last(got["output"], want["output"], 1 if case.batch_first and case.batch is not None else 0):
+            mistakes.append(ALIASED)
         if mistakes:
             message.append("This matches a known mistake: " + "; or ".join(mistakes) + ".")
         message.append(divergence(case, got["output"], want["output"], got["h_n"], want["h_n"]))

@@ -8,7 +8,7 @@ import torch
 
 from autograder.grading.checking import close, expect_close, expect_shape, fail
 
-from .oracle import CASES, check_cases, run_forward, sentiment
+from .oracle import ALIASED, CASES, check_cases, every_step_the_last, run_forward, sentiment
 
 # Lesson 001: n=2, d=1, two steps.
 W_H = np.array([[0.5, 0.2], [0.3, 0.6]])
@@ -97,10 +97,12 @@ def test_worked_example_two_steps(student):
                  context="lesson 001, step 2, x_2 = -1.0", explain=explain)
     state = {"weight_ih_l0": W_X, "weight_hh_l0": W_H, "bias_ih_l0": B, "bias_hh_l0": np.zeros(2)}
     got = run_forward(student, config={"input_size": 1, "hidden_size": 2}, x=[[[2.0]], [[-1.0]]], state=state)
-    expect_close(got["output"], np.stack([h1, h2])[:, None, :], "MyRNN's output",
+    want = np.stack([h1, h2])[:, None, :]
+    expect_close(got["output"], want, "MyRNN's output",
                  context="lesson 001 as MyRNN(1, 2) on x of shape (2, 1, 1), bias_hh_l0 = 0",
-                 explain=lambda a: ["Your h_2 matches the lesson's rounded value. " + note]
-                 if np.shape(a) == (2, 1, 2) and rounded(a[1, 0]) else [])
+                 explain=lambda a: (["Your h_2 matches the lesson's rounded value. " + note]
+                                    if np.shape(a) == (2, 1, 2) and rounded(a[1, 0]) else [])
+                 + ([f"Your output: {ALIASED}."] if every_step_the_last(a, want) else []))
 
 
 def test_worked_example_sentiment(student):
