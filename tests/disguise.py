@@ -18,8 +18,6 @@ import random
 import re
 
 LEVELS = ("exact", "renamed", "comments", "reformatted", "reordered", "dead_code", "swapped")
-MOVES = ("methods_out", "static_methods", "nested", "split")
-ALL_LEVELS = LEVELS + MOVES
 
 
 def _public_names(stub: str) -> set[str]:
@@ -150,9 +148,9 @@ def swapped(code: str) -> str:
     return ast.unparse(_Swap().visit(ast.parse(code)))
 
 
-def _passed_on(args: ast.arguments, skip: int = 0) -> tuple[list, list]:
+def _passed_on(args: ast.arguments) -> tuple[list, list]:
     """The call that passes a function's own parameters on, as they came (positional, *args, keywords, **kw)."""
-    positional = [ast.Name(a.arg, ast.Load()) for a in (args.posonlyargs + args.args)[skip:]]
+    positional = [ast.Name(a.arg, ast.Load()) for a in args.posonlyargs + args.args]
     if args.vararg:
         positional.append(ast.Starred(ast.Name(args.vararg.arg, ast.Load()), ast.Load()))
     keywords = [ast.keyword(a.arg, ast.Name(a.arg, ast.Load())) for a in args.kwonlyargs]
@@ -161,11 +159,18 @@ def _passed_on(args: ast.arguments, skip: int = 0) -> tuple[list, list]:
     return positional, keywords
 
 
-def _plain(args: ast.arguments) -> ast.arguments:
-    """The same parameters without defaults (the caller passes every one)."""
-    return ast.arguments(posonlyargs=list(args.posonlyargs), args=list(args.args), vararg=args.vararg,
-                         kwonlyargs=list(args.kwonlyargs), kw_defaults=[None] * len(args.kwonlyargs),
-                         kwarg=args.kwarg, defaults=[])
+def _helper(name: str, args: ast.arguments, body: list) -> ast.FunctionDef:
+    """A function taking ``args`` without their defaults (its caller passes every one)."""
+    plain = ast.arguments(posonlyargs=list(args.posonlyargs), args=list(args.args), vararg=args.vararg,
+                          kwonlyargs=list(args.kwonlyargs), kw_defaults=[None] * len(args.kwonlyargs),
+                          kwarg=args.kwarg, defaults=[])
+    return ast.FunctionDef(name=name, args=plain, body=body, decorator_list=[], returns=None, type_comment=None,
+                           type_params=[])
+
+
+def _code(body: list) -> list:
+    """A body without its docstring (and other bare constants)."""
+    return [st for st in body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
 
 
 def _calls_super(node) -> bool:
@@ -183,13 +188,11 @@ def methods_out(code: str) -> str:
             if not isinstance(method, ast.FunctionDef) or method.decorator_list or not method.args.args:
                 continue
             kept = [st for st in method.body if _calls_super(st)]
-            rest = [st for st in method.body if not _calls_super(st)
-                    and not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+            rest = [st for st in _code(method.body) if not _calls_super(st)]
             if not rest:
                 continue
             name = f"{cls.name.lower()}_{method.name.strip('_')}"
-            moved.append(ast.FunctionDef(name=name, args=_plain(method.args), body=rest, decorator_list=[],
-                                         returns=None, type_comment=None, type_params=[]))
+            moved.append(_helper(name, method.args, rest))
             positional, keywords = _passed_on(method.args)
             method.body = kept + [ast.Return(ast.Call(ast.Name(name, ast.Load()), positional, keywords))]
     tree.body += moved
@@ -215,12 +218,11 @@ def static_methods(code: str) -> str:
         return code
     holder = "Impl"
     names = {f.name for f in functions}
+    through = _ThroughClass(holder, names)
+    through.visit(tree)   # the functions, classes and module code all call them through the class
     for f in functions:
-        _ThroughClass(holder, names).visit(f)
         f.decorator_list = [ast.Name("staticmethod", ast.Load())] + f.decorator_list
     others = [n for n in tree.body if not isinstance(n, ast.FunctionDef)]
-    for other in others:   # classes and module code call them through the class too
-        _ThroughClass(holder, names).visit(other)
     wrapper = ast.ClassDef(name=holder, bases=[], keywords=[], body=functions, decorator_list=[], type_params=[])
     aliases = [ast.Assign([ast.Name(f.name, ast.Store())], ast.Attribute(ast.Name(holder, ast.Load()), f.name,
                                                                         ast.Load())) for f in functions]
@@ -234,13 +236,12 @@ def nested(code: str) -> str:
     """Each function's (and method's) body moved into a helper defined inside it, which it calls."""
     tree = ast.parse(code)
     for f in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
-        body = [st for st in f.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        body = _code(f.body)
         if len(body) < 2 or any(_calls_super(st) for st in body) or any(
                 isinstance(n, (ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)) for st in body for n in ast.walk(st)):
             continue
         positional, keywords = _passed_on(f.args)
-        helper = ast.FunctionDef(name=f"_{f.name.strip('_')}_body", args=_plain(f.args), body=body,
-                                 decorator_list=[], returns=None, type_comment=None, type_params=[])
+        helper = _helper(f"_{f.name.strip('_')}_body", f.args, body)
         f.body = [helper, ast.Return(ast.Call(ast.Name(helper.name, ast.Load()), positional, keywords))]
     return ast.unparse(ast.fix_missing_locations(tree))
 
@@ -261,7 +262,7 @@ def split(code: str) -> str:
     tree = ast.parse(code)
     helpers = []
     for f in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
-        body = [st for st in f.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        body = _code(f.body)
         half = len(body) // 2
         first = body[:half]
         if len(body) < 4 or any(_calls_super(st) for st in first) or any(
@@ -273,8 +274,7 @@ def split(code: str) -> str:
             continue
         helper = f"_{f.name.strip('_')}_start"
         out = ast.Tuple([ast.Name(n, ast.Load()) for n in names], ast.Load())
-        helpers.append(ast.FunctionDef(name=helper, args=_plain(f.args), body=first + [ast.Return(out)],
-                                       decorator_list=[], returns=None, type_comment=None, type_params=[]))
+        helpers.append(_helper(helper, f.args, first + [ast.Return(out)]))
         positional, keywords = _passed_on(f.args)
         call = ast.Call(ast.Name(helper, ast.Load()), positional, keywords)
         target = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
@@ -283,13 +283,16 @@ def split(code: str) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
+_MOVED = {"methods_out": methods_out, "static_methods": static_methods, "nested": nested, "split": split}
+MOVES = tuple(_MOVED)
+ALL_LEVELS = LEVELS + MOVES
+
+
 def disguised(code: str, stub: str, level: str, seed: int = 0) -> str:
     """``code`` disguised up to ``level``: one of LEVELS, each adding to the one before; or one of MOVES,
     renamed and then moved."""
-    if level in MOVES:
-        moved = renamed(code, stub, seed)
-        return {"methods_out": methods_out, "static_methods": static_methods, "nested": nested,
-                "split": split}[level](moved)
+    if level in _MOVED:
+        return _MOVED[level](renamed(code, stub, seed))
     steps = LEVELS[1:LEVELS.index(level) + 1]
     for step in steps:
         if step == "renamed":

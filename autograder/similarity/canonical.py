@@ -281,7 +281,6 @@ class _Sorted(ast.NodeTransformer):
         return tree
 
 
-
 _PLACEMENT = ("staticmethod", "classmethod")
 
 

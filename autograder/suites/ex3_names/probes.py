@@ -53,21 +53,35 @@ def _model(student, hidden, n_categories, seed):
     return student.NameClassifier(int(defined(student, "N_LETTERS")), hidden, n_categories)
 
 
-def probe_model(student, names, hidden, n_categories, seed=0, other=None):
-    """The model's output on a batch of same-length names (T, B, n_letters); with ``other`` (as many names, of the
-    same length), also its output on ``names`` again after a call on ``other``, under other random seeds: the same
-    input must give the same output (no hidden state kept between calls, no dropout in eval)."""
+def _again(call, first, other, seed):
+    """``call(first)``, then ``call(other)``, then ``call(first)`` again, each under its own seeds (``reseed``): the
+    first answer and the last, which the grader compares. The same input must give the same answer (no hidden
+    state kept between calls, no dropout in eval, no chance)."""
+    reseed(seed)
+    answer = call(first)
+    reseed(seed + 1)
+    call(other)
+    reseed(seed + 2)
+    return answer, call(first)
+
+
+def _pairs(result):
+    """predict's answer as [[category, probability], ...], or a ProbeError saying what it should be."""
+    try:
+        return [[str(c), float(p)] for c, p in result]
+    except (TypeError, ValueError):
+        raise ProbeError("predict should return a list of (category, probability) pairs") from None
+
+
+def probe_model(student, names, other, hidden, n_categories, seed=0):
+    """The model's output on a batch of same-length names (T, B, n_letters), and its output on them again after a
+    call on ``other`` (as many names, of the same length)."""
     model = _model(student, hidden, n_categories, seed).eval()
-    x = torch.cat([student.name_to_tensor(n) for n in names], dim=1)
+
+    def output(batch):
+        return to_numpy(model(torch.cat([student.name_to_tensor(n) for n in batch], dim=1)), "NameClassifier's output")
     with torch.no_grad():
-        reseed(1)
-        out = to_numpy(model(x), "NameClassifier's output")
-        if other is None:
-            return out
-        reseed(2)
-        model(torch.cat([student.name_to_tensor(n) for n in other], dim=1))
-        reseed(3)
-        again = to_numpy(model(x), "NameClassifier's output")
+        out, again = _again(output, names, other, 1)
     return {"output": out, "again": again}
 
 
@@ -95,11 +109,7 @@ def probe_predict(student, name, categories, k, hidden, log_probs, seed=0):
     the model's layers itself) the model's own output on the bare one-hot name."""
     model = _model(student, hidden, len(categories), seed).eval()
     calls = _known_output(model, log_probs)
-    result = student.predict(model, name, list(categories), k=k)
-    try:
-        pairs = [[str(c), float(p)] for c, p in result]
-    except (TypeError, ValueError):
-        raise ProbeError("predict should return a list of (category, probability) pairs") from None
+    pairs = _pairs(student.predict(model, name, list(categories), k=k))
     if calls:
         return {"predictions": pairs, "log_probs": list(log_probs)}
     # predict ran the model's parts itself: compare with the model's own output on the one-hot name
@@ -107,35 +117,24 @@ def probe_predict(student, name, categories, k, hidden, log_probs, seed=0):
     result = student.predict(model, name, list(categories), k=k)
     with torch.no_grad():
         bare = to_numpy(model(student.name_to_tensor(name)), "NameClassifier's output").reshape(-1)
-    return {"predictions": [[str(c), float(p)] for c, p in result], "log_probs": bare.tolist()}
+    return {"predictions": _pairs(result), "log_probs": bare.tolist()}
 
 
 def probe_predict_again(student, name, other, categories, hidden, seed=0):
-    """predict on a fresh model of the student's class for ``name``, then ``other``, then ``name`` again, each under
-    other random seeds; and whether the model itself answers the bare ``name`` the same way before and after
-    ``other`` (where it does not, that is NameClassifier's doing, which test_model_output judges)."""
+    """predict on a fresh model of the student's class for ``name``, then ``other``, then ``name`` again; and the
+    model's own output on the bare ``name`` before and after ``other`` (where that changes, it is NameClassifier's
+    doing, which test_model_output judges), or None where the model does not take the bare one-hot name."""
     model = _model(student, hidden, len(categories), seed).eval()
-    answers = []
-    for i, text in enumerate((name, other, name)):
-        reseed(10 + i)
-        result = student.predict(model, text, list(categories), k=3)
-        try:
-            answers.append([[str(c), float(p)] for c, p in result])
-        except (TypeError, ValueError):
-            raise ProbeError("predict should return a list of (category, probability) pairs") from None
-    model_same = None   # not known: a model that wants its input as its predict prepares it (padded, say)
+    first, again = _again(lambda text: _pairs(student.predict(model, text, list(categories), k=3)), name, other, 10)
+    bare = None
     try:
         model = _model(student, hidden, len(categories), seed).eval()
-        outputs = []
         with torch.no_grad():
-            for i, text in enumerate((name, other, name)):
-                reseed(20 + i)
-                outputs.append(to_numpy(model(student.name_to_tensor(text)), "NameClassifier's output"))
-        first, again = outputs[0], outputs[2]
-        model_same = first.shape == again.shape and bool(np.allclose(first, again, rtol=0, atol=1e-6))
-    except Exception:  # noqa: BLE001 - see model_same
+            bare = list(_again(lambda text: to_numpy(model(student.name_to_tensor(text)), "NameClassifier's output"),
+                               name, other, 20))
+    except Exception:  # noqa: BLE001 - a model that wants its input as its predict prepares it (padded, say)
         pass
-    return {"first": answers[0], "again": answers[2], "model_same": model_same}
+    return {"first": first, "again": again, "model": bare}
 
 
 def _top1(student, model, name, categories):

@@ -61,9 +61,8 @@ def probe_forward(student, src_texts, tgt_texts, position):
         for seed in REPEAT_SEEDS:
             reseed(seed)
             repeats.append(to_numpy(model(src, tgt), "Seq2Seq's logits"))
-    same_shape = [list(r.shape) for r in repeats]
     differ = [float(np.abs(r - logits).max()) for r in repeats if r.shape == logits.shape]
-    repeat = {"calls": len(repeats) + 1, "shapes": [list(logits.shape)] + same_shape,
+    repeat = {"calls": len(repeats) + 1, "shapes": [list(r.shape) for r in [logits] + repeats],
               "max_diff": max(differ, default=0.0)}
     if logits.shape != logits2.shape or logits.ndim != 3:
         return {"shape": list(logits.shape), "tgt_shape": list(tgt.shape), "vocab_size": len(vocab), "repeat": repeat}
