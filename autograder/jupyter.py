@@ -122,8 +122,8 @@ def _exercise(exercise_id: str):
 def _sources(exercise, folder: Path) -> list[str]:
     """The files that hold the student's code: under autograde the staged files; in Jupyter what the kernel
     ran (the files the %%writefile cells wrote), or the notebook where a cell has not been run."""
-    if _autograding():
-        return list(exercise.files)
+    if _autograding():   # and the answers the hooks read from the notebook's answer cells (StageStudentFiles)
+        return list(exercise.files) + ([exercise.answers_file] if exercise.answers_file else [])
     ran = all((folder / name).is_file() for name in exercise.files)
     return list(exercise.files) if ran or not (folder / exercise.notebook).is_file() else [exercise.notebook]
 

@@ -291,3 +291,21 @@ def instructor_only_functions():
         path = exercise.suite_dir / "reference.py"
         for name, fingerprint in python_functions(path.read_text()) if path.is_file() else ():
             yield f"{exercise.id}/reference.py:{name}", name, fingerprint
+
+
+def answer_key_texts(exercise):
+    """(what, text) of every part of the exercise's questions no student may get: a choice's explanation (it names
+    the answer), a written question's rubric and model answer (questions.yaml)."""
+    from autograder.grading.questions import load_questions
+
+    for q in load_questions(exercise).values():
+        for what, text in (("explanation", q.explanation), ("rubric", q.rubric), ("model answer", q.model_answer)):
+            if text:
+                yield f"{exercise.id}/{q.name} {what}", text
+
+
+def assert_no_answer_key(exercise, shipped: str) -> None:
+    """No explanation, rubric or model answer of the exercise's questions, nor a line of one, is in ``shipped``."""
+    for where, text in answer_key_texts(exercise):
+        lines = [ln.strip() for ln in text.splitlines() if len(ln.strip()) > 30]
+        assert text not in shipped and not [ln for ln in lines if ln in shipped], f"{where} is shipped"

@@ -25,16 +25,18 @@ import re
 import shlex
 import subprocess
 import sys
+import shutil
 
 import nbformat
 import pytest
 from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
 from autograder.grading.course import load_course
-from autograder.grading.notebooks import fill, step_line, writefile_line
+from autograder.grading.notebooks import answer_cell_ids, answers_from_cells, fill, step_line, writefile_line
+from autograder.grading.questions import read_answers
 
 from .browser import axe, browser, run_axe  # noqa: F401 - the fixtures, used by name
-from .conftest import KIT, SOLUTIONS, instructor_only_functions, run_cli, solution_region_bodies
+from .conftest import KIT, SOLUTIONS, assert_no_answer_key, instructor_only_functions, run_cli, solution_region_bodies
 
 COURSE = load_course()
 pytestmark = pytest.mark.xdist_group("nbgrader")
@@ -61,6 +63,19 @@ def hand_in(course_dir, student, exercise_id, nb):
 
 def solution_files(exercise_id):
     return {n: (SOLUTIONS / exercise_id / n).read_text() for n in COURSE.exercises[exercise_id].files}
+
+
+def answered(nb, exercise_id):
+    """``nb`` with the reference's answers typed into its question cells (a choice's letter, a written model answer)."""
+    from autograder.grading.questions import load_questions
+
+    exercise = COURSE.exercises[exercise_id]
+    questions, ids = load_questions(exercise), answer_cell_ids(exercise)
+    for cell in nb.cells:
+        q = questions.get(ids.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")))
+        if q is not None:
+            cell.source = f'answer = "{q.answer}"' if q.kind == "choice" else q.model_answer
+    return nb
 
 
 # ---------------------------------------------------------------- the two-grader corpus
@@ -224,7 +239,7 @@ def pipeline(tmp_path_factory):
         nbgrader(course_dir, *steps[("generate_assignment", ex_id)])
     for ex_id in COURSE.exercises:
         released = nbformat.read(course_dir / "release" / ex_id / f"{ex_id}.ipynb", as_version=4)
-        hand_in(course_dir, "reference", ex_id, fill(released, solution_files(ex_id)))
+        hand_in(course_dir, "reference", ex_id, answered(fill(released, solution_files(ex_id)), ex_id))
         hand_in(course_dir, "blank", ex_id, released)
 
     released = nbformat.read(course_dir / "release" / "ex1_myrnn" / "ex1_myrnn.ipynb", as_version=4)
@@ -280,11 +295,20 @@ def test_source_notebooks_follow_nbgraders_schema_and_course_yaml(tmp_path):
         assert set(graded) == set(exercise.checks)
         for check in exercise.checks.values():
             cell = graded[check.name]
-            assert cell.metadata.nbgrader.points == check.points and cell.metadata.nbgrader.locked
+            assert cell.metadata.nbgrader.points == check.points
+            if check.by_person:   # a written answer: the student's own cell, which a person grades in formgrader
+                assert cell.cell_type == "markdown" and cell.metadata.nbgrader.solution, check.name
+                assert not cell.metadata.nbgrader.locked and cell.source.strip()   # the reference's answer
+                continue
+            assert cell.metadata.nbgrader.locked
             call = f'check("{exercise.id}", "{check.name}")'
             hidden = f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
             assert (hidden in cell.source) == (check.visibility == "hidden") and call in cell.source
-        solution = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        answers = answer_cell_ids(exercise)   # the questions' answer cells (their own test: tests/test_questions.py)
+        solution = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")
+                    and c.metadata.nbgrader.grade_id not in answers]
+        assert {c.metadata.nbgrader.grade_id for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")} \
+            - {c.metadata.nbgrader.grade_id for c in solution} == set(answers)
         lines = [step_line(exercise.files[0], k) for k in range(1, len(exercise.steps) + 1)] + \
             [writefile_line(n) for n in exercise.files[1 if exercise.steps else 0:]]
         assert [c.source.split("\n", 1)[0] for c in solution] == lines
@@ -303,6 +327,9 @@ def test_released_notebooks_hold_no_solution_and_no_hidden_check(pipeline):
             assert body not in code, f"the released notebook contains the solution of {where}"
         for check in exercise.checks_with("hidden"):
             assert f'"{check.name}")' not in code and "HIDDEN TESTS" not in code
+        assert_no_answer_key(exercise, code)   # every cell, markdown too
+        answers = answers_from_cells(nb.cells, answer_cell_ids(exercise))   # every answer cell, blank
+        assert answers is None or set(read_answers(answers).values()) <= {""}, answers
     released = "".join(p.read_text(errors="replace") for p in (course_dir / "release").rglob("*")
                        if p.is_file() and p.suffix in (".py", ".ipynb"))
     for where, name, _ in instructor_only_functions():   # held-out generators, the grader's own PCA
@@ -324,13 +351,46 @@ def test_autograde_warns_only_about_cells_a_student_changed(pipeline):
 
 
 def test_autograde_gives_reference_full_marks_and_blank_zero_with_course_totals(pipeline):
+    """Full marks on everything the grader scores; the written answers' points wait for a person (next test)."""
     _, grades = pipeline
     for exercise in COURSE.exercises.values():
         ref, blank = grades[("reference", exercise.id)], grades[("blank", exercise.id)]
         assert float(ref["max_score"]) == exercise.max_score
-        assert float(ref["score"]) == exercise.max_score, f"reference lost points on {exercise.id}"
+        assert float(ref["score"]) == exercise.max_score - exercise.by_person_points, \
+            f"reference lost points on {exercise.id}"
         assert float(blank["score"]) == 0.0
     assert sum(float(grades[("reference", e)]["max_score"]) for e in COURSE.exercises) == COURSE.max_score
+
+
+def test_written_answers_are_graded_by_hand_in_nbgraders_gradebook(pipeline, tmp_path):
+    """A written answer is nbgrader's manually graded cell: after autograde the reference's waits for a person (what
+    formgrader lists as needing a manual grade), the blank one as released scores 0 with nothing to grade; a TA's
+    mark, entered as formgrader stores it (nbgrader's Gradebook API, on a copy of the course), is in the export."""
+    from nbgrader.api import Gradebook
+
+    course_dir, _ = pipeline
+    written = [(e, c) for e in COURSE.exercises.values() for c in e.checks.values() if c.by_person]
+    if not written:
+        pytest.skip("this course has no written question")
+    copy = tmp_path / "course"
+    shutil.copytree(course_dir, copy, ignore=shutil.ignore_patterns("autograded", "feedback", "corpus", "grade-results"))
+    with Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gb:
+        for exercise, check in written:
+            ref = gb.find_grade(check.name, exercise.id, exercise.id, "reference")
+            assert ref.needs_manual_grade and ref.max_score == check.points, (exercise.id, check.name)
+            blank = gb.find_grade(check.name, exercise.id, exercise.id, "blank")
+            assert not blank.needs_manual_grade and blank.score == 0
+            ref.manual_score = check.points - 1   # as formgrader saves a TA's mark
+            comment = gb.find_comment(check.name, exercise.id, exercise.id, "reference")
+            comment.manual_comment = "Say what the baseline is."
+        gb.db.commit()
+    nbgrader(copy, "export", "--to", "marked.csv")
+    with open(copy / "marked.csv", newline="") as f:
+        marked = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
+    for exercise in {e for e, _ in written}:
+        person = sum(c.points - 1 for e, c in written if e is exercise)
+        assert float(marked[("reference", exercise.id)]["score"]) == \
+            exercise.max_score - exercise.by_person_points + person
 
 
 def test_a_student_cannot_fake_passes_in_the_kernel(pipeline):

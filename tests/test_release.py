@@ -11,8 +11,8 @@ import yaml
 from autograder.publish.authoring import mutate
 from autograder.grading.course import load_course
 
-from .conftest import (SOLUTIONS, instructor_only_functions, needs, python_functions, run_cli, solution_region_bodies,
-                       student_written_functions)
+from .conftest import (SOLUTIONS, assert_no_answer_key, instructor_only_functions, needs, python_functions, run_cli,
+                       solution_region_bodies, student_written_functions)
 
 COURSE = load_course()
 
@@ -91,6 +91,26 @@ def test_release_ships_public_checks_and_no_solutions(release):
         assert set(ex["checks"]) == {c.name for c in COURSE.exercises[ex_id].checks_with("public")}
     with zipfile.ZipFile(tmp_path / "rnn-exercises.zip") as z:
         assert not [n for n in z.namelist() if n.endswith("test_hidden.py") or "/solutions/" in n]
+
+
+def test_the_release_holds_the_questions_and_no_answer_key(release):
+    """The lessons' questions ship in each exercise's answers.md, blank, as `stubs` writes it; their keys, the
+    lessons' explanations, the rubrics and the model answers do not ship anywhere (nor questions.yaml)."""
+    from autograder.grading.questions import answers_text, load_questions, read_answers
+
+    files = [p for p in release.rglob("*") if p.is_file()]
+    assert not [p for p in files if p.name == "questions.yaml"]
+    shipped = "".join(p.read_text(errors="replace") for p in files)
+    for exercise in COURSE.exercises.values():
+        assert_no_answer_key(exercise, shipped)
+        questions = load_questions(exercise)
+        if not questions:
+            continue
+        released = (release / "exercises" / exercise.id / exercise.answers_file).read_text()
+        assert answers_text(exercise, questions) in released        # every prompt and option, as generated
+        assert set(read_answers(released)) == set(questions) and set(read_answers(released).values()) == {""}
+        for q in questions.values():
+            assert q.prompt in released
 
 
 def test_a_student_checks_their_work_and_sees_the_graders_messages(tmp_path):

@@ -23,7 +23,9 @@ result file that says so and is graded again on the next run, never scored.
 
 DIR gets: gradebook.csv, results/<student>.json, reports/<student>.html,
 summary.html, histogram.png, pass_rates.csv, mistakes.csv, and the similarity report
-(similarity.csv, similarity.html; ``similarity=False`` skips it).
+(similarity.csv, similarity.html; ``similarity=False`` skips it); where the course has written
+questions, marks/<exercise>.<question>.csv for the marks a person gives them (and marks/rubrics.md),
+which every run folds into the gradebook, reports and summary (``grading/marks.py``).
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from autograder.commands.executors import ClusterOptions, run_jobs
 from autograder.commands.fingerprints import graded_from, what_to_grade
 from autograder.commands.parallel import grade_command
 from autograder.grading.archives import SubmissionError, unpack
+from autograder.grading.marks import Marks
 from autograder.grading.results import GRADER_ERROR, SubmissionResult, failed_result, write_json_atomic
 from autograder.grading.submission import holds_work
 from autograder.publish.classbook import write_gradebook, write_report, write_summary
@@ -269,14 +272,20 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
     # The class in memory, read once: each finished student updates it, and the gradebook is
     # rewritten from it (at most every GRADEBOOK_SECONDS while jobs finish, and at the end).
     results = {s: r for s, r in stored.items() if s in students and s not in todo}
+    # The marks people gave written answers (grading/marks.py), folded into what the class's files show; the
+    # stored results never hold them, so a regrade loses none.
+    marks = Marks.read(course, out)
+    plan["marks"] = marks.problems
+    shown = {s: marks.apply(course, s, r) for s, r in results.items()}
     written_at = 0.0
     for student, result in run_jobs(executor, todo, job, jobs, out,
                                     cluster or ClusterOptions.from_course(course.cluster),
                                     job_minutes(course, exercises), died):
         results[student] = result
-        write_report(course, out, student, result)
+        shown[student] = marks.apply(course, student, result)
+        write_report(course, out, student, shown[student])
         if time.monotonic() - written_at > GRADEBOOK_SECONDS:
-            write_gradebook(course, out, results)
+            write_gradebook(course, out, shown)
             written_at = time.monotonic()
         done += 1
         graded += 1
@@ -288,17 +297,20 @@ def run_batch(course: Course, course_path: Path | None, submissions: Path, out: 
                   f"{result.max_score:g} ({result.status})", file=sys.stderr, flush=True)
     if bar:
         bar.close()
-    for student, result in results.items():
-        if student not in todo and not (out / "reports" / f"{student}.html").exists():
-            write_report(course, out, student, result)  # a kept result whose report was lost
-    write_gradebook(course, out, results)
+    for student, result in shown.items():
+        # a kept result whose report was lost, or whose written answers have marks (entered since, perhaps)
+        if student not in todo and (not (out / "reports" / f"{student}.html").exists()
+                                    or marks.given):
+            write_report(course, out, student, result)
+    write_gradebook(course, out, shown)
+    marks.write_templates(course, out, shown)
     words = None
     if similarity:
         plan["similarity"], words = _similarity(course, submissions, out, exercises, reference)
     if words is None and (out / "similarity.html").exists():
         words = "written by an earlier run (this one did not compare the class)"
-    write_summary(course, out, results, similarity=words)
-    return dict(sorted(results.items()))
+    write_summary(course, out, shown, similarity=words)
+    return dict(sorted(shown.items()))
 
 
 def _similarity(course: Course, submissions: Path, out: Path, exercises: list[str] | None,

@@ -228,6 +228,15 @@ def _batch(args, course) -> int:
     if plan.get("similarity"):
         print(for_terminal(plan["similarity"]),   # it names students: their folder names, made inert
               file=sys.stderr if plan["similarity"].startswith("warning") else sys.stdout)
+    from autograder.grading.marks import MARKS_DIR, pending_count
+
+    waiting, points = pending_count(results)
+    if waiting:
+        print(f"{waiting} student(s) have written answers to grade by hand ({points:g} points in all, status "
+              f"to_grade_by_hand): enter the marks in {Path(args.out) / MARKS_DIR}/*.csv (rubrics.md beside them) "
+              "and run the same command again")
+    for problem in plan.get("marks", []):
+        print(f"warning: marks: {for_terminal(problem)}", file=sys.stderr)
     if failed:
         print(f"error: the grader failed for {len(failed)} student(s) ({', '.join(failed[:10])}): status "
               "grader_error, not scored. Run the same command again to grade them again.", file=sys.stderr)
@@ -302,8 +311,15 @@ def _gradescope(args, course) -> int:
     selected = course.select(args.exercise)
     refuse_unlisted(course, "gradescope")
     target = build_zip(Path(args.out), [e.id for e in selected] if args.exercise else None)
-    print(f"wrote {target}: grades {', '.join(e.id for e in selected)} "
-          f"({sum(e.max_score for e in selected):g} points in all)")
+    written = [(e, c) for e in selected for c in e.checks.values() if c.by_person]
+    auto = sum(e.max_score for e in selected) - sum(c.points for _, c in written)
+    print(f"wrote {target}: grades {', '.join(e.id for e in selected)} ({auto:g} points in all)")
+    if written:   # Gradescope grades them by hand, as questions of the assignment beside the autograder
+        print(f"and {len(written)} written question(s) the zip does not score: set each up in Gradescope as a "
+              "manually graded question (Edit Outline), with its points and the rubric in "
+              "autograder/suites/<exercise>/questions.yaml:")
+        for e, c in written:
+            print(f"  {e.id}: {c.name} ({c.points:g} points): {c.summary}")
     return 0
 
 

@@ -23,6 +23,7 @@ SUITES_DIR = PACKAGE_DIR / "suites"
 # elsewhere (fewer points, shorter limits) still grades with the kit's suites and files.
 DEFAULT_PATHS = {"solutions": KIT_ROOT / "solutions", "exercises": KIT_ROOT / "exercises", "suites": SUITES_DIR}
 VISIBILITIES = ("public", "hidden")
+QUESTION_KINDS = ("choice", "written")   # a check that is a lesson question (grading/questions.py)
 
 
 class CourseError(Exception):
@@ -36,10 +37,18 @@ class Check:
     visibility: str    # public: students run it themselves; hidden: only the instructor's grader
     timeout: float     # seconds for this check, student code included
     summary: str       # one line, shown in exercise READMEs and reports
+    # A lesson question (grading/questions.py): "choice", graded by the kit from the student's answers.md;
+    # "written", graded by a person (pending until a TA's mark is folded in); None, a check of the code.
+    question: str | None = None
 
     @property
     def test_function(self) -> str:
         return f"test_{self.name}"
+
+    @property
+    def by_person(self) -> bool:
+        """Graded by a person, not the grader: no test function; its result is pending until marked."""
+        return self.question == "written"
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,18 @@ class Exercise:
     @property
     def max_score(self) -> float:
         return sum(c.points for c in self.checks.values())
+
+    @property
+    def by_person_points(self) -> float:
+        """Points of the written questions: graded by a person, not by the grader."""
+        return sum(c.points for c in self.checks.values() if c.by_person)
+
+    @property
+    def answers_file(self) -> str | None:
+        """The file students answer the exercise's questions in (``answers.md``), or None: no questions."""
+        from autograder.grading.questions import ANSWERS_FILE
+
+        return ANSWERS_FILE if any(c.question for c in self.checks.values()) else None
 
     def given_path(self, name: str) -> Path:
         """The released copy of a given file, which grading uses.
@@ -209,12 +230,19 @@ def load_course(path: Path | None = None) -> Course:
             vis = c.get("visibility", "hidden")
             if vis not in VISIBILITIES:
                 raise CourseError(f"course.yaml: check {ex_id}/{name}: visibility must be public or hidden")
+            question = c.get("question")
+            if question is not None and question not in QUESTION_KINDS:
+                raise CourseError(f"course.yaml: check {ex_id}/{name}: question must be choice or written")
+            if question is not None and vis != "hidden" and not raw.get("student_bundle"):
+                raise CourseError(f"course.yaml: check {ex_id}/{name}: a question is graded by the instructor "
+                                  "(its key and rubric are never shipped): its visibility must be hidden")
             checks[name] = Check(
                 name=name,
                 points=float(_need(c, "points", f"check {ex_id}/{name}")),
                 visibility=vis,
                 timeout=float(c.get("timeout", defaults.get("check_timeout", 30))),
                 summary=c.get("summary", ""),
+                question=question,
             )
         exercises[ex_id] = Exercise(
             id=ex_id,

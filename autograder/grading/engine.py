@@ -55,9 +55,11 @@ def grade(submission_path: Path, course: Course | None = None, exercise_ids: lis
     # is such, pytest is not started at all: a syntax error is answered in about a second.
     refused = {e.id: why for e in exercises if (why := _refusal(submission, e)) is not None} if fail_fast else {}
     plugin.refuse(refused)
-    suite_dirs = [str(e.suite_dir) for e in exercises if e.suite_dir.is_dir() and e.id not in refused]
+    # Only exercises with checks of the code to run start pytest and a sandbox (the questions are read by the plugin).
+    suite_dirs = [str(e.suite_dir) for e in exercises
+                  if e.suite_dir.is_dir() and e.id not in refused and plugin.code_selected(e)]
     for exercise in exercises:  # each worker loads torch while pytest imports the suites (and torch)
-        if exercise.id not in refused and plugin.selected(exercise) and exercise.suite_dir.is_dir():
+        if exercise.id not in refused and plugin.code_selected(exercise) and exercise.suite_dir.is_dir():
             plugin.process_for(exercise).prestart()
     rootdir = os.path.commonpath([str(Path(d).parent) for d in suite_dirs]) if suite_dirs else str(KIT_ROOT)
     args = [*suite_dirs, "-c", str(SUITE_INI), "--rootdir", rootdir,

@@ -320,6 +320,58 @@ def extract(path: Path, file_names: tuple[str, ...], label: str | None = None) -
     return files_from_cells(parse(raw, label)["cells"], file_names, label)
 
 
+def answer_cell_id(check) -> str:
+    """The grade_id of the cell a student answers a lesson question in (grading/questions.py): a written
+    answer's cell is itself the graded cell (nbgrader's manually graded answer), so it bears the check's name;
+    a choice's is ``answer_<name>``, and the check's name is its graded cell's, which asks the grader."""
+    return check.name if check.by_person else f"answer_{check.name}"
+
+
+def answer_cell_ids(exercise) -> dict[str, str]:
+    """grade_id -> question name, for every answer cell of the exercise's notebook."""
+    return {answer_cell_id(c): c.name for c in exercise.checks.values() if c.question}
+
+
+def answers_from_cells(cells: list, ids: dict[str, str]) -> str | None:
+    """The notebook's answer cells (``ids``: grade_id -> question) as the text of an answers file (one
+    ``## <question>`` section each, read by ``questions.read_answers``); None when the notebook has none."""
+    from autograder.grading.questions import ANSWER_MARK
+
+    parts = []
+    for cell in cells:
+        question = ids.get(str(nbgrader_meta(cell).get("grade_id", "")))
+        if question is not None:
+            text = cell_source(cell)
+            if _as_dict(cell).get("cell_type") == "code":   # a choice: `answer = "b"`, read, never run
+                text = _string_assigned(text)
+            parts.append(f"## {question}\n\n{ANSWER_MARK}\n\n{text}\n")
+    return "\n".join(parts) if parts else None
+
+
+def _string_assigned(code: str) -> str:
+    """The string a choice question's code cell assigns (``answer = "b"``), read from its syntax; "" if none."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        found = re.search(r"""=\s*['"]([^'"\n]*)['"]""", code)
+        return found.group(1) if found else ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return node.value.value
+    return ""
+
+
+def answers_in(path: Path, ids: dict[str, str]) -> str | None:
+    """The answers a notebook holds (``answers_from_cells``); NotebookProblem when it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotebookProblem(f"{path.name} could not be read ({exc.strerror or exc})") from None
+    return answers_from_cells(parse(raw, path.name)["cells"], ids)
+
+
 def repaired_original(path: Path) -> Path | None:
     """The student's own file, where the nbgrader hooks replaced an unreadable notebook (else None).
 

@@ -36,7 +36,7 @@ import pytest
 from autograder.grading.checking import CheckFailed
 from autograder.grading.course import Course, Exercise
 from autograder.grading.attribution import Attribution
-from autograder.grading.results import CheckResult, ExerciseResult, SubmissionResult
+from autograder.grading.results import PENDING, CheckResult, ExerciseResult, SubmissionResult
 from autograder.grading.submission import Submission
 from autograder.sandbox.client import StudentProcess
 from autograder.sandbox.failures import (GRADER_ERROR, ClaimedGraderError, GraderError, MissingSubmission,
@@ -150,6 +150,11 @@ class GradingPlugin:
         return [c for c in exercise.checks_with(self.visibility)
                 if not self.check_names or c.name in self.check_names]
 
+    def code_selected(self, exercise: Exercise) -> list:
+        """The selected checks of the student's code (a suite's test functions, run in the sandbox): not the
+        lesson questions, which the grader reads from the answers file (``question_result``)."""
+        return [c for c in self.selected(exercise) if not c.question]
+
     def exercise_at(self, path) -> Exercise | None:
         """The exercise whose suite holds the test file at ``path``."""
         return self._by_suite.get(Path(path).resolve().parent)
@@ -159,7 +164,7 @@ class GradingPlugin:
         name = item.originalname[len("test_"):] if item.originalname.startswith("test_") else None
         if exercise is None or name is None:
             return None
-        check = next((c for c in self.selected(exercise) if c.name == name), None)
+        check = next((c for c in self.code_selected(exercise) if c.name == name), None)
         return (exercise, check) if check else None
 
     def pytest_collection_modifyitems(self, session, config, items):
@@ -269,7 +274,7 @@ class GradingPlugin:
         """Exercises decided before pytest (engine's fast path): every selected check fails with
         the exercise's one reason (a StudentFailure), as it would had the check called the student."""
         for exercise_id, failure in refused.items():
-            for check in self.selected(self.exercises[exercise_id]):
+            for check in self.code_selected(self.exercises[exercise_id]):   # the answers are read all the same
                 self.results[(exercise_id, check.name)] = CheckResult(
                     name=check.name, score=0.0, max_score=check.points, status=failure.status,
                     output=failure.message, visibility=check.visibility)
@@ -290,6 +295,9 @@ class GradingPlugin:
                                 budget={"time_limit_cpu_s": exercise.time_limit, "memory_mb": exercise.memory_mb,
                                         "check_timeouts_cpu_s": {c.name: c.timeout for c in self.selected(exercise)}})
             for check in self.selected(exercise):
+                if check.question:
+                    er.tests.append(self.question_result(exercise, check))
+                    continue
                 er.tests.append(self.results.get((exercise.id, check.name)) or CheckResult(
                     name=check.name, score=0.0, max_score=check.points, status=GRADER_ERROR,
                     output=f"{INTERNAL_ERROR}: test_{check.name} is missing from the grader suite",
@@ -299,6 +307,46 @@ class GradingPlugin:
                 flag(er, proc.evidence)
             out.exercises.append(er)
         return out
+
+
+    def question_result(self, exercise: Exercise, check) -> CheckResult:
+        """A lesson question's result, read from the student's answers (grading/questions.py): a choice
+        question passes or fails with the lesson's explanation; a written one awaits a person (``pending``),
+        or scores 0 where nothing was written. No code of the student's runs for it."""
+        from autograder.grading.course import CourseError
+        from autograder.grading.marks import ANSWER_HEAD, ANSWER_SHOWN
+        from autograder.grading.questions import ANSWERS_FILE, choice_verdict, load_questions, read_answers
+
+        def result(status: str, output: str) -> CheckResult:
+            return CheckResult(name=check.name, score=check.points if status == "passed" else 0.0,
+                               max_score=check.points, status=status, output=output, visibility=check.visibility)
+        try:
+            question = load_questions(exercise)[check.name]
+        except CourseError as exc:   # the course's own file: never the student's point
+            return result(GRADER_ERROR, f"{INTERNAL_ERROR}: {exc}")
+        text, where = self.submission.answers(exercise)
+        answers = read_answers(text) if text is not None else {}
+        answer = answers.get(check.name) if text is not None else None
+        if question.kind == "choice":
+            why = choice_verdict(question, answer)
+            if why and text is None:
+                why = f"{where or ANSWERS_FILE + ' was not handed in'}.\n{why}"
+            return result("passed", "passed") if why is None else result("failed", why)
+        if text is None:
+            return result("failed", f"{where}\n{check.name}: so no answer was found, and there is nothing for a "
+                                    "person to grade" if where else
+                          f"{check.name}: no answer was handed in ({ANSWERS_FILE} was not found), so there is "
+                          "nothing for a person to grade")
+        if answer == "":
+            return result("failed", f"{check.name}: not answered in {where} (the answer under ## {check.name} "
+                                    "is empty), so there is nothing for a person to grade")
+        if answer is None:   # the heading was changed or lost: a person reads the whole file
+            return result(PENDING, f"{check.name}: awaiting a person ({check.points:g} points). The grader "
+                                   f"found no `## {check.name}` heading in {where}, so the whole file is read by "
+                                   f"hand.\n\n{ANSWER_HEAD}{text.strip()[:ANSWER_SHOWN]}")
+        return result(PENDING, f"{check.name}: awaiting a person ({check.points:g} points): your answer "
+                               f"({len(answer.split())} words, in {where}) is graded by hand.\n\n"
+                               f"{ANSWER_HEAD}{answer[:ANSWER_SHOWN]}")
 
 
 def flag(er: ExerciseResult, evidence) -> None:
@@ -313,6 +361,8 @@ def flag(er: ExerciseResult, evidence) -> None:
            "trusted: every one scores 0. A correct solution needs none of that; your instructor reviews this "
            "submission.")
     for i, t in enumerate(er.tests):
+        if t.status == PENDING:   # a written answer: a person grades it, whatever the code did
+            continue
         er.tests[i] = CheckResult(name=t.name, score=0.0, max_score=t.max_score, status="failed",
                                   output=why if t.status == "passed" else f"{why}\n{t.output}",
                                   visibility=t.visibility, images=[], cpu_seconds=t.cpu_seconds)

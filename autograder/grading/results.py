@@ -15,12 +15,17 @@ from autograder.grading.neutral import for_terminal
 from autograder.sandbox.failures import GRADER_ERROR
 
 # grader_error: the grader's side failed; not scored, graded again (see sandbox/failures.py).
-STATUSES = ("passed", "failed", "error", "timeout", GRADER_ERROR)
+# pending: a written answer awaiting a person (grading/questions.py); not scored until a mark is entered
+# (grading/marks.py), and then "marked": scored as the person scored it, with their comment.
+PENDING, MARKED = "pending", "marked"
+STATUSES = ("passed", "failed", "error", "timeout", GRADER_ERROR, PENDING, MARKED)
+UNSCORED = (GRADER_ERROR, PENDING)   # neither won nor lost: left out of max_score, and said
 # A submission's status in a class's gradebook (README, "Grading a class"):
 GRADED = "graded"                        # every check ran: the score is final, whatever it is
 NOTHING_HANDED_IN = "nothing_handed_in"  # graded 0: no file or notebook of the exercises was found
 # GRADER_ERROR: some check failed on the grader's side; not scored, graded again on the next run
 FLAGGED = "flagged"  # graded 0 on an exercise whose code interfered with the grader: for the instructor to review
+TO_GRADE_BY_HAND = "to_grade_by_hand"  # every check ran; written answers await a person (their points are pending)
 
 
 @dataclass
@@ -59,8 +64,14 @@ class ExerciseResult:
 
     @property
     def max_score(self) -> float:
-        """Points of the checks that were scored: one the grader failed on is not, until it is graded again."""
-        return sum(t.max_score for t in self.tests if t.status != GRADER_ERROR)
+        """Points of the checks that were scored: one the grader failed on is not, until it is graded again,
+        nor a written answer awaiting a person, until it is marked."""
+        return sum(t.max_score for t in self.tests if t.status not in UNSCORED)
+
+    @property
+    def pending_points(self) -> float:
+        """Points of the written answers that await a person."""
+        return sum(t.max_score for t in self.tests if t.status == PENDING)
 
     @property
     def ungraded_points(self) -> float:
@@ -89,18 +100,24 @@ class SubmissionResult:
         return sum(e.max_score for e in self.exercises)
 
     @property
+    def pending_points(self) -> float:
+        return sum(e.pending_points for e in self.exercises)
+
+    @property
     def grader_errors(self) -> list[str]:
         """'exercise: check' of every check the grader failed on (not scored; grade again)."""
         return [f"{e.id}: {t.name}" for e in self.exercises for t in e.tests if t.status == GRADER_ERROR]
 
     @property
     def status(self) -> str:
-        """The gradebook's status: FLAGGED, GRADER_ERROR, NOTHING_HANDED_IN or GRADED."""
+        """The gradebook's status: FLAGGED, GRADER_ERROR, NOTHING_HANDED_IN, TO_GRADE_BY_HAND or GRADED."""
         if any(e.tampering for e in self.exercises):
             return FLAGGED  # before grader_error: a regrade would not change what the code did
         if self.grader_errors:
             return GRADER_ERROR
-        return NOTHING_HANDED_IN if self.nothing_handed_in else GRADED
+        if self.nothing_handed_in:
+            return NOTHING_HANDED_IN
+        return TO_GRADE_BY_HAND if self.pending_points else GRADED
 
     def to_json(self) -> dict:
         out = {
@@ -110,11 +127,14 @@ class SubmissionResult:
                 {"id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score,
                  "tests": [asdict(t) for t in e.tests], "notes": list(e.notes),
                  **({"ungraded_points": e.ungraded_points} if e.ungraded_points else {}),
+                 **({"pending_points": e.pending_points} if e.pending_points else {}),
                  **({"budget": dict(e.budget)} if e.budget else {}),
                  **({"tampering": list(e.tampering)} if e.tampering else {})}
                 for e in self.exercises
             ],
         }
+        if self.pending_points:
+            out["pending_points"] = self.pending_points   # written answers awaiting a person
         if self.student:
             out["student"] = self.student
         if self.graded_from is not None:
@@ -140,9 +160,12 @@ class SubmissionResult:
         student, so a grader failure never shows as a lost point; the instructor sees
         ``grader_error`` in extra_data and regrades.
         """
-        tests = []
+        tests, manual = [], []
         for e in self.exercises:
             for t in e.tests:
+                if t.status in (PENDING, MARKED):  # a written answer: graded by hand in Gradescope itself
+                    manual.append(f"{e.id}: {t.name} ({t.max_score:g} points)")
+                    continue
                 test = {
                     "name": f"{e.id}: {t.name}",
                     "score": t.score,
@@ -155,12 +178,17 @@ class SubmissionResult:
                     test["visibility"] = "after_published"
                     test["extra_data"] = {"grader_error": True}
                 tests.append(test)
-        out = {"score": self.score, "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}
+        out = {"score": sum(t["score"] for t in tests), "tests": tests, "visibility": "visible",
+               "stdout_visibility": "hidden"}
         notes = [f"{e.id}: {n}" for e in self.exercises for n in e.notes]
+        if manual:   # never a 0 in the autograder's score: Gradescope's manually graded questions carry them
+            notes.append("Written answers, graded by hand as separate questions of this assignment (not in this "
+                         "score): " + "; ".join(manual))
+            out["extra_data"] = {"manual_questions": manual}
         if notes:
             out["output"] = "\n".join(notes)
         if self.grader_errors:
-            out["extra_data"] = {"grader_error": True, "grader_errors": self.grader_errors}
+            out["extra_data"] = {**out.get("extra_data", {}), "grader_error": True, "grader_errors": self.grader_errors}
             out["output"] = (out.get("output", "") + "\n" if notes else "") + (
                 f"The grader failed on {len(self.grader_errors)} check(s) ({', '.join(self.grader_errors)}), "
                 "not because of your code. They are not scored: your total stays hidden until your "
@@ -213,6 +241,14 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def out_of(score: float, graded: float, pending: float) -> str:
+    """"score / maximum", the maximum counting the written answers that await a person, and how many those are:
+    "21 / 27, of which 3 to grade by hand" (their points are not scored yet: max_score leaves them out)."""
+    if not pending:
+        return f"{score:g} / {graded:g}"
+    return f"{score:g} / {graded + pending:g}, of which {pending:g} to grade by hand"
+
+
 def render_table(result: SubmissionResult, width: int = 100) -> str:
     """A terminal table: points per exercise and per check, then why each check failed, in full.
 
@@ -222,13 +258,13 @@ def render_table(result: SubmissionResult, width: int = 100) -> str:
     name_w = max([len(t.name) for e in result.exercises for t in e.tests] + [20])
     for e in result.exercises:
         ungraded = f" ({e.ungraded_points:g} points not graded: the grader failed)" if e.ungraded_points else ""
-        lines.append(f"{e.id} — {e.title}: {e.score:g} / {e.max_score:g}{ungraded}")
+        lines.append(f"{e.id} — {e.title}: {out_of(e.score, e.max_score, e.pending_points)}{ungraded}")
         if e.budget.get("time_limit_cpu_s"):
             lines.append(f"  (graded within {e.budget['time_limit_cpu_s']:g} CPU s for its checks, "
                          f"{e.budget.get('memory_mb', 0):g} MB of memory: course.yaml)")
         for t in e.tests:
             mark = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
-                    "grader_error": "GRADER"}[t.status]
+                    "grader_error": "GRADER", PENDING: "BY HAND", MARKED: "marked"}[t.status]
             vis = "" if t.visibility == "public" else "hidden"
             first = t.output.splitlines()[0] if t.output else ""
             msg = "" if t.status == "passed" else "  " + _clip(first, max(20, width - name_w - 30))
@@ -237,11 +273,11 @@ def render_table(result: SubmissionResult, width: int = 100) -> str:
         if e.tampering:
             lines.append(f"  FLAGGED for review: {for_terminal('; '.join(e.tampering))}")
         lines.append("")
-    lines.append(f"Total: {result.score:g} / {result.max_score:g}")
+    lines.append(f"Total: {out_of(result.score, result.max_score, result.pending_points)}")
     reasons: dict[tuple[str, str], list[str]] = {}
     for e in result.exercises:
         for t in e.tests:
-            if t.status != "passed" and t.output.strip():
+            if t.status not in ("passed", PENDING) and t.output.strip():
                 reasons.setdefault((e.id, t.output.strip()), []).append(t.name)
     if reasons:
         lines += ["", "Why each check failed:"]

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.grading.course import Course, Exercise
-from autograder.grading.notebooks import NotebookProblem, extract, repaired_original
+from autograder.grading.notebooks import (NotebookProblem, answer_cell_ids, answers_in, extract,
+                                         repaired_original)
 
 
 @dataclass
@@ -102,7 +103,13 @@ class Submission:
         """What grading reads of the exercise, as handed in (nothing extracted yet): its notebook, or
         where each of its files is (nested, else flat; a path that may not exist)."""
         notebook = self.notebook_for(exercise)
-        return {notebook.name: notebook} if notebook is not None else self._plain_files(exercise)
+        if notebook is not None:
+            return {notebook.name: notebook}
+        files = self._plain_files(exercise)
+        if exercise.answers_file:   # the answers are graded too: a changed answers file is graded again
+            nested, flat = self.path / exercise.folder / exercise.answers_file, self.path / exercise.answers_file
+            files[exercise.answers_file] = nested if nested.is_file() or not flat.is_file() else flat
+        return files
 
     def files_for(self, exercise: Exercise) -> dict[str, Path]:
         notebook = self.notebook_for(exercise)
@@ -125,6 +132,40 @@ class Submission:
             return path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
+
+    def answers(self, exercise: Exercise) -> tuple[str | None, str]:
+        """(the text of the exercise's answers file, or None; where it was read, or why it could not be, in words:
+        "" when there is no answers file at all).
+
+        From the notebook's answer cells where a notebook is graded, else ``answers.md`` (nested, else flat).
+        Read as text by the grader (nothing of it runs): a link is not followed (it could name any file the
+        grader may read) and no more than ``MAX_ANSWERS_BYTES`` are read."""
+        from autograder.grading.questions import MAX_ANSWERS_BYTES, read_answers
+
+        name = exercise.answers_file
+        if name is None:
+            return None, ""
+        notebook = self.notebook_for(exercise)
+        if notebook is not None:
+            try:
+                return (answers_in(repaired_original(notebook) or notebook, answer_cell_ids(exercise)),
+                        f"the answer cells of {notebook.name}")
+            except NotebookProblem as exc:   # the words every check of the exercise says
+                return None, str(exc)
+        nested, flat = self.path / exercise.folder / name, self.path / name
+        path = nested if nested.exists() or nested.is_symlink() or not (flat.exists() or flat.is_symlink()) else flat
+        if path.is_symlink():
+            return None, f"{name}, which is a link (hand in the file itself)"
+        if not path.is_file():
+            return None, ""
+        try:
+            with open(path, "rb") as f:
+                text = f.read(MAX_ANSWERS_BYTES).decode("utf-8", errors="replace")
+        except OSError as exc:
+            return None, f"{name} could not be read ({exc.strerror or exc})"
+        if path == flat and not set(read_answers(text)) & {c.name for c in exercise.checks.values() if c.question}:
+            return None, ""   # a flat upload's answers.md that answers another exercise's questions, not this one's
+        return text, name
 
     def cleanup(self) -> None:
         if self._tmp is not None:

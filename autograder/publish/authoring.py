@@ -153,8 +153,8 @@ class ZooEntry:
 
     Its source: ``<name>`` itself when the name is a file in zoo/, else ``base`` (a zoo file)
     or the exercise's solution, with ``replace`` pairs, ``regions`` and ``append`` applied.
-    It is graded on ``graded_on`` (default: every check when correct or ``exactly``, else
-    ``loses``); every graded check outside ``loses`` must pass, every one in it must score 0,
+    It is graded on ``graded_on`` (default: every check of the code when correct or ``exactly``, else
+    ``loses``; the lesson questions are no zoo's: tests/test_questions.py grades answers); every graded check outside ``loses`` must pass, every one in it must score 0,
     and the first one's message must contain ``says`` (and not ``says_not``).
     """
     name: str
@@ -172,7 +172,9 @@ class ZooEntry:
         if "graded_on" in self.spec:
             return list(self.spec["graded_on"])
         if self.verdict == "correct" or self.spec.get("exactly"):
-            return list(all_checks)
+            # every check of the code: the lesson questions are read from the answers, which a zoo entry has not
+            return [name for name in all_checks if not getattr(all_checks[name], "question", None)] \
+                if isinstance(all_checks, dict) else list(all_checks)
         return self.loses
 
     def source(self, zoo_dir, solution_text: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder.grading import pictures
 from autograder.grading.course import Course
-from autograder.grading.results import SubmissionResult, write_atomic
+from autograder.grading.results import MARKED, PENDING, SubmissionResult, write_atomic
 from autograder.grading.neutral import for_csv
 from autograder.publish import mistakes
 from autograder.publish.report import HISTOGRAM_BINS, render_report, render_summary
@@ -44,6 +44,8 @@ def pass_rates(results: dict[str, SubmissionResult]) -> dict[tuple[str, str], tu
     for result in results.values():
         for e in result.exercises:
             for t in e.tests:
+                if t.status in (PENDING, MARKED):   # a written answer: marked by a person, not passed or failed
+                    continue
                 passed, total = rates.get((e.id, t.name), (0, 0))
                 rates[(e.id, t.name)] = (passed + (t.status == "passed"), total + 1)
     return rates

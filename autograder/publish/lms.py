@@ -11,7 +11,7 @@ are (a folder named after the login or its part before the ``@``).
 
 Nothing is guessed and nothing is dropped: every student on either side who is not matched,
 and every student whose grade is held back (``grader_error``: not scored yet; ``flagged``:
-for the instructor to review), is listed in ``unmatched.csv`` beside FILE and left blank in
+for the instructor to review; ``to_grade_by_hand``: written answers not marked yet), is listed in ``unmatched.csv`` beside FILE and left blank in
 it. The input file is only read.
 
 Canvas's export (Gradebook > Export): a header ``Student, ID, SIS User ID, SIS Login ID,
@@ -33,13 +33,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grading.results import FLAGGED, write_atomic
+from autograder.grading.results import FLAGGED, TO_GRADE_BY_HAND, write_atomic
 from autograder.sandbox.failures import GRADER_ERROR
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
 CANVAS_ASSIGNMENT = re.compile(r"^(?P<name>.*\S)\s*\((?P<id>\d+)\)$")
 ROSTER_KEYS = ("sis_login_id", "sis_user_id", "email", "id_number", "canvas_id")
 HELD = {GRADER_ERROR: "grader_error: not scored yet (run batch again), left blank",
+        TO_GRADE_BY_HAND: "to_grade_by_hand: written answers await a person's marks (marks/*.csv beside the "
+                          "gradebook, then batch again), left blank",
         FLAGGED: "flagged: its code interfered with the grader; review its report, left blank"}
 UNMATCHED_COLUMNS = ["student", "lms_name", "lms_id", "side", "why"]
 # Canvas adds a "Student, Test" row to every course (the Student View's test student): never a student of the

@@ -38,13 +38,14 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.grading.course import Course, Exercise
-from autograder.grading.notebooks import (solution_cell_id, split_at_definitions, step_cell_id, step_line,
+from autograder.grading.notebooks import (answer_cell_id, solution_cell_id, split_at_definitions, step_cell_id, step_line,
                                           writefile_line)
 
 SCHEMA_VERSION = 3
 CHECK_PUBLIC_ID = "check_public"
 SETUP_ID = "setup"
 TASK_TEXT_ID = "task_text"
+QUESTIONS_ID = "questions"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 CONFIG = '''\
@@ -148,7 +149,10 @@ def solution_ids(exercise: Exercise) -> dict[str, str]:
 def kit_cell_ids(exercise: Exercise) -> set[str]:
     """The grade_ids of the cells the kit wrote and runs (graded or not), but the student's and the task text."""
     lesson = [LESSON_ID] if (exercise.suite_dir / "lesson.py").is_file() else []
-    return {*exercise.checks, CHECK_PUBLIC_ID, *lesson, *([SETUP_ID] if exercise.steps else [])}
+    written = {c.name for c in exercise.checks.values() if c.by_person}   # no cell of the kit's: the student's answer
+    questions = [QUESTIONS_ID, *(f"question_{c.name}" for c in exercise.checks.values() if c.question)]
+    return {*(set(exercise.checks) - written), CHECK_PUBLIC_ID, *lesson, *questions,
+            *([SETUP_ID] if exercise.steps else [])}
 
 
 def _graded_cell(exercise: Exercise, check):
@@ -192,6 +196,48 @@ def _lesson_cells(exercise: Exercise) -> list:
                           metadata=_nbgrader(LESSON_ID, locked=True))]
 
 
+QUESTIONS_TEXT = """## Questions from the lessons
+
+{choice}{written}Your answers here are what is graded (the file answers.md is for the `.py` route)."""
+CHOICE_CELL = """# {name}: your answer, the option's letter in quotes: answer = "..."
+### BEGIN SOLUTION
+answer = "{letter}"
+### END SOLUTION
+"""
+
+
+def _question_cells(exercise: Exercise) -> list:
+    """The lessons' questions (grading/questions.py), each a locked cell with its text and the student's answer
+    cell: a choice is a code cell (``answer = "b"``, read by the grader, never run by it) with a hidden graded cell
+    after it; a written answer is a markdown cell nbgrader's formgrader shows for grading by hand, worth its points.
+    The source notebook holds the reference's answers; ``generate_assignment`` blanks them."""
+    from autograder.grading.questions import load_questions, question_text
+
+    questions = load_questions(exercise)
+    if not questions:
+        return []
+    choice = [q for q in questions.values() if q.kind == "choice"]
+    written = [q for q in questions.values() if q.kind == "written"]
+    cells = [new_markdown_cell(QUESTIONS_TEXT.format(
+        choice=(f"{len(choice)} multiple-choice question{'s' if len(choice) != 1 else ''}, graded by the course's "
+                "grader when your instructor grades (answer with the option's letter). " if choice else ""),
+        written=(f"{len(written)} written question{'s' if len(written) != 1 else ''}, graded by a person against a "
+                 "rubric (answer in the cell below it, in a few sentences). " if written else "")),
+        metadata=_nbgrader(QUESTIONS_ID, locked=True))]
+    for q in questions.values():
+        check = exercise.checks[q.name]
+        cells.append(new_markdown_cell(f"### {q.name}\n\n{question_text(q)}",
+                                       metadata=_nbgrader(f"question_{q.name}", locked=True)))
+        if q.kind == "choice":
+            cells.append(new_code_cell(CHOICE_CELL.format(name=q.name, letter=q.answer),
+                                       metadata=_nbgrader(answer_cell_id(check), solution=True)))
+            cells.append(_graded_cell(exercise, check))
+        else:
+            cells.append(new_markdown_cell(q.model_answer, metadata=_nbgrader(answer_cell_id(check), solution=True,
+                                                                              grade=True, points=check.points)))
+    return cells
+
+
 def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
     src = exercise.solution_dir
     readme = src / "README.md"
@@ -213,7 +259,8 @@ def build_notebook(course: Course, exercise: Exercise) -> nbformat.NotebookNode:
                                metadata=_nbgrader(CHECK_PUBLIC_ID, locked=True)))
     if (exercise.suite_dir / "lesson.py").is_file() and not exercise.steps:
         cells += _lesson_cells(exercise)
-    rest = [check for check in exercise.checks.values() if check.name not in placed]
+    cells += _question_cells(exercise)
+    rest = [check for check in exercise.checks.values() if check.name not in placed and not check.question]
     if rest:
         cells.append(new_markdown_cell(
             f"## Graded checks\n\n{exercise.max_score:g} points in all"

@@ -49,8 +49,8 @@ from traitlets import List
 from autograder.grading.course import load_course
 from autograder.publish.nbgrader_course import KERNELSPEC, TASK_TEXT_ID, kit_cell_ids, solution_ids
 from autograder import jupyter
-from autograder.grading.notebooks import (REPAIRED_KEY, NotebookProblem, files_from_cells, fill, nbgrader_meta,
-                                          parse, repaired_original)
+from autograder.grading.notebooks import (REPAIRED_KEY, NotebookProblem, answer_cell_ids, answers_from_cells,
+                                          files_from_cells, fill, nbgrader_meta, parse, repaired_original)
 
 NEUTRALISED = "# This cell was not run by the grader: only the notebook's own cells run when grading.\n"
 SOLUTION_NOT_RUN = ("# Your code from this cell is graded in the course's sandbox, not run in this kernel.\n")
@@ -63,10 +63,12 @@ def _verdict(raw: bytes, label: str, exercise) -> tuple[dict | None, dict]:
         data = parse(raw, label)
     except NotebookProblem as exc:
         return None, {"problem": str(exc)}
+    # the lesson questions' answers, read as text from their cells (nothing of them runs): answers.md for the grader
+    answers = {"answers": answers_from_cells(data["cells"], answer_cell_ids(exercise))} if exercise.answers_file else {}
     try:
-        return data, {"files": files_from_cells(data["cells"], exercise.files, label)}
+        return data, {"files": files_from_cells(data["cells"], exercise.files, label), **answers}
     except NotebookProblem as exc:
-        return data, {"problem": str(exc)}
+        return data, {"problem": str(exc), **answers}
 
 
 _VERDICTS: dict[tuple[str, str], dict] = {}   # (student, exercise) -> the reading, from hook to preprocessor
@@ -233,9 +235,10 @@ class OnlyKitCells(NbGraderPreprocessor):
         students = solution_ids(exercise)
         # the lesson cell where the notebook has one (nbgrader restored its source): a no-op under autograde
         kit_ids = kit_cell_ids(exercise) | set(students)
+        answers = set(answer_cell_ids(exercise))   # the questions' answer cells: a written one is graded by hand
         for cell in nb.cells:
             grade_id = nbgrader_meta(cell).get("grade_id")
-            if "nbgrader" in cell.get("metadata", {}) and grade_id not in kit_ids | {TASK_TEXT_ID}:
+            if "nbgrader" in cell.get("metadata", {}) and grade_id not in kit_ids | answers | {TASK_TEXT_ID}:
                 del cell.metadata["nbgrader"]
             if cell.cell_type != "code":
                 continue
@@ -280,6 +283,10 @@ class StageStudentFiles(NbGraderPreprocessor):
                 "cell is graded\n", encoding="utf-8")
         verdict = _VERDICTS.pop((student, exercise.id), None) or {  # None: read_submissions failed
             "problem": "the grader could not read this notebook; your instructor has been told"}
+        if exercise.answers_file:   # the answers the kit read from the notebook's cells, never a file beside it
+            (folder / exercise.answers_file).unlink(missing_ok=True)
+            if verdict.get("answers") is not None:
+                (folder / exercise.answers_file).write_text(verdict["answers"], encoding="utf-8")
         if "files" in verdict:  # files_from_cells gives every student file, or raises
             for name, text in verdict["files"].items():
                 (folder / name).write_text(text, encoding="utf-8")

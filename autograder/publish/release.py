@@ -114,7 +114,7 @@ def public_course(course: Course) -> dict:
 # data generators, seeds, the grader's own implementations). Public checks import
 # only oracle.py (torch or stored expected values) and probes.py. zoo/ holds the
 # kit's own wrong and correct implementations (tests/test_zoo.py grades them).
-HIDDEN_FILES = ("test_hidden.py", "reference.py", "zoo")
+HIDDEN_FILES = ("test_hidden.py", "reference.py", "zoo", "questions.yaml")
 # What only an instructor runs: the similarity report (autograder/similarity/, its command) and
 # the packages it alone needs; a student's bundle has neither.
 INSTRUCTOR_CODE = ("similarity", "similarity.py", "course_tools.py")   # course_tools: the scaffold's example solution

@@ -10,7 +10,7 @@ import base64
 import hashlib
 from collections import Counter
 
-from autograder.grading.results import SubmissionResult
+from autograder.grading.results import MARKED, PENDING, SubmissionResult, out_of
 from autograder.grading.neutral import for_html, for_url
 
 STYLE = """
@@ -78,16 +78,17 @@ def _image(uri: str, text: str = "") -> str:
 def render_report(result: SubmissionResult, course_title: str) -> str:
     name = for_html(result.submission)
     parts = [f"<h1>{for_html(course_title)}: feedback for {name}</h1>",
-             f"<p><strong>Total: {result.score:g} / {result.max_score:g}</strong></p>"]
+             f"<p><strong>Total: {out_of(result.score, result.max_score, result.pending_points)}</strong></p>"]
     for e in result.exercises:
-        parts.append(f"<h2>{for_html(e.id)}: {for_html(e.title)} ({e.score:g} / {e.max_score:g})</h2>")
+        parts.append(f"<h2>{for_html(e.id)}: {for_html(e.title)} ({out_of(e.score, e.max_score, e.pending_points)})"
+                     "</h2>")
         parts += [f"<p class='note'>{for_html(n)}</p>" for n in e.notes]
         if e.tampering:
             parts.append(f"<p class='failed'><strong>Flagged for review</strong>: {for_html('; '.join(e.tampering))}</p>")
         # A reason several checks failed for (no file, a syntax error, a notebook that cannot be read)
         # is said once, above the table, not on every row.
         # Several such reasons are numbered, and each row names its own.
-        reasons = Counter(t.output for t in e.tests if t.status != "passed" and t.output.strip())
+        reasons = Counter(t.output for t in e.tests if t.status not in ("passed", PENDING, MARKED) and t.output.strip())
         shared = sorted((why for why, n in reasons.items() if n >= 2), key=lambda w: -reasons[w])
         label = {why: (f"reason {i + 1}" if len(shared) > 1 else "the reason") for i, why in enumerate(shared)}
         for why in shared:
@@ -152,10 +153,11 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
     exercise_ids = list(dict.fromkeys(e.id for r in students.values() for e in r.exercises))
     people = []
     for name, result in sorted(students.items()):
-        per = {e.id: f"{e.score:g} / {e.max_score:g}" for e in result.exercises}
+        per = {e.id: out_of(e.score, e.max_score, e.pending_points) for e in result.exercises}
         link = f"<a href='reports/{for_url(name)}.html'>{for_html(name)}</a>"
         people.append(f"<tr><th scope='row'>{link}</th>" + "".join(f"<td>{per.get(e, '')}</td>" for e in exercise_ids)
-                      + f"<td>{result.score:g} / {result.max_score:g}</td><td>{for_html(result.status)}</td></tr>")
+                      + f"<td>{out_of(result.score, result.max_score, result.pending_points)}</td>"
+                      f"<td>{for_html(result.status)}</td></tr>")
     rates_html = _pass_rates(rates)
     uri = "data:image/png;base64," + base64.b64encode(histogram_png).decode()
     counts = score_counts(scores, max_score, bins=HISTOGRAM_BINS)
@@ -165,8 +167,12 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
                  + ". The table below gives every range.")
     distribution = table("Scores: students per range", ["score range", "students"],
                          [f"<tr><th scope='row'>{lo:g} to {hi:g}</th><td>{n}</td></tr>" for lo, hi, n in counts])
+    waiting = [r.pending_points for r in students.values() if r.pending_points]
+    by_hand = (f"<p>{len(waiting)} of them have written answers awaiting a person ({sum(waiting):g} points in all, "
+               "status to_grade_by_hand; their scores do not count them yet): enter the marks in the marks folder "
+               "beside the gradebook and run batch again.</p>") if waiting else ""
     body = (f"<h1>{for_html(course_title)}: class summary</h1>"
-            f"<p>{len(scores)} submissions; mean score {mean:.1f} of {max_score:g}</p>{_image(uri, described)}"
+            f"<p>{len(scores)} submissions; mean score {mean:.1f} of {max_score:g}</p>{by_hand}{_image(uri, described)}"
             f"<details><summary>The histogram as a table</summary>{distribution}</details>"
             "<h2>Students</h2>"
             + table("Students: score per exercise, total and status", ["student", *exercise_ids, "total", "status"],
