@@ -21,6 +21,9 @@ KIT = Path(__file__).resolve().parents[1]
 # test workers, never the user's own ~/.cache.
 os.environ.setdefault("AUTOGRADER_CACHE", str(Path(tempfile.gettempdir()) / f"rnn-autograder-test-cache-{os.getuid()}"))
 SOLUTIONS = KIT / "solutions"
+# The tests' own environment first on PATH, as `source .venv/bin/activate` puts it: the commands a test runs
+# (nbgrader, which starts alembic; jupyter) are this environment's, whether or not it was activated.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 # No warm grader (commands/warm.py) outlives the tests: the ones that test it turn it on for themselves.
 os.environ.setdefault("AUTOGRADER_NO_WARM", "1")
 STRICT_SECCOMP = {"AUTOGRADER_SECCOMP_STRICT": "1"}   # staging.worker_env: an unlisted call kills the worker

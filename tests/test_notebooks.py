@@ -107,6 +107,8 @@ def test_bad_notebooks_get_clear_messages_and_the_rest_is_graded(tmp_path):
     for i, exercise in enumerate(broken):
         words = damage[i % len(damage)][1](exercise)
         for name, t in checks_by_name(result, exercise.id).items():
+            if exercise.checks[name].question and i % len(damage) == 3:
+                continue   # only the code cells were deleted: the answer cells are read as they are (test_questions)
             assert t["score"] == 0 and words in t["output"], (exercise.id, name, t["output"])
             assert "Traceback" not in t["output"] and "internal error" not in t["output"]
     last = checks_by_name(result, right.id)

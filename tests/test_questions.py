@@ -278,3 +278,24 @@ def test_gradescope_scores_the_choices_and_names_the_written_questions(tmp_path)
     assert zip_proc.returncode == 0, zip_proc.stderr
     for exercise, check in WRITTEN:
         assert f"{exercise.id}: {check.name} ({check.points:g} points)" in zip_proc.stdout
+
+
+@pytest.mark.skipif(not CHOICE, reason="this course has no multiple-choice question")
+def test_check_tells_a_student_what_is_answered_and_never_whether_it_is_right(tmp_path):
+    """`check` counts the answered questions and says which choice does not start with an option's letter, read
+    from the released blank answers.md (as in a student bundle); the right answer never shows."""
+    exercise = CHOICE[0][0]
+    questions = load_questions(exercise)
+    choices = [q for q in questions.values() if q.kind == "choice"]
+    work = tmp_path / "exercises"
+    shutil.copytree(KIT / "exercises" / exercise.folder, work / exercise.folder)
+    wrong = next(k for k in choices[0].options if k != choices[0].answer)
+    text = f"## {choices[0].name}\n\n{wrong}\n\n" + (f"## {choices[1].name}\n\nbecause\n" if len(choices) > 1 else "")
+    (work / exercise.folder / exercise.answers_file).write_text(text)
+    proc = run_cli("check", exercise.id, "--dir", work, "--no-lesson")
+    assert proc.returncode == 0, proc.stderr
+    answered = 2 if len(choices) > 1 else 1
+    assert f"{exercise.answers_file}: {answered} of {len(questions)} lesson questions answered" in proc.stdout
+    if len(choices) > 1:
+        assert f"not read as a letter: {choices[1].name}" in proc.stdout
+    assert choices[0].explanation not in proc.stdout and "you chose" not in proc.stdout

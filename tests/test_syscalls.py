@@ -55,7 +55,8 @@ def test_grading_the_solutions_needs_no_call_off_the_list(solutions_result):
     flagged = {e["id"]: e["tampering"] for e in solutions_result["exercises"] if e.get("tampering")}
     assert not flagged, (f"grading the solutions needs a system call that syscalls.ALLOWED lacks: {flagged}; "
                          "run scripts/syscall_census.py to see which")
-    assert solutions_result["score"] == load_course().max_score
+    course = load_course()   # full marks on all the grader scores (written answers await a person)
+    assert solutions_result["score"] == course.max_score - sum(e.by_person_points for e in course.exercises.values())
 
 
 def test_what_students_use_beyond_the_reference_is_on_the_list(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -142,9 +143,39 @@ def _check(args, course) -> int:
                 if ex.id in full:  # what is still unchecked, in words: worth testing before handing in
                     for summary in ex.hidden_summaries.values():
                         print(f"  - {summary}")
+            said = _answers_said(ex, where)
+            if said:
+                print(said)
     if code == 0 and not args.no_lesson:
         _lessons(args, course, where, _full_public_score(args.result))
     return code
+
+
+def _answers_said(exercise, where: Path) -> str:
+    """What `check` says of the student's answers to the lesson questions: how many are answered and whether each
+    choice starts with one of its options' letters; never whether one is right (the key is the instructor's).
+    The questions are read from the released blank answers.md (a student bundle has no questions.yaml)."""
+    from autograder.grading.questions import ANSWERS_FILE, chosen_letter, read_answers
+
+    blank = exercise.release_dir / ANSWERS_FILE
+    if not blank.is_file():
+        return ""
+    template = blank.read_text(encoding="utf-8", errors="replace")
+    names = list(read_answers(template))
+    options = {n: re.findall(r"^- \(([a-z])\) ", part, re.M)
+               for n, part in zip(names, re.split(r"^## .*$", template, flags=re.M)[1:])}
+    nested, flat = where / exercise.folder / ANSWERS_FILE, where / ANSWERS_FILE
+    path = nested if nested.is_file() or not flat.is_file() else flat
+    if not path.is_file() or path.is_symlink():
+        return f"{exercise.id}: {ANSWERS_FILE} not found: the lesson questions ({len(names)}) are answered there"
+    answers = read_answers(path.read_text(encoding="utf-8", errors="replace"))
+    missing = [n for n in names if not answers.get(n)]
+    odd = [f"{n} (start it with one of {', '.join(options[n])})" for n in names
+           if answers.get(n) and options.get(n) and chosen_letter(answers[n]) not in options[n]]
+    line = (f"{exercise.id}: {ANSWERS_FILE}: {len(names) - len(missing)} of {len(names)} lesson questions answered"
+            + (f" (not yet: {', '.join(missing)})" if missing else "")
+            + "; your instructor grades them (multiple choice by the grader, written answers by a person)")
+    return line + ("\n  not read as a letter: " + "; ".join(odd) if odd else "")
 
 
 def _full_public_score(result) -> set[str]:

@@ -51,10 +51,12 @@ arguments; 3 the checks themselves failed to run (tell your instructor)."""),
 --check writes nothing and exits 1 when exercises/ is out of date."""),
     "batch": ("grade a whole class", """Grade every student in SUBMISSIONS (one folder or .zip each), each in a process of its own.
 OUT gets gradebook.csv (status: graded; nothing_handed_in; grader_error: not scored, run batch again;
-flagged: its code interfered with the grader, review its report), results/<student>.json,
-reports/<student>.html, summary.html (with the mistakes the class shares, also in mistakes.csv),
-histogram.png, pass_rates.csv, and the similarity report (similarity.csv, similarity.html; see
-`similarity --help`; --no-similarity skips it). Run it again after a crash or
+flagged: its code interfered with the grader, review its report; to_grade_by_hand: written answers
+await a person), results/<student>.json, reports/<student>.html, summary.html (with the mistakes the
+class shares, also in mistakes.csv), histogram.png, pass_rates.csv, the similarity report
+(similarity.csv, similarity.html; see `similarity --help`; --no-similarity skips it), and for the
+written questions marks/<exercise>.<question>.csv (fill in points and a comment; the next run folds
+them in and every later one keeps them) with marks/rubrics.md. Run it again after a crash or
 a change: it grades only the students without a current result and says why (--regrade: everyone).
 Exit codes: 0 done; 2 bad arguments; 3 the grader failed for some students (run it again)."""),
     "similarity": ("who handed in whose code: similarity.csv and similarity.html", """Compare every pair of students in SUBMISSIONS (one folder or .zip each, as for batch) on each

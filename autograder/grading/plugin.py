@@ -308,7 +308,6 @@ class GradingPlugin:
             out.exercises.append(er)
         return out
 
-
     def question_result(self, exercise: Exercise, check) -> CheckResult:
         """A lesson question's result, read from the student's answers (grading/questions.py): a choice
         question passes or fails with the lesson's explanation; a written one awaits a person (``pending``),
@@ -319,18 +318,18 @@ class GradingPlugin:
 
         def result(status: str, output: str) -> CheckResult:
             return CheckResult(name=check.name, score=check.points if status == "passed" else 0.0,
-                               max_score=check.points, status=status, output=output, visibility=check.visibility)
+                               max_score=check.points, status=status, output=output, visibility=check.visibility,
+                               by_person=check.by_person)
         try:
             question = load_questions(exercise)[check.name]
         except CourseError as exc:   # the course's own file: never the student's point
             return result(GRADER_ERROR, f"{INTERNAL_ERROR}: {exc}")
         text, where = self.submission.answers(exercise)
-        answers = read_answers(text) if text is not None else {}
-        answer = answers.get(check.name) if text is not None else None
+        answer = read_answers(text).get(check.name) if text is not None else None   # None: no answer found
         if question.kind == "choice":
             why = choice_verdict(question, answer)
             if why and text is None:
-                why = f"{where or ANSWERS_FILE + ' was not handed in'}.\n{why}"
+                why = f"{(where or ANSWERS_FILE + ' was not handed in').rstrip('.')}.\n{why}"
             return result("passed", "passed") if why is None else result("failed", why)
         if text is None:
             return result("failed", f"{where}\n{check.name}: so no answer was found, and there is nothing for a "
@@ -365,7 +364,8 @@ def flag(er: ExerciseResult, evidence) -> None:
             continue
         er.tests[i] = CheckResult(name=t.name, score=0.0, max_score=t.max_score, status="failed",
                                   output=why if t.status == "passed" else f"{why}\n{t.output}",
-                                  visibility=t.visibility, images=[], cpu_seconds=t.cpu_seconds)
+                                  visibility=t.visibility, images=[], cpu_seconds=t.cpu_seconds,
+                                  by_person=t.by_person)
 
 
 def classify(excinfo) -> tuple[str, str]:

@@ -40,6 +40,7 @@ class CheckResult:
     # each image's text alternative, written from the numbers it draws (what a screen reader says for it)
     image_texts: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0  # CPU time the student's code used in this check
+    by_person: bool = False   # a written answer (grading/questions.py): graded by a person, never by the grader
 
     def __post_init__(self):
         if self.status not in STATUSES:  # every output format maps exactly these
@@ -163,7 +164,7 @@ class SubmissionResult:
         tests, manual = [], []
         for e in self.exercises:
             for t in e.tests:
-                if t.status in (PENDING, MARKED):  # a written answer: graded by hand in Gradescope itself
+                if t.by_person or t.status in (PENDING, MARKED):  # a written answer: graded by hand in Gradescope
                     manual.append(f"{e.id}: {t.name} ({t.max_score:g} points)")
                     continue
                 test = {
@@ -201,7 +202,8 @@ def failed_result(exercises, submission: str, why: str, status: str = "error") -
     result = SubmissionResult(submission)
     for ex in exercises:
         result.exercises.append(ExerciseResult(ex.id, ex.title, [
-            CheckResult(c.name, 0.0, c.points, status, why, c.visibility) for c in ex.checks.values()]))
+            CheckResult(c.name, 0.0, c.points, status, why, c.visibility, by_person=c.by_person)
+            for c in ex.checks.values()]))
     return result
 
 
