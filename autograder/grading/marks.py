@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder.grading.course import Course
 from autograder.grading.neutral import for_csv
-from autograder.grading.results import MARKED, PENDING, CheckResult, ExerciseResult, SubmissionResult, write_atomic
+from autograder.grading.results import MARKED, CheckResult, ExerciseResult, SubmissionResult, write_atomic
 
 MARKS_DIR = "marks"
 COLUMNS = ["student", "points", "comment", "answer"]
@@ -168,6 +168,3 @@ def pending_count(results: dict[str, SubmissionResult]) -> tuple[int, float]:
     """(students with written answers awaiting a person, the points awaiting)."""
     waiting = [r.pending_points for r in results.values() if r.pending_points]
     return len(waiting), sum(waiting)
-
-
-__all__ = ["Marks", "Mark", "marks_file", "PENDING", "MARKS_DIR", "pending_count"]

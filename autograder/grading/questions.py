@@ -168,7 +168,3 @@ def choice_verdict(q: Question, answer: str | None) -> str | None:
     if letter != q.answer:
         return f"{q.name}: you chose ({letter}) {q.options[letter]}. {why}"
     return None
-
-
-def written_words(answer: str | None) -> int:
-    return len(answer.split()) if answer else 0

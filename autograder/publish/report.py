@@ -10,6 +10,7 @@ import base64
 import hashlib
 from collections import Counter
 
+from autograder.grading.marks import pending_count
 from autograder.grading.results import MARKED, PENDING, SubmissionResult, out_of
 from autograder.grading.neutral import for_html, for_url
 
@@ -167,8 +168,8 @@ def render_summary(course_title: str, students: dict[str, SubmissionResult], rat
                  + ". The table below gives every range.")
     distribution = table("Scores: students per range", ["score range", "students"],
                          [f"<tr><th scope='row'>{lo:g} to {hi:g}</th><td>{n}</td></tr>" for lo, hi, n in counts])
-    waiting = [r.pending_points for r in students.values() if r.pending_points]
-    by_hand = (f"<p>{len(waiting)} of them have written answers awaiting a person ({sum(waiting):g} points in all, "
+    waiting, points = pending_count(students)
+    by_hand = (f"<p>{waiting} of them have written answers awaiting a person ({points:g} points in all, "
                "status to_grade_by_hand; their scores do not count them yet): enter the marks in the marks folder "
                "beside the gradebook and run batch again.</p>") if waiting else ""
     body = (f"<h1>{for_html(course_title)}: class summary</h1>"
