@@ -248,6 +248,10 @@ def test_a_class_waits_for_marks_which_batch_folds_in_and_keeps_through_a_regrad
     assert book["ben"]["status"] == "to_grade_by_hand"
     report = (out / "reports" / "ana.html").read_text()
     assert "marked by a person" in report and "Complete." in report
+    for (exercise, check) in WRITTEN:   # the answer stays beside its mark for the next person who reads it
+        rows = {r["student"]: r for r in csv.DictReader((out / "marks" / f"{exercise.id}.{check.name}.csv").open())}
+        assert rows["ana"]["points"] == f"{check.points:g}"
+        assert load_questions(exercise)[check.name].model_answer[:60] in rows["ana"]["answer"]
     proc, book = batch("--regrade")
     assert float(book["ana"]["total"]) == choice + written and book["ana"]["status"] == "graded"
     exported = run_cli("export", out, "--moodle", "--roster", roster, "--out", tmp_path / "moodle.csv")

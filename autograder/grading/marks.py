@@ -89,7 +89,9 @@ class Marks:
                 if mark is not None and check is not None and check.by_person and not e.tampering:
                     said = f"marked by a person: {mark.points:g} / {t.max_score:g}" + (
                         f". {mark.comment}" if mark.comment else "")
-                    t = replace(t, score=mark.points, status=MARKED, output=said)
+                    answer = answer_in(t)   # still shown, with its mark (and in the marks file)
+                    t = replace(t, score=mark.points, status=MARKED,
+                                output=said + (f"\n\n{ANSWER_HEAD}{answer}" if answer else ""))
                 tests.append(t)
             exercises.append(ExerciseResult(e.id, e.title, tests, list(e.notes), list(e.tampering), dict(e.budget)))
         return replace(result, exercises=exercises)
