@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -155,15 +154,13 @@ def _answers_said(exercise, where: Path) -> str:
     """What `check` says of the student's answers to the lesson questions: how many are answered and whether each
     choice starts with one of its options' letters; never whether one is right (the key is the instructor's).
     The questions are read from the released blank answers.md (a student bundle has no questions.yaml)."""
-    from autograder.grading.questions import ANSWERS_FILE, chosen_letter, read_answers
+    from autograder.grading.questions import ANSWERS_FILE, chosen_letter, options_in, read_answers
 
     blank = exercise.release_dir / ANSWERS_FILE
     if not blank.is_file():
         return ""
-    template = blank.read_text(encoding="utf-8", errors="replace")
-    names = list(read_answers(template))
-    options = {n: re.findall(r"^- \(([a-z])\) ", part, re.M)
-               for n, part in zip(names, re.split(r"^## .*$", template, flags=re.M)[1:])}
+    options = options_in(blank.read_text(encoding="utf-8", errors="replace"))
+    names = list(options)
     nested, flat = where / exercise.folder / ANSWERS_FILE, where / ANSWERS_FILE
     path = nested if nested.is_file() or not flat.is_file() else flat
     if not path.is_file() or path.is_symlink():
@@ -343,7 +340,7 @@ def _gradescope(args, course) -> int:
     refuse_unlisted(course, "gradescope")
     target = build_zip(Path(args.out), [e.id for e in selected] if args.exercise else None)
     written = [(e, c) for e in selected for c in e.checks.values() if c.by_person]
-    auto = sum(e.max_score for e in selected) - sum(c.points for _, c in written)
+    auto = sum(e.max_score - e.by_person_points for e in selected)
     print(f"wrote {target}: grades {', '.join(e.id for e in selected)} ({auto:g} points in all)")
     if written:   # Gradescope grades them by hand, as questions of the assignment beside the autograder
         print(f"and {len(written)} written question(s) the zip does not score: set each up in Gradescope as a "

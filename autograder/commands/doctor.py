@@ -92,8 +92,8 @@ def run_doctor(course: Course, exercise_ids: list[str] | None) -> int:
         lines, found = budget_rows(course, reference)
         print("\n".join(lines))
         warnings += found
-        print(f"reference: {out_of(reference.score, reference.max_score, reference.pending_points)}; peak memory of one worker's tree "
-              f"{max(reference.peak_rss_mb.values() or [0]):.0f} MB")
+        print(f"reference: {out_of(reference.score, reference.max_score, reference.pending_points)}; peak memory "
+              f"of one worker's tree {max(reference.peak_rss_mb.values() or [0]):.0f} MB")
     else:
         print("\nno solutions/ here (a student bundle or Gradescope's zip): budgets not measured")
     if stubs.is_dir():

@@ -139,6 +139,7 @@ class GradingPlugin:
         # per exercise, for this submission only.
         self.memos: dict[str, dict] = {e.id: {} for e in exercises}
         self.check_notes: dict[str, list[str]] = {}   # StudentHandle.note: exercise id -> lines
+        self.answers: dict[str, tuple] = {}   # question_result: exercise id -> its questions and the student's answers
         self.images: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> PNG data URIs
         self.image_texts: dict[tuple[str, str], list[str]] = {}  # (exercise, check) -> their text alternatives
         self.peak_rss_mb: dict[str, float] = {}
@@ -320,12 +321,18 @@ class GradingPlugin:
             return CheckResult(name=check.name, score=check.points if status == "passed" else 0.0,
                                max_score=check.points, status=status, output=output, visibility=check.visibility,
                                by_person=check.by_person)
-        try:
-            question = load_questions(exercise)[check.name]
-        except CourseError as exc:   # the course's own file: never the student's point
-            return result(GRADER_ERROR, f"{INTERNAL_ERROR}: {exc}")
-        text, where = self.submission.answers(exercise)
-        answer = read_answers(text).get(check.name) if text is not None else None   # None: no answer found
+        if exercise.id not in self.answers:   # read once per exercise, whatever the number of its questions
+            try:
+                questions = load_questions(exercise)
+            except CourseError as exc:   # the course's own file: never the student's point
+                questions = exc
+            text, where = self.submission.answers(exercise)
+            self.answers[exercise.id] = (questions, text, where, read_answers(text) if text is not None else {})
+        questions, text, where, answers = self.answers[exercise.id]
+        if isinstance(questions, CourseError):
+            return result(GRADER_ERROR, f"{INTERNAL_ERROR}: {questions}")
+        question = questions[check.name]
+        answer = answers.get(check.name) if text is not None else None   # None: no answer found
         if question.kind == "choice":
             why = choice_verdict(question, answer)
             if why and text is None:

@@ -148,6 +148,15 @@ def read_answers(text: str) -> dict[str, str]:
     return out
 
 
+def options_in(text: str) -> dict[str, list[str]]:
+    """Question name -> the option letters its section lists (as ``question_text`` writes them: "- (a) ..."), read
+    from an answers file: the released blank one tells ``check`` the choices without the key."""
+    heads = list(_HEADING.finditer(text))
+    return {head.group(1): re.findall(r"^- \(([a-z])\) ", text[head.end(): heads[i + 1].start() if i + 1 < len(heads)
+                                                               else len(text)], re.M)
+            for i, head in enumerate(heads)}
+
+
 def chosen_letter(answer: str) -> str | None:
     """The option's letter an answer starts with ("b", "(B)", "b) because ...", "**b**"), or None."""
     match = _LETTER.match(answer)

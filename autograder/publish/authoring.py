@@ -154,8 +154,9 @@ class ZooEntry:
     Its source: ``<name>`` itself when the name is a file in zoo/, else ``base`` (a zoo file)
     or the exercise's solution, with ``replace`` pairs, ``regions`` and ``append`` applied.
     It is graded on ``graded_on`` (default: every check of the code when correct or ``exactly``, else
-    ``loses``; the lesson questions are no zoo's: tests/test_questions.py grades answers); every graded check outside ``loses`` must pass, every one in it must score 0,
-    and the first one's message must contain ``says`` (and not ``says_not``).
+    ``loses``; the lesson questions are no zoo's: tests/test_questions.py grades answers); every
+    graded check outside ``loses`` must pass, every one in it must score 0, and the first one's
+    message must contain ``says`` (and not ``says_not``).
     """
     name: str
     spec: dict

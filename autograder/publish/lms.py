@@ -11,8 +11,8 @@ are (a folder named after the login or its part before the ``@``).
 
 Nothing is guessed and nothing is dropped: every student on either side who is not matched,
 and every student whose grade is held back (``grader_error``: not scored yet; ``flagged``:
-for the instructor to review; ``to_grade_by_hand``: written answers not marked yet), is listed in ``unmatched.csv`` beside FILE and left blank in
-it. The input file is only read.
+for the instructor to review; ``to_grade_by_hand``: written answers not marked yet), is listed
+in ``unmatched.csv`` beside FILE and left blank in it. The input file is only read.
 
 Canvas's export (Gradebook > Export): a header ``Student, ID, SIS User ID, SIS Login ID,
 [Integration ID,] Section, <Assignment> (<id>), ..., Current Points, ...``, then a

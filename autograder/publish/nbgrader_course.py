@@ -38,8 +38,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.grading.course import Course, Exercise
-from autograder.grading.notebooks import (answer_cell_id, solution_cell_id, split_at_definitions, step_cell_id, step_line,
-                                          writefile_line)
+from autograder.grading.notebooks import (answer_cell_id, solution_cell_id, split_at_definitions, step_cell_id,
+                                          step_line, writefile_line)
 
 SCHEMA_VERSION = 3
 CHECK_PUBLIC_ID = "check_public"
